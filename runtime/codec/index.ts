@@ -1,0 +1,9 @@
+/**
+ * The codec runtime: the only API that generated code imports. Exported publicly as part of
+ * `warren/codec`.
+ */
+export { Reader } from './reader.js';
+export { Writer, bit, wrongType, type Long } from './writer.js';
+export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEncodeError, isDecodeError, isReplyError } from './errors.js';
+export { readUtf8, writeUtf8, utf8, utf8Length, tryReadUtf8 } from './utf8.js';
+export type { AnyMethod, Direction, MethodDef, PropertiesDef, ProtocolRegistry } from './registry.js';

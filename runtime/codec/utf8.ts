@@ -1,0 +1,79 @@
+/**
+ * UTF-8 helpers tuned for AMQP's many short ASCII strings (exchange names, routing keys,
+ * consumer tags). An inline loop beats TextEncoder/TextDecoder for a few dozen characters
+ * because it avoids the call into the engine's C++; anything non-ASCII falls back to them.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Below this length the ASCII loops are faster than the TextEncoder/TextDecoder calls. */
+const SHORT = 48;
+
+/**
+ * Writes `s` as UTF-8 at `buf[pos]`; the caller has reserved `s.length * 3` bytes.
+ * Returns the number of bytes written.
+ */
+export function writeUtf8(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  if (n < SHORT) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[pos + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return encoder.encodeInto(s, buf.subarray(pos)).written;
+}
+
+/** The UTF-8 byte length of `s`, without encoding it when it is ASCII-short. */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3; // lone surrogate: encoded as U+FFFD
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Decodes `buf[start, end)` as UTF-8; invalid sequences become U+FFFD (never throws). */
+export function readUtf8(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n < SHORT) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c > 0x7f) return decoder.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decoder.decode(buf.subarray(start, end));
+}
+
+/** Decodes `bytes` as UTF-8, or returns undefined when they are not valid UTF-8. */
+export function tryReadUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Encodes a string as UTF-8 bytes. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
