@@ -41,10 +41,16 @@ export class DecodeError extends WarrenError {
   readonly offset: number;
   /** AMQP reply code that applies: 501 frame-error, 502 syntax-error, 505 unexpected-frame... */
   readonly replyCode: number;
-  constructor(message: string, offset: number, replyCode = 502) {
+  /**
+   * True when the stream can no longer be trusted to be framed at all (a bad frame-end octet or
+   * an unknown frame type): spec 4.2.3 says to close the socket without sending anything more.
+   */
+  readonly fatal: boolean;
+  constructor(message: string, offset: number, replyCode = 502, fatal = false) {
     super(message);
     this.offset = offset;
     this.replyCode = replyCode;
+    this.fatal = fatal;
   }
 }
 
