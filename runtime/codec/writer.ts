@@ -65,7 +65,7 @@ export class Writer {
   }
 
   private grow(n: number): void {
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 64); // a zero-capacity writer must still grow
     while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));

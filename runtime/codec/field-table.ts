@@ -1,0 +1,414 @@
+/**
+ * Field tables (`F`) and field arrays (`A`): AMQP's self-describing maps and lists, used by
+ * message `headers`, queue/exchange/consume `arguments`, and client/server properties.
+ *
+ * Wire format (RabbitMQ's tags, see PROTOCOL-NOTES.md; spec 4.2.5.5 lists some differently):
+ *
+ * ```
+ * table: long byte-length · (shortstr key · octet tag · value)*
+ * array: long byte-length · (octet tag · value)*
+ * ```
+ *
+ * Encoding, JS → wire:
+ *
+ * | JS value                                         | tag | wire                                 |
+ * |--------------------------------------------------|-----|--------------------------------------|
+ * | `true` / `false`                                 | `t` | octet 1 / 0                          |
+ * | integer number in -2^31 .. 2^31-1 (not `-0`)     | `I` | int32                                |
+ * | other safe integer                               | `l` | int64                                |
+ * | any other number (fraction, NaN, ±Inf, -0, >2^53) | `d` | float64                              |
+ * | bigint in -2^63 .. 2^63-1                        | `l` | int64 (out of range: EncodeError)    |
+ * | string                                           | `S` | long + UTF-8 bytes                   |
+ * | Uint8Array (and Buffer)                          | `x` | long + bytes (RabbitMQ extension)    |
+ * | Date                                             | `T` | uint64 whole seconds (ms dropped)    |
+ * | {@link Decimal}                                  | `D` | scale octet + int32                  |
+ * | {@link Field} (`field.uint8(3)`...)              | its tag | as forced                        |
+ * | `null`                                           | `V` | nothing                              |
+ * | `undefined`                                      | —   | table: key omitted; array: `V`       |
+ * | array                                            | `A` | nested array                         |
+ * | plain object (prototype Object.prototype or null)| `F` | nested table                         |
+ * | anything else (function, symbol, Map, class...)  | —   | EncodeError naming the key path      |
+ *
+ * `U` and `L` are never sent (RabbitMQ does not understand `U`; `l` is its int64).
+ *
+ * Decoding, wire → JS: `t` boolean; `b B s u I i f d` number; `l L` number when safe, else
+ * bigint; `D` Decimal; `S` string when valid UTF-8, else Uint8Array; `x` Uint8Array; `T` Date;
+ * `F` table; `A` array; `V` null. Unknown tags, overruns and nesting deeper than
+ * {@link MAX_DEPTH} are DecodeErrors (502 syntax-error) with the offset.
+ *
+ * Design choices:
+ * - `x` values (and non-UTF-8 `S` values) are **copies**, not views into the frame: headers
+ *   outlive the frame, and a view would pin the whole socket chunk and break if a transport
+ *   ever reuses its read buffer. They are rare and small, so the copy is cheap.
+ * - Decoded tables are ordinary objects (so `hasOwnProperty`, spreading and `toEqual` work). A
+ *   key `__proto__` is stored with `Object.defineProperty` as an own data property, so a peer
+ *   can never set an object's prototype. Keys such as `constructor` simply shadow.
+ * - Key order follows JS property order: integer-like keys come first when re-encoded, and a
+ *   duplicate key keeps its last value.
+ * - Encoding recurses at most {@link MAX_DEPTH} levels too, so a cyclic object is an
+ *   EncodeError, not a stack overflow.
+ */
+import { DecodeError, EncodeError } from './errors.js';
+import { Decimal, Field, checkFieldValue } from './field.js';
+import type { Reader } from './reader.js';
+import { writeUtf8 } from './utf8.js';
+import type { Writer } from './writer.js';
+
+/** Any value a field table or array can hold (see the mapping table at the top of this file). */
+export type FieldValue =
+  | boolean | number | bigint | string | Uint8Array | Date | Decimal | Field
+  | FieldTable | FieldValue[] | null | undefined;
+
+/** An AMQP field table as a plain object. */
+export interface FieldTable {
+  [key: string]: FieldValue;
+}
+
+/** Deepest nesting of tables and arrays accepted, both ways (the outermost table is level 1). */
+export const MAX_DEPTH = 64;
+
+const TWO_32 = 4294967296;
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+// ignoreBOM: a leading U+FEFF is data, not a marker to strip (the TextDecoder default strips it).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lossyUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// ---------------------------------------------------------------- encoding
+
+/**
+ * Writes `t` as a field table. Errors are EncodeErrors `ctx: field.key.path: problem`; on error
+ * `w.pos` is restored to where the table started.
+ */
+export function writeTable(w: Writer, t: FieldTable, ctx: string, field: string): void {
+  const start = w.pos;
+  try {
+    if (!isPlainObject(t)) throw new EncodeError(ctx, field, `field table must be a plain object, got ${kind(t)}`);
+    tableBody(w, t, ctx, field, 1);
+  } catch (e) {
+    w.pos = start;
+    throw e;
+  }
+}
+
+/** Writes `a` as a field array (tag-less, with its byte length); rewinds `w.pos` on error. */
+export function writeArray(w: Writer, a: readonly FieldValue[], ctx: string, field: string): void {
+  const start = w.pos;
+  try {
+    if (!Array.isArray(a)) throw new EncodeError(ctx, field, `field array must be an array, got ${kind(a)}`);
+    arrayBody(w, a, ctx, field, 1);
+  } catch (e) {
+    w.pos = start;
+    throw e;
+  }
+}
+
+function tableBody(w: Writer, t: FieldTable, ctx: string, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new EncodeError(ctx, path, `tables and arrays nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  w.reserve(4);
+  const lenAt = w.pos;
+  w.pos += 4;
+  const keys = Object.keys(t);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = t[k];
+    if (v === undefined) continue;
+    // Key: shortstr, written inline so the hot path builds no path string.
+    if (k.length > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is over the shortstr limit of 255 bytes (${k.length} characters)`);
+    w.reserve(1 + k.length * 3);
+    const n = writeUtf8(w.buf, w.pos + 1, k);
+    if (n > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is ${n} bytes of UTF-8, over the shortstr limit of 255`);
+    w.buf[w.pos] = n;
+    w.pos += 1 + n;
+    value(w, v, ctx, path, k, depth);
+  }
+  w.patchU32(lenAt, w.pos - lenAt - 4);
+}
+
+function arrayBody(w: Writer, a: readonly FieldValue[], ctx: string, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new EncodeError(ctx, path, `tables and arrays nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  w.reserve(4);
+  const lenAt = w.pos;
+  w.pos += 4;
+  for (let i = 0; i < a.length; i++) value(w, a[i], ctx, path, i, depth);
+  w.patchU32(lenAt, w.pos - lenAt - 4);
+}
+
+/** The key path of a value, built only when needed (errors and nesting). */
+function at(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`;
+}
+
+function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string | number, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      return str(w, v);
+    case 'boolean':
+      w.reserve(2);
+      w.buf[w.pos] = 0x74; // t
+      w.buf[w.pos + 1] = v ? 1 : 0;
+      w.pos += 2;
+      return;
+    case 'number':
+      if ((v | 0) === v && !Object.is(v, -0)) return tagged32(w, 0x49, v); // I
+      if (Number.isSafeInteger(v)) return int64(w, v);
+      return double(w, 0x64, v);
+    case 'bigint':
+      if (v < MIN_I64 || v > MAX_I64) throw new EncodeError(ctx, at(path, key), `bigint must be an int64 (-2^63 to 2^63-1), got ${v}n`);
+      w.reserve(9);
+      w.buf[w.pos] = 0x6c; // l
+      w.view.setBigInt64(w.pos + 1, v);
+      w.pos += 9;
+      return;
+    case 'undefined':
+      w.u8(0x56); // V (only reached for array elements: table keys with undefined are skipped)
+      return;
+    case 'object':
+      if (v === null) return w.u8(0x56);
+      if (v instanceof Uint8Array) return bytes(w, 0x78, v);
+      if (v instanceof Date) return timestamp(w, v, ctx, at(path, key));
+      if (v instanceof Decimal) {
+        checkFieldValue('D', v, ctx, at(path, key));
+        return decimal(w, v);
+      }
+      if (v instanceof Field) return forced(w, v, ctx, at(path, key));
+      if (Array.isArray(v)) {
+        w.u8(0x41); // A
+        return arrayBody(w, v, ctx, at(path, key), depth + 1);
+      }
+      if (isPlainObject(v)) {
+        w.u8(0x46); // F
+        return tableBody(w, v as FieldTable, ctx, at(path, key), depth + 1);
+      }
+  }
+  throw new EncodeError(ctx, at(path, key), `cannot be sent in a field table: ${kind(v)} (wrap it with field.*() or convert it)`);
+}
+
+function forced(w: Writer, f: Field, ctx: string, path: string): void {
+  const v = f.value;
+  checkFieldValue(f.tag, v, ctx, path);
+  switch (f.tag) {
+    case 't': w.reserve(2); w.buf[w.pos] = 0x74; w.buf[w.pos + 1] = v ? 1 : 0; w.pos += 2; return;
+    case 'b': w.reserve(2); w.buf[w.pos] = 0x62; w.buf[w.pos + 1] = v as number; w.pos += 2; return;
+    case 'B': w.reserve(2); w.buf[w.pos] = 0x42; w.buf[w.pos + 1] = v as number; w.pos += 2; return;
+    case 's': w.u8(0x73); w.u16(v as number); return;
+    case 'u': w.u8(0x75); w.u16(v as number); return;
+    case 'I': return tagged32(w, 0x49, v as number);
+    case 'i': return tagged32(w, 0x69, v as number);
+    case 'l':
+      if (typeof v === 'bigint') {
+        w.reserve(9);
+        w.buf[w.pos] = 0x6c;
+        w.view.setBigInt64(w.pos + 1, v);
+        w.pos += 9;
+        return;
+      }
+      return int64(w, v as number);
+    case 'f': w.reserve(5); w.buf[w.pos] = 0x66; w.view.setFloat32(w.pos + 1, v as number); w.pos += 5; return;
+    case 'd': return double(w, 0x64, v as number);
+    case 'D': return decimal(w, v as Decimal);
+    case 'S': return typeof v === 'string' ? str(w, v) : bytes(w, 0x53, v as Uint8Array);
+    case 'x': return bytes(w, 0x78, v as Uint8Array);
+    case 'T':
+      if (v instanceof Date) return timestamp(w, v, ctx, path);
+      w.u8(0x54);
+      w.u64(v as number | bigint);
+      return;
+    case 'V': return w.u8(0x56);
+  }
+}
+
+function str(w: Writer, s: string): void {
+  w.reserve(5 + s.length * 3);
+  const p = w.pos;
+  w.buf[p] = 0x53; // S
+  const n = writeUtf8(w.buf, p + 5, s);
+  w.patchU32(p + 1, n);
+  w.pos = p + 5 + n;
+}
+
+function bytes(w: Writer, tag: number, b: Uint8Array): void {
+  w.reserve(5 + b.length);
+  w.buf[w.pos] = tag;
+  w.patchU32(w.pos + 1, b.length);
+  w.buf.set(b, w.pos + 5);
+  w.pos += 5 + b.length;
+}
+
+function tagged32(w: Writer, tag: number, v: number): void {
+  w.reserve(5);
+  const b = w.buf;
+  const p = w.pos;
+  b[p] = tag;
+  b[p + 1] = v >>> 24;
+  b[p + 2] = v >>> 16;
+  b[p + 3] = v >>> 8;
+  b[p + 4] = v;
+  w.pos = p + 5;
+}
+
+function int64(w: Writer, v: number): void {
+  w.reserve(9);
+  const hi = Math.floor(v / TWO_32);
+  w.buf[w.pos] = 0x6c; // l
+  w.view.setInt32(w.pos + 1, hi);
+  w.view.setUint32(w.pos + 5, v - hi * TWO_32);
+  w.pos += 9;
+}
+
+function double(w: Writer, tag: number, v: number): void {
+  w.reserve(9);
+  w.buf[w.pos] = tag;
+  w.view.setFloat64(w.pos + 1, v);
+  w.pos += 9;
+}
+
+function decimal(w: Writer, d: Decimal): void {
+  w.reserve(6);
+  w.buf[w.pos] = 0x44; // D
+  w.buf[w.pos + 1] = d.scale;
+  w.view.setInt32(w.pos + 2, d.value);
+  w.pos += 6;
+}
+
+function timestamp(w: Writer, d: Date, ctx: string, path: string): void {
+  const ms = d.getTime();
+  if (!(ms >= 0)) throw new EncodeError(ctx, path, `timestamp must be a valid Date at or after 1970, got ${String(d)}`);
+  w.u8(0x54); // T
+  w.u64(Math.floor(ms / 1000));
+}
+
+function isPlainObject(v: unknown): v is object {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
+  if (typeof v !== 'object') return typeof v;
+  const name = (v as object).constructor?.name;
+  return name ? `an instance of ${name}` : 'an object';
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Reads a field table (its long byte length, then the entries) at `r.pos`. */
+export function readTable(r: Reader): FieldTable {
+  return table(r, 1);
+}
+
+/** Reads a field array (its long byte length, then the tagged values) at `r.pos`. */
+export function readArray(r: Reader): FieldValue[] {
+  return array(r, 1);
+}
+
+/** Narrows the reader's window to the next `len` bytes; returns the outer end to restore. */
+function enter(r: Reader, what: string, depth: number): number {
+  const p = r.pos;
+  if (depth > MAX_DEPTH) throw new DecodeError(`${what} at offset ${p} is nested deeper than ${MAX_DEPTH} levels`, p);
+  const len = r.long();
+  const outer = r.end;
+  if (len > outer - r.pos) {
+    throw new DecodeError(`${what} at offset ${p} declares ${len} bytes, only ${outer - r.pos} left`, p);
+  }
+  r.end = r.pos + len;
+  return outer;
+}
+
+function table(r: Reader, depth: number): FieldTable {
+  const outer = enter(r, 'field table', depth);
+  const t: FieldTable = {};
+  while (r.pos < r.end) {
+    const k = key(r);
+    const v = readValue(r, depth);
+    if (k === '__proto__') Object.defineProperty(t, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else t[k] = v;
+  }
+  r.end = outer;
+  return t;
+}
+
+function array(r: Reader, depth: number): FieldValue[] {
+  const outer = enter(r, 'field array', depth);
+  const a: FieldValue[] = [];
+  while (r.pos < r.end) a.push(readValue(r, depth));
+  r.end = outer;
+  return a;
+}
+
+function key(r: Reader): string {
+  const p = r.pos;
+  const n = r.buf[p]!; // r.pos < r.end here, so the length octet is in the window
+  if (p + 1 + n > r.end) r.need(1 + n, 'table key');
+  r.pos = p + 1 + n;
+  return text(r.buf, p + 1, p + 1 + n, lossyUtf8) as string;
+}
+
+/** ASCII fast path; otherwise the given decoder (strict returns undefined on invalid UTF-8). */
+function text(b: Uint8Array, start: number, end: number, dec: typeof strictUtf8): string | undefined {
+  if (end - start < 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i]!;
+      if (c > 0x7f) return decodeUtf8(b, start, end, dec);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decodeUtf8(b, start, end, dec);
+}
+
+function decodeUtf8(b: Uint8Array, start: number, end: number, dec: typeof strictUtf8): string | undefined {
+  try {
+    return dec.decode(b.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+function readValue(r: Reader, depth: number): FieldValue {
+  const p = r.pos;
+  const tag = r.octet();
+  const v = r.view;
+  let q = r.pos;
+  switch (tag) {
+    case 0x74: return r.octet() !== 0; // t
+    case 0x62: r.need(1, 'int8'); r.pos = q + 1; return v.getInt8(q); // b
+    case 0x42: return r.octet(); // B
+    case 0x73: r.need(2, 'int16'); r.pos = q + 2; return v.getInt16(q); // s
+    case 0x75: return r.short(); // u
+    case 0x49: r.need(4, 'int32'); r.pos = q + 4; return v.getInt32(q); // I
+    case 0x69: return r.long(); // i
+    case 0x6c: // l
+    case 0x4c: return r.int64(); // L
+    case 0x66: r.need(4, 'float'); r.pos = q + 4; return v.getFloat32(q); // f
+    case 0x64: r.need(8, 'double'); r.pos = q + 8; return v.getFloat64(q); // d
+    case 0x44: { // D
+      r.need(5, 'decimal');
+      r.pos = q + 5;
+      return new Decimal(r.buf[q]!, v.getInt32(q + 1));
+    }
+    case 0x53: { // S
+      const n = r.long();
+      q = r.pos;
+      if (n > r.end - q) r.need(n, 'long string');
+      r.pos = q + n;
+      return text(r.buf, q, q + n, strictUtf8) ?? r.buf.slice(q, q + n);
+    }
+    case 0x78: { // x
+      const n = r.long();
+      q = r.pos;
+      if (n > r.end - q) r.need(n, 'byte array');
+      r.pos = q + n;
+      return r.buf.slice(q, q + n);
+    }
+    case 0x54: return r.timestamp(); // T
+    case 0x46: return table(r, depth + 1); // F
+    case 0x41: return array(r, depth + 1); // A
+    case 0x56: return null; // V
+  }
+  const c = tag >= 0x20 && tag < 0x7f ? ` '${String.fromCharCode(tag)}'` : '';
+  throw new DecodeError(`unknown field value tag 0x${tag.toString(16).padStart(2, '0')}${c} at offset ${p}`, p);
+}
