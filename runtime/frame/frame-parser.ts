@@ -1,0 +1,226 @@
+/**
+ * FrameParser: a streaming, sans-io AMQP frame parser.
+ *
+ * ```
+ * const p = new FrameParser({ frameMax: 4096 });
+ * p.push(chunk);                 // bytes as they arrive, any chunking
+ * let f;
+ * while ((f = p.next())) { ... } // whole frames, in order; undefined = need more bytes
+ * p.frameMax = tuned;            // after connection.tune-ok
+ * ```
+ *
+ * Frame layout (spec 4.2.3):
+ *
+ * ```
+ * offset 0      1         3             7                  7+size
+ *        +------+---------+-------------+-------------------+------+
+ *        | type | channel |    size     |  payload (size)   |  CE  |
+ *        +------+---------+-------------+-------------------+------+
+ * ```
+ *
+ * Theory of operation. The parser holds at most one pushed chunk (`buf`, read from `pos`) and at
+ * most one frame in progress:
+ *
+ * - *Whole frame in the chunk* (the common case): the frame is validated and its payload is a
+ *   zero-copy `subarray` of the chunk.
+ * - *Frame spans chunks*: the first 7 bytes are gathered in `head` (a fixed 7-byte buffer); once
+ *   the header is complete its type and size are checked against `frameMax` *before* a buffer of
+ *   `size + 1` bytes (payload + frame-end) is allocated and then filled from later chunks.
+ *
+ * Pushing while unread bytes remain in the current chunk (not draining `next()` first) joins the
+ * remainder and the new chunk in a copy; correct, but drain after each push to stay zero-copy.
+ * Pushed chunks are never written to, so yielded payloads stay valid.
+ *
+ * Errors (spec 4.2.3 and PROTOCOL-NOTES.md), all {@link DecodeError}s whose `offset` counts bytes
+ * since the parser was created:
+ * - bad frame-end octet or unknown frame type: 501 frame-error, `fatal` (the stream can no longer
+ *   be framed: close the socket without sending anything more);
+ * - frame larger than frameMax, heartbeat with a payload: 501, not fatal (framing is intact, a
+ *   connection.close may still be sent);
+ * - heartbeat on a channel other than 0: 503 command-invalid, not fatal.
+ * An error is sticky: every later `push`/`next` rethrows it.
+ */
+import { DecodeError } from '../codec/errors.js';
+import { FRAME_END, FRAME_MIN_SIZE, FRAME_OVERHEAD, FRAME_SIZE_CEILING, type Frame } from './constants.js';
+
+/** Options of {@link FrameParser}. */
+export interface FrameParserOptions {
+  /**
+   * Largest frame accepted, in bytes including the 8 bytes of overhead (the negotiated frame_max).
+   * Defaults to 4096, the frame-min-size every peer must accept before tuning. 0 means no limit
+   * (bounded by FRAME_SIZE_CEILING).
+   */
+  frameMax?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A streaming AMQP frame parser: `push(chunk)`, then `next()` until it returns undefined. */
+export class FrameParser {
+  private buf: Uint8Array = EMPTY;
+  private pos = 0;
+  /** Stream offset of `buf[0]`. */
+  private base = 0;
+  private limit = FRAME_MIN_SIZE;
+  private max = FRAME_MIN_SIZE;
+  /** Header bytes of a frame that spans chunks (valid while headLen > 0). */
+  private readonly head = new Uint8Array(7);
+  private headLen = 0;
+  /** Payload + frame-end of a spanning frame whose header is complete, and how much is filled. */
+  private body: Uint8Array | null = null;
+  private bodyLen = 0;
+  private type = 0;
+  private channel = 0;
+  /** Stream offset of the spanning frame's first byte. */
+  private start = 0;
+  private error: DecodeError | null = null;
+
+  constructor(options: FrameParserOptions = {}) {
+    if (options.frameMax !== undefined) this.frameMax = options.frameMax;
+  }
+
+  /** Largest frame accepted (frame_max, 0 = no limit); set it after connection.tune. */
+  get frameMax(): number {
+    return this.max;
+  }
+
+  set frameMax(n: number) {
+    if (!(Number.isInteger(n) && (n === 0 || (n > FRAME_OVERHEAD && n <= 0xffffffff)))) {
+      throw new RangeError(`frameMax must be 0 or an integer from 9 to 2^32-1, got ${String(n)}`);
+    }
+    this.max = n;
+    this.limit = n === 0 ? FRAME_SIZE_CEILING : n;
+  }
+
+  /** Bytes received but not yet returned as frames (a partial frame, or unread frames). */
+  get buffered(): number {
+    return this.buf.length - this.pos + this.headLen + this.bodyLen;
+  }
+
+  /** The sticky error, once parsing has failed. */
+  get failed(): DecodeError | null {
+    return this.error;
+  }
+
+  /** Adds received bytes. Does not parse; call {@link next} until it returns undefined. */
+  push(chunk: Uint8Array): void {
+    if (this.error) throw this.error;
+    if (chunk.length === 0) return;
+    const left = this.buf.length - this.pos;
+    if (left === 0) {
+      this.base += this.buf.length;
+      this.buf = chunk;
+      this.pos = 0;
+      return;
+    }
+    const joined = new Uint8Array(left + chunk.length);
+    joined.set(this.buf.subarray(this.pos));
+    joined.set(chunk, left);
+    this.base += this.pos;
+    this.buf = joined;
+    this.pos = 0;
+  }
+
+  /** The next whole frame, or undefined when more bytes are needed. Throws a DecodeError on bad input. */
+  next(): Frame | undefined {
+    if (this.error) throw this.error;
+    try {
+      return this.body !== null || this.headLen > 0 ? this.resume() : this.fast();
+    } catch (e) {
+      this.error = e as DecodeError;
+      throw e;
+    }
+  }
+
+  /** Parses a frame that starts in the current chunk. */
+  private fast(): Frame | undefined {
+    const b = this.buf;
+    const p = this.pos;
+    const avail = b.length - p;
+    if (avail < 7) {
+      if (avail > 0) {
+        this.head.set(b.subarray(p));
+        this.headLen = avail;
+        this.start = this.base + p;
+        this.pos = b.length;
+      }
+      return undefined;
+    }
+    const type = b[p]!;
+    const channel = (b[p + 1]! << 8) | b[p + 2]!;
+    const size = ((b[p + 3]! << 24) | (b[p + 4]! << 16) | (b[p + 5]! << 8) | b[p + 6]!) >>> 0;
+    this.check(type, channel, size, this.base + p);
+    const end = p + 7 + size;
+    if (end < b.length) {
+      const fe = b[end]!;
+      if (fe !== FRAME_END) throw badEnd(fe, this.base + end);
+      this.pos = end + 1;
+      return { type, channel, payload: b.subarray(p + 7, end) };
+    }
+    // The frame spans chunks: keep what is here, wait for the rest.
+    this.begin(type, channel, size, this.base + p);
+    const have = b.length - p - 7;
+    this.body!.set(b.subarray(p + 7));
+    this.bodyLen = have;
+    this.pos = b.length;
+    return undefined;
+  }
+
+  /** Continues a frame that started in an earlier chunk. */
+  private resume(): Frame | undefined {
+    const b = this.buf;
+    if (this.body === null) {
+      const n = Math.min(7 - this.headLen, b.length - this.pos);
+      this.head.set(b.subarray(this.pos, this.pos + n), this.headLen);
+      this.headLen += n;
+      this.pos += n;
+      if (this.headLen < 7) return undefined;
+      const h = this.head;
+      const size = ((h[3]! << 24) | (h[4]! << 16) | (h[5]! << 8) | h[6]!) >>> 0;
+      const channel = (h[1]! << 8) | h[2]!;
+      this.check(h[0]!, channel, size, this.start);
+      this.headLen = 0;
+      this.begin(h[0]!, channel, size, this.start);
+    }
+    const body = this.body!;
+    const n = Math.min(body.length - this.bodyLen, b.length - this.pos);
+    body.set(b.subarray(this.pos, this.pos + n), this.bodyLen);
+    this.bodyLen += n;
+    this.pos += n;
+    if (this.bodyLen < body.length) return undefined;
+    const fe = body[body.length - 1]!;
+    if (fe !== FRAME_END) throw badEnd(fe, this.start + 7 + body.length - 1);
+    this.body = null;
+    this.bodyLen = 0;
+    return { type: this.type, channel: this.channel, payload: body.subarray(0, body.length - 1) };
+  }
+
+  private begin(type: number, channel: number, size: number, start: number): void {
+    this.type = type;
+    this.channel = channel;
+    this.start = start;
+    this.body = new Uint8Array(size + 1); // payload + frame-end; size already checked against frameMax
+    this.bodyLen = 0;
+  }
+
+  /** Validates a frame header before anything is allocated for it. */
+  private check(type: number, channel: number, size: number, at: number): void {
+    if (type === 1 || type === 2 || type === 3) {
+      if (size + FRAME_OVERHEAD > this.limit) {
+        throw new DecodeError(`frame of ${size + FRAME_OVERHEAD} bytes at offset ${at} is over frame_max ${this.limit}`, at, 501);
+      }
+      return;
+    }
+    if (type === 8) {
+      if (size !== 0) throw new DecodeError(`heartbeat frame at offset ${at} has a ${size}-byte payload, expected 0`, at, 501);
+      if (channel !== 0) throw new DecodeError(`heartbeat frame at offset ${at} is on channel ${channel}, expected 0`, at, 503);
+      return;
+    }
+    throw new DecodeError(`unknown frame type ${type} at offset ${at}, expected 1, 2, 3 or 8`, at, 501, true);
+  }
+}
+
+function badEnd(octet: number, at: number): DecodeError {
+  const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
+  return new DecodeError(`frame end ${hex(octet)} at offset ${at}, expected ${hex(FRAME_END)}`, at, 501, true);
+}
