@@ -15,6 +15,20 @@ export interface AnyMethod {
 /** Who may send a method (from the spec's `<chassis>` elements). */
 export type Direction = 'client' | 'server' | 'both';
 
+/** The wire type of a field, after domains are resolved. */
+export type FieldType = 'octet' | 'short' | 'long' | 'longlong' | 'bit' | 'shortstr' | 'longstr' | 'table' | 'timestamp';
+
+/**
+ * A public (non-reserved) argument of a method or a content property, in wire order. Lets the
+ * runtime fill defaults for omitted arguments (false, 0, '', empty table/bytes) and lets tests
+ * derive random arguments for any registry, including a user's overlay.
+ */
+export interface FieldDef {
+  /** camelCase name, as in the generated interface. */
+  readonly name: string;
+  readonly type: FieldType;
+}
+
 /** Everything known about one method, and its straight-line encoder and decoder. */
 export interface MethodDef<M extends AnyMethod = AnyMethod> {
   readonly kind: M['kind'];
@@ -29,6 +43,8 @@ export interface MethodDef<M extends AnyMethod = AnyMethod> {
   readonly content: boolean;
   /** Who sends it: the client, the server, or both. */
   readonly direction: Direction;
+  /** Public arguments in wire order (reserved ones left out: they are always zero). */
+  readonly fields: readonly FieldDef[];
   /** Writes the arguments (not the class and method ids); validates each field first. */
   encode(w: Writer, m: M): void;
   /** Reads the arguments (the ids already consumed). */
@@ -38,6 +54,8 @@ export interface MethodDef<M extends AnyMethod = AnyMethod> {
 /** Encoder and decoder of one class's content-header property list. */
 export interface PropertiesDef<P = object> {
   readonly classId: number;
+  /** The properties in flag order (bit 15 first). */
+  readonly fields: readonly FieldDef[];
   /** Writes the property flags and the present properties. */
   encode(w: Writer, p: P): void;
   decode(r: Reader): P;
