@@ -150,8 +150,9 @@ function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string 
       w.pos += 2;
       return;
     case 'number':
-      if ((v | 0) === v && !Object.is(v, -0)) return tagged32(w, 0x49, v); // I
-      if (Number.isSafeInteger(v)) return int64(w, v);
+      // -0 goes out as a double so that its sign survives (as an integer it would become 0).
+      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) return tagged32(w, 0x49, v); // I
+      if (v !== 0 && Number.isSafeInteger(v)) return int64(w, v);
       return double(w, 0x64, v);
     case 'bigint':
       if (v < MIN_I64 || v > MAX_I64) throw new EncodeError(ctx, at(path, key), `bigint must be an int64 (-2^63 to 2^63-1), got ${v}n`);
@@ -368,6 +369,13 @@ function decodeUtf8(b: Uint8Array, start: number, end: number, dec: typeof stric
   }
 }
 
+/** A copy of `b[start, end)`. Not `b.slice`: on a Node Buffer that returns a view. */
+function copy(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(b.subarray(start, end));
+  return out;
+}
+
 function readValue(r: Reader, depth: number): FieldValue {
   const p = r.pos;
   const tag = r.octet();
@@ -395,14 +403,14 @@ function readValue(r: Reader, depth: number): FieldValue {
       q = r.pos;
       if (n > r.end - q) r.need(n, 'long string');
       r.pos = q + n;
-      return text(r.buf, q, q + n, strictUtf8) ?? r.buf.slice(q, q + n);
+      return text(r.buf, q, q + n, strictUtf8) ?? copy(r.buf, q, q + n);
     }
     case 0x78: { // x
       const n = r.long();
       q = r.pos;
       if (n > r.end - q) r.need(n, 'byte array');
       r.pos = q + n;
-      return r.buf.slice(q, q + n);
+      return copy(r.buf, q, q + n);
     }
     case 0x54: return r.timestamp(); // T
     case 0x46: return table(r, depth + 1); // F
