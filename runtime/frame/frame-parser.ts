@@ -94,7 +94,7 @@ export class FrameParser {
 
   /** Bytes received but not yet returned as frames (a partial frame, or unread frames). */
   get buffered(): number {
-    return this.buf.length - this.pos + this.headLen + this.bodyLen;
+    return this.buf.length - this.pos + (this.body !== null ? 7 + this.bodyLen : this.headLen);
   }
 
   /** The sticky error, once parsing has failed. */
