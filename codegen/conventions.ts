@@ -22,3 +22,10 @@ export const FRAME_FORMAT_CONSTANTS: readonly { readonly name: string; readonly 
   { name: 'METHOD_HEADER_SIZE', value: 4, doc: 'Class id and method id (two shorts) before method arguments. Spec 4.2.4.' },
   { name: 'CONTENT_HEADER_SIZE', value: 12, doc: 'Class id, weight (shorts) and body size (longlong) before the property flags. Spec 4.2.6.' },
 ];
+
+/** Docs for spec constants that the XML leaves undocumented. */
+export const CONSTANT_DOCS: Readonly<Record<string, string>> = {
+  'frame-min-size':
+    'The frame size (whole frame, in bytes) every peer must accept: the limit before connection.tune\nhas agreed frame_max (spec 4.2.3).',
+  'frame-end': 'The octet that ends every frame; any other value means the stream has lost framing (spec 4.2.3).',
+};

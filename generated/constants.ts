@@ -13,101 +13,112 @@
  * @generated from the <amqp> element
  */
 export const PROTOCOL_VERSION = { major: 0, minor: 9, revision: 1 } as const;
+
 /**
  * The bytes a client sends first: "AMQP" 0 0 9 1 (spec 4.2.2).
  *
  * @generated from the <amqp> element
  */
 export const PROTOCOL_HEADER = [0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1] as const;
+
 /**
  * The IANA-assigned port for AMQP (TLS uses 5671).
  *
  * @generated from the <amqp> element's port
  */
 export const DEFAULT_PORT = 5672;
+
 /**
  * Frame types: the first octet of every frame (spec 4.2.3).
  *
  * @generated from constants frame-method, frame-header, frame-body, frame-heartbeat
  */
 export const FrameType = {
-    method: 1,
-    header: 2,
-    body: 3,
-    heartbeat: 8,
-  } as const;
+  method: 1,
+  header: 2,
+  body: 3,
+  heartbeat: 8,
+} as const;
 
 /** A frame type octet. */
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /**
- * FRAME_MIN_SIZE: frame min size.
+ * The frame size (whole frame, in bytes) every peer must accept: the limit before connection.tune
+ * has agreed frame_max (spec 4.2.3).
  *
  * @generated from constant frame-min-size (4096)
  */
 export const FRAME_MIN_SIZE = 4096;
+
 /**
- * FRAME_END: frame end.
+ * The octet that ends every frame; any other value means the stream has lost framing (spec 4.2.3).
  *
  * @generated from constant frame-end (206)
  */
 export const FRAME_END = 0xce;
+
 /**
  * Bytes before a frame payload: type (octet), channel (short), size (long). Spec 4.2.3.
  *
  * @generated from the spec's prose (not in the XML)
  */
 export const FRAME_HEADER_SIZE = 7;
+
 /**
  * Bytes after a frame payload: the frame-end octet. Spec 4.2.3.
  *
  * @generated from the spec's prose (not in the XML)
  */
 export const FRAME_END_SIZE = 1;
+
 /**
  * Header plus frame-end: a body frame carries at most frame_max - 8 payload bytes.
  *
  * @generated from the spec's prose (not in the XML)
  */
 export const FRAME_OVERHEAD = 8;
+
 /**
  * Class id and method id (two shorts) before method arguments. Spec 4.2.4.
  *
  * @generated from the spec's prose (not in the XML)
  */
 export const METHOD_HEADER_SIZE = 4;
+
 /**
  * Class id, weight (shorts) and body size (longlong) before the property flags. Spec 4.2.6.
  *
  * @generated from the spec's prose (not in the XML)
  */
 export const CONTENT_HEADER_SIZE = 12;
+
 /**
  * Reply codes of connection.close and channel.close (spec 1.9), by name.
  *
  * @generated from the reply-code constants
  */
 export const ReplyCode = {
-    replySuccess: 200,
-    contentTooLarge: 311,
-    noConsumers: 313,
-    connectionForced: 320,
-    invalidPath: 402,
-    accessRefused: 403,
-    notFound: 404,
-    resourceLocked: 405,
-    preconditionFailed: 406,
-    frameError: 501,
-    syntaxError: 502,
-    commandInvalid: 503,
-    channelError: 504,
-    unexpectedFrame: 505,
-    resourceError: 506,
-    notAllowed: 530,
-    notImplemented: 540,
-    internalError: 541,
-    noRoute: 312,
-  } as const;
+  replySuccess: 200,
+  contentTooLarge: 311,
+  noRoute: 312,
+  noConsumers: 313,
+  connectionForced: 320,
+  invalidPath: 402,
+  accessRefused: 403,
+  notFound: 404,
+  resourceLocked: 405,
+  preconditionFailed: 406,
+  frameError: 501,
+  syntaxError: 502,
+  commandInvalid: 503,
+  channelError: 504,
+  unexpectedFrame: 505,
+  resourceError: 506,
+  notAllowed: 530,
+  notImplemented: 540,
+  internalError: 541,
+} as const;
 
 /** A reply code known to the spec. */
 export type ReplyCode = (typeof ReplyCode)[keyof typeof ReplyCode];
@@ -117,23 +128,24 @@ export type ReplyCode = (typeof ReplyCode)[keyof typeof ReplyCode];
  *
  * @generated from the reply-code constants with a class
  */
-export const replyCodes = new Map<number, { readonly name: string; readonly severity: 'soft' | 'hard' }>([
-    [311, { name: 'content-too-large', severity: 'soft' }],
-    [313, { name: 'no-consumers', severity: 'soft' }],
-    [320, { name: 'connection-forced', severity: 'hard' }],
-    [402, { name: 'invalid-path', severity: 'hard' }],
-    [403, { name: 'access-refused', severity: 'soft' }],
-    [404, { name: 'not-found', severity: 'soft' }],
-    [405, { name: 'resource-locked', severity: 'soft' }],
-    [406, { name: 'precondition-failed', severity: 'soft' }],
-    [501, { name: 'frame-error', severity: 'hard' }],
-    [502, { name: 'syntax-error', severity: 'hard' }],
-    [503, { name: 'command-invalid', severity: 'hard' }],
-    [504, { name: 'channel-error', severity: 'hard' }],
-    [505, { name: 'unexpected-frame', severity: 'hard' }],
-    [506, { name: 'resource-error', severity: 'hard' }],
-    [530, { name: 'not-allowed', severity: 'hard' }],
-    [540, { name: 'not-implemented', severity: 'hard' }],
-    [541, { name: 'internal-error', severity: 'hard' }],
-    [312, { name: 'no-route', severity: 'soft' }],
-  ]) as ReadonlyMap<number, { readonly name: string; readonly severity: 'soft' | 'hard' }>;
+export const replyCodes: ReadonlyMap<number, { readonly name: string; readonly severity: 'soft' | 'hard' }> = new Map([
+  [311, { name: 'content-too-large', severity: 'soft' }],
+  [312, { name: 'no-route', severity: 'soft' }],
+  [313, { name: 'no-consumers', severity: 'soft' }],
+  [320, { name: 'connection-forced', severity: 'hard' }],
+  [402, { name: 'invalid-path', severity: 'hard' }],
+  [403, { name: 'access-refused', severity: 'soft' }],
+  [404, { name: 'not-found', severity: 'soft' }],
+  [405, { name: 'resource-locked', severity: 'soft' }],
+  [406, { name: 'precondition-failed', severity: 'soft' }],
+  [501, { name: 'frame-error', severity: 'hard' }],
+  [502, { name: 'syntax-error', severity: 'hard' }],
+  [503, { name: 'command-invalid', severity: 'hard' }],
+  [504, { name: 'channel-error', severity: 'hard' }],
+  [505, { name: 'unexpected-frame', severity: 'hard' }],
+  [506, { name: 'resource-error', severity: 'hard' }],
+  [530, { name: 'not-allowed', severity: 'hard' }],
+  [540, { name: 'not-implemented', severity: 'hard' }],
+  [541, { name: 'internal-error', severity: 'hard' }],
+]);
+

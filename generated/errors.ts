@@ -58,6 +58,33 @@ export function isContentTooLargeError(e: unknown): e is ContentTooLargeError {
 }
 
 /**
+ * 312 no-route (soft error: closes the channel).
+ *
+ * A mandatory message could not be routed to any queue: RabbitMQ returns it with
+ * basic.return and this reply code.
+ *
+ * @generated from constant no-route (312, soft-error)
+ */
+export class NoRouteError extends ReplyError {
+  override name = 'NoRouteError';
+  /** The reply code, 312. */
+  static readonly code = 312;
+
+  constructor(init: Omit<ReplyErrorInit, 'replyCode' | 'severity'>) {
+    super({ ...init, replyCode: 312, severity: 'soft' });
+  }
+}
+
+/**
+ * True for a {@link NoRouteError} (checks `name`, so it works across copies of the package).
+ *
+ * @generated from constant no-route (312, soft-error)
+ */
+export function isNoRouteError(e: unknown): e is NoRouteError {
+  return e instanceof Error && e.name === 'NoRouteError';
+}
+
+/**
  * 313 no-consumers (soft error: closes the channel).
  *
  * When the exchange cannot deliver to a consumer when the immediate flag is
@@ -492,38 +519,13 @@ export function isInternalError(e: unknown): e is InternalError {
   return e instanceof Error && e.name === 'InternalError';
 }
 
-/**
- * 312 no-route (soft error: closes the channel).
- *
- * A mandatory message could not be routed to any queue: RabbitMQ returns it with
- * basic.return and this reply code.
- *
- * @generated from constant no-route (312, soft-error)
- */
-export class NoRouteError extends ReplyError {
-  override name = 'NoRouteError';
-  /** The reply code, 312. */
-  static readonly code = 312;
-
-  constructor(init: Omit<ReplyErrorInit, 'replyCode' | 'severity'>) {
-    super({ ...init, replyCode: 312, severity: 'soft' });
-  }
-}
-
-/**
- * True for a {@link NoRouteError} (checks `name`, so it works across copies of the package).
- *
- * @generated from constant no-route (312, soft-error)
- */
-export function isNoRouteError(e: unknown): e is NoRouteError {
-  return e instanceof Error && e.name === 'NoRouteError';
-}
-
 /** Builds the error class for `init.replyCode`, or a plain ReplyError for a code the spec does not define. */
 export function replyErrorFor(init: ReplyErrorInit): ReplyError {
   switch (init.replyCode) {
     case 311:
       return new ContentTooLargeError(init);
+    case 312:
+      return new NoRouteError(init);
     case 313:
       return new NoConsumersError(init);
     case 320:
@@ -556,8 +558,6 @@ export function replyErrorFor(init: ReplyErrorInit): ReplyError {
       return new NotImplementedError(init);
     case 541:
       return new InternalError(init);
-    case 312:
-      return new NoRouteError(init);
     default:
       return new ReplyError({ ...init, severity: init.severity ?? 'hard' });
   }

@@ -1868,6 +1868,7 @@ export interface TxRollbackOk {
   /** Discriminant: the spec's name for the method. */
   kind: 'tx.rollback-ok';
 }
+
 /** Any AMQP method, discriminated by `kind`. */
 export type Method =
   | ConnectionStart
@@ -1934,6 +1935,7 @@ export type Method =
   | TxCommitOk
   | TxRollback
   | TxRollbackOk;
+
 /** The dotted name of any method, e.g. `basic.publish`. */
 export type MethodKind = Method['kind'];
 
@@ -2037,6 +2039,7 @@ export interface ResponseMap {
 
 /** Kinds of the synchronous methods a client sends and awaits an answer to. */
 export type RequestKind = keyof ResponseMap;
+
 /** Methods the client may send (the server implements them, or both peers do). */
 export type ClientMethod =
   | ConnectionStartOk
@@ -2077,6 +2080,7 @@ export type ClientMethod =
   | TxSelect
   | TxCommit
   | TxRollback;
+
 /** Methods the server may send (the client implements them, or both peers do). */
 export type ServerMethod =
   | ConnectionStart

@@ -203,7 +203,7 @@ export function encodeBasicProperties(w: Writer, p: BasicProperties): void {
 export function decodeBasicProperties(r: Reader): BasicProperties {
   const flags = r.short();
   if ((flags & 0x0003) !== 0) {
-    throw new DecodeError(`basic properties: flags 0x${flags.toString(16)} at offset ${r.pos - 2} set bits beyond the 14 BasicProperties (or the continuation bit)`, r.pos - 2);
+    throw new DecodeError(`basic properties: flags 0x${flags.toString(16)} at offset ${r.pos - 2} name properties beyond the 14 that class basic has`, r.pos - 2);
   }
 
   return {

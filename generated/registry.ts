@@ -226,1415 +226,1486 @@ import { encodeBasicProperties, decodeBasicProperties, type BasicProperties } fr
  * @generated from method connection.start (class 10, method 10; synchronous; sent by the server)
  */
 export const connectionStart: MethodDef<ConnectionStart> = {
-    kind: 'connection.start',
-    classId: 10,
-    methodId: 10,
-    id: 0x000a000a,
-    synchronous: true,
-    responses: ['connection.start-ok'],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'versionMajor', type: 'octet' },
-      { name: 'versionMinor', type: 'octet' },
-      { name: 'serverProperties', type: 'table' },
-      { name: 'mechanisms', type: 'longstr' },
-      { name: 'locales', type: 'longstr' },
-    ],
-    encode: encodeConnectionStart,
-    decode: decodeConnectionStart,
-  };
+  kind: 'connection.start',
+  classId: 10,
+  methodId: 10,
+  id: 0x000a000a,
+  synchronous: true,
+  responses: ['connection.start-ok'],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'versionMajor', type: 'octet' },
+    { name: 'versionMinor', type: 'octet' },
+    { name: 'serverProperties', type: 'table' },
+    { name: 'mechanisms', type: 'longstr' },
+    { name: 'locales', type: 'longstr' },
+  ],
+  encode: encodeConnectionStart,
+  decode: decodeConnectionStart,
+};
+
 /**
  * `connection.start-ok`: select security mechanism and locale.
  *
  * @generated from method connection.start-ok (class 10, method 11; synchronous; sent by the client)
  */
 export const connectionStartOk: MethodDef<ConnectionStartOk> = {
-    kind: 'connection.start-ok',
-    classId: 10,
-    methodId: 11,
-    id: 0x000a000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'clientProperties', type: 'table' },
-      { name: 'mechanism', type: 'shortstr' },
-      { name: 'response', type: 'longstr' },
-      { name: 'locale', type: 'shortstr' },
-    ],
-    encode: encodeConnectionStartOk,
-    decode: decodeConnectionStartOk,
-  };
+  kind: 'connection.start-ok',
+  classId: 10,
+  methodId: 11,
+  id: 0x000a000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'clientProperties', type: 'table' },
+    { name: 'mechanism', type: 'shortstr' },
+    { name: 'response', type: 'longstr' },
+    { name: 'locale', type: 'shortstr' },
+  ],
+  encode: encodeConnectionStartOk,
+  decode: decodeConnectionStartOk,
+};
+
 /**
  * `connection.secure`: security mechanism challenge.
  *
  * @generated from method connection.secure (class 10, method 20; synchronous; sent by the server)
  */
 export const connectionSecure: MethodDef<ConnectionSecure> = {
-    kind: 'connection.secure',
-    classId: 10,
-    methodId: 20,
-    id: 0x000a0014,
-    synchronous: true,
-    responses: ['connection.secure-ok'],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'challenge', type: 'longstr' },
-    ],
-    encode: encodeConnectionSecure,
-    decode: decodeConnectionSecure,
-  };
+  kind: 'connection.secure',
+  classId: 10,
+  methodId: 20,
+  id: 0x000a0014,
+  synchronous: true,
+  responses: ['connection.secure-ok'],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'challenge', type: 'longstr' },
+  ],
+  encode: encodeConnectionSecure,
+  decode: decodeConnectionSecure,
+};
+
 /**
  * `connection.secure-ok`: security mechanism response.
  *
  * @generated from method connection.secure-ok (class 10, method 21; synchronous; sent by the client)
  */
 export const connectionSecureOk: MethodDef<ConnectionSecureOk> = {
-    kind: 'connection.secure-ok',
-    classId: 10,
-    methodId: 21,
-    id: 0x000a0015,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'response', type: 'longstr' },
-    ],
-    encode: encodeConnectionSecureOk,
-    decode: decodeConnectionSecureOk,
-  };
+  kind: 'connection.secure-ok',
+  classId: 10,
+  methodId: 21,
+  id: 0x000a0015,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'response', type: 'longstr' },
+  ],
+  encode: encodeConnectionSecureOk,
+  decode: decodeConnectionSecureOk,
+};
+
 /**
  * `connection.tune`: propose connection tuning parameters.
  *
  * @generated from method connection.tune (class 10, method 30; synchronous; sent by the server)
  */
 export const connectionTune: MethodDef<ConnectionTune> = {
-    kind: 'connection.tune',
-    classId: 10,
-    methodId: 30,
-    id: 0x000a001e,
-    synchronous: true,
-    responses: ['connection.tune-ok'],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'channelMax', type: 'short' },
-      { name: 'frameMax', type: 'long' },
-      { name: 'heartbeat', type: 'short' },
-    ],
-    encode: encodeConnectionTune,
-    decode: decodeConnectionTune,
-  };
+  kind: 'connection.tune',
+  classId: 10,
+  methodId: 30,
+  id: 0x000a001e,
+  synchronous: true,
+  responses: ['connection.tune-ok'],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'channelMax', type: 'short' },
+    { name: 'frameMax', type: 'long' },
+    { name: 'heartbeat', type: 'short' },
+  ],
+  encode: encodeConnectionTune,
+  decode: decodeConnectionTune,
+};
+
 /**
  * `connection.tune-ok`: negotiate connection tuning parameters.
  *
  * @generated from method connection.tune-ok (class 10, method 31; synchronous; sent by the client)
  */
 export const connectionTuneOk: MethodDef<ConnectionTuneOk> = {
-    kind: 'connection.tune-ok',
-    classId: 10,
-    methodId: 31,
-    id: 0x000a001f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'channelMax', type: 'short' },
-      { name: 'frameMax', type: 'long' },
-      { name: 'heartbeat', type: 'short' },
-    ],
-    encode: encodeConnectionTuneOk,
-    decode: decodeConnectionTuneOk,
-  };
+  kind: 'connection.tune-ok',
+  classId: 10,
+  methodId: 31,
+  id: 0x000a001f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'channelMax', type: 'short' },
+    { name: 'frameMax', type: 'long' },
+    { name: 'heartbeat', type: 'short' },
+  ],
+  encode: encodeConnectionTuneOk,
+  decode: decodeConnectionTuneOk,
+};
+
 /**
  * `connection.open`: open connection to virtual host.
  *
  * @generated from method connection.open (class 10, method 40; synchronous; sent by the client)
  */
 export const connectionOpen: MethodDef<ConnectionOpen> = {
-    kind: 'connection.open',
-    classId: 10,
-    methodId: 40,
-    id: 0x000a0028,
-    synchronous: true,
-    responses: ['connection.open-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'virtualHost', type: 'shortstr' },
-    ],
-    encode: encodeConnectionOpen,
-    decode: decodeConnectionOpen,
-  };
+  kind: 'connection.open',
+  classId: 10,
+  methodId: 40,
+  id: 0x000a0028,
+  synchronous: true,
+  responses: ['connection.open-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'virtualHost', type: 'shortstr' },
+  ],
+  encode: encodeConnectionOpen,
+  decode: decodeConnectionOpen,
+};
+
 /**
  * `connection.open-ok`: signal that connection is ready.
  *
  * @generated from method connection.open-ok (class 10, method 41; synchronous; sent by the server)
  */
 export const connectionOpenOk: MethodDef<ConnectionOpenOk> = {
-    kind: 'connection.open-ok',
-    classId: 10,
-    methodId: 41,
-    id: 0x000a0029,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeConnectionOpenOk,
-    decode: decodeConnectionOpenOk,
-  };
+  kind: 'connection.open-ok',
+  classId: 10,
+  methodId: 41,
+  id: 0x000a0029,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeConnectionOpenOk,
+  decode: decodeConnectionOpenOk,
+};
+
 /**
  * `connection.close`: request a connection close.
  *
  * @generated from method connection.close (class 10, method 50; synchronous; sent by either peer)
  */
 export const connectionClose: MethodDef<ConnectionClose> = {
-    kind: 'connection.close',
-    classId: 10,
-    methodId: 50,
-    id: 0x000a0032,
-    synchronous: true,
-    responses: ['connection.close-ok'],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'replyCode', type: 'short' },
-      { name: 'replyText', type: 'shortstr' },
-      { name: 'classId', type: 'short' },
-      { name: 'methodId', type: 'short' },
-    ],
-    encode: encodeConnectionClose,
-    decode: decodeConnectionClose,
-  };
+  kind: 'connection.close',
+  classId: 10,
+  methodId: 50,
+  id: 0x000a0032,
+  synchronous: true,
+  responses: ['connection.close-ok'],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'replyCode', type: 'short' },
+    { name: 'replyText', type: 'shortstr' },
+    { name: 'classId', type: 'short' },
+    { name: 'methodId', type: 'short' },
+  ],
+  encode: encodeConnectionClose,
+  decode: decodeConnectionClose,
+};
+
 /**
  * `connection.close-ok`: confirm a connection close.
  *
  * @generated from method connection.close-ok (class 10, method 51; synchronous; sent by either peer)
  */
 export const connectionCloseOk: MethodDef<ConnectionCloseOk> = {
-    kind: 'connection.close-ok',
-    classId: 10,
-    methodId: 51,
-    id: 0x000a0033,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [],
-    encode: encodeConnectionCloseOk,
-    decode: decodeConnectionCloseOk,
-  };
+  kind: 'connection.close-ok',
+  classId: 10,
+  methodId: 51,
+  id: 0x000a0033,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [],
+  encode: encodeConnectionCloseOk,
+  decode: decodeConnectionCloseOk,
+};
+
 /**
  * `connection.blocked`: indicate that connection is blocked.
  *
  * @generated from method connection.blocked (class 10, method 60; asynchronous; sent by either peer)
  */
 export const connectionBlocked: MethodDef<ConnectionBlocked> = {
-    kind: 'connection.blocked',
-    classId: 10,
-    methodId: 60,
-    id: 0x000a003c,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'reason', type: 'shortstr' },
-    ],
-    encode: encodeConnectionBlocked,
-    decode: decodeConnectionBlocked,
-  };
+  kind: 'connection.blocked',
+  classId: 10,
+  methodId: 60,
+  id: 0x000a003c,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'reason', type: 'shortstr' },
+  ],
+  encode: encodeConnectionBlocked,
+  decode: decodeConnectionBlocked,
+};
+
 /**
  * `connection.unblocked`: indicate that connection is unblocked.
  *
  * @generated from method connection.unblocked (class 10, method 61; asynchronous; sent by either peer)
  */
 export const connectionUnblocked: MethodDef<ConnectionUnblocked> = {
-    kind: 'connection.unblocked',
-    classId: 10,
-    methodId: 61,
-    id: 0x000a003d,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [],
-    encode: encodeConnectionUnblocked,
-    decode: decodeConnectionUnblocked,
-  };
+  kind: 'connection.unblocked',
+  classId: 10,
+  methodId: 61,
+  id: 0x000a003d,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [],
+  encode: encodeConnectionUnblocked,
+  decode: decodeConnectionUnblocked,
+};
+
 /**
  * `connection.update-secret`: update secret.
  *
  * @generated from method connection.update-secret (class 10, method 70; synchronous; sent by the client)
  */
 export const connectionUpdateSecret: MethodDef<ConnectionUpdateSecret> = {
-    kind: 'connection.update-secret',
-    classId: 10,
-    methodId: 70,
-    id: 0x000a0046,
-    synchronous: true,
-    responses: ['connection.update-secret-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'newSecret', type: 'longstr' },
-      { name: 'reason', type: 'shortstr' },
-    ],
-    encode: encodeConnectionUpdateSecret,
-    decode: decodeConnectionUpdateSecret,
-  };
+  kind: 'connection.update-secret',
+  classId: 10,
+  methodId: 70,
+  id: 0x000a0046,
+  synchronous: true,
+  responses: ['connection.update-secret-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'newSecret', type: 'longstr' },
+    { name: 'reason', type: 'shortstr' },
+  ],
+  encode: encodeConnectionUpdateSecret,
+  decode: decodeConnectionUpdateSecret,
+};
+
 /**
  * `connection.update-secret-ok`: update secret response.
  *
  * @generated from method connection.update-secret-ok (class 10, method 71; synchronous; sent by the server)
  */
 export const connectionUpdateSecretOk: MethodDef<ConnectionUpdateSecretOk> = {
-    kind: 'connection.update-secret-ok',
-    classId: 10,
-    methodId: 71,
-    id: 0x000a0047,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeConnectionUpdateSecretOk,
-    decode: decodeConnectionUpdateSecretOk,
-  };
+  kind: 'connection.update-secret-ok',
+  classId: 10,
+  methodId: 71,
+  id: 0x000a0047,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeConnectionUpdateSecretOk,
+  decode: decodeConnectionUpdateSecretOk,
+};
+
 /**
  * `channel.open`: open a channel for use.
  *
  * @generated from method channel.open (class 20, method 10; synchronous; sent by the client)
  */
 export const channelOpen: MethodDef<ChannelOpen> = {
-    kind: 'channel.open',
-    classId: 20,
-    methodId: 10,
-    id: 0x0014000a,
-    synchronous: true,
-    responses: ['channel.open-ok'],
-    content: false,
-    direction: 'client',
-    fields: [],
-    encode: encodeChannelOpen,
-    decode: decodeChannelOpen,
-  };
+  kind: 'channel.open',
+  classId: 20,
+  methodId: 10,
+  id: 0x0014000a,
+  synchronous: true,
+  responses: ['channel.open-ok'],
+  content: false,
+  direction: 'client',
+  fields: [],
+  encode: encodeChannelOpen,
+  decode: decodeChannelOpen,
+};
+
 /**
  * `channel.open-ok`: signal that the channel is ready.
  *
  * @generated from method channel.open-ok (class 20, method 11; synchronous; sent by the server)
  */
 export const channelOpenOk: MethodDef<ChannelOpenOk> = {
-    kind: 'channel.open-ok',
-    classId: 20,
-    methodId: 11,
-    id: 0x0014000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeChannelOpenOk,
-    decode: decodeChannelOpenOk,
-  };
+  kind: 'channel.open-ok',
+  classId: 20,
+  methodId: 11,
+  id: 0x0014000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeChannelOpenOk,
+  decode: decodeChannelOpenOk,
+};
+
 /**
  * `channel.flow`: enable/disable flow from peer.
  *
  * @generated from method channel.flow (class 20, method 20; synchronous; sent by either peer)
  */
 export const channelFlow: MethodDef<ChannelFlow> = {
-    kind: 'channel.flow',
-    classId: 20,
-    methodId: 20,
-    id: 0x00140014,
-    synchronous: true,
-    responses: ['channel.flow-ok'],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'active', type: 'bit' },
-    ],
-    encode: encodeChannelFlow,
-    decode: decodeChannelFlow,
-  };
+  kind: 'channel.flow',
+  classId: 20,
+  methodId: 20,
+  id: 0x00140014,
+  synchronous: true,
+  responses: ['channel.flow-ok'],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'active', type: 'bit' },
+  ],
+  encode: encodeChannelFlow,
+  decode: decodeChannelFlow,
+};
+
 /**
  * `channel.flow-ok`: confirm a flow method.
  *
  * @generated from method channel.flow-ok (class 20, method 21; asynchronous; sent by either peer)
  */
 export const channelFlowOk: MethodDef<ChannelFlowOk> = {
-    kind: 'channel.flow-ok',
-    classId: 20,
-    methodId: 21,
-    id: 0x00140015,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'active', type: 'bit' },
-    ],
-    encode: encodeChannelFlowOk,
-    decode: decodeChannelFlowOk,
-  };
+  kind: 'channel.flow-ok',
+  classId: 20,
+  methodId: 21,
+  id: 0x00140015,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'active', type: 'bit' },
+  ],
+  encode: encodeChannelFlowOk,
+  decode: decodeChannelFlowOk,
+};
+
 /**
  * `channel.close`: request a channel close.
  *
  * @generated from method channel.close (class 20, method 40; synchronous; sent by either peer)
  */
 export const channelClose: MethodDef<ChannelClose> = {
-    kind: 'channel.close',
-    classId: 20,
-    methodId: 40,
-    id: 0x00140028,
-    synchronous: true,
-    responses: ['channel.close-ok'],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'replyCode', type: 'short' },
-      { name: 'replyText', type: 'shortstr' },
-      { name: 'classId', type: 'short' },
-      { name: 'methodId', type: 'short' },
-    ],
-    encode: encodeChannelClose,
-    decode: decodeChannelClose,
-  };
+  kind: 'channel.close',
+  classId: 20,
+  methodId: 40,
+  id: 0x00140028,
+  synchronous: true,
+  responses: ['channel.close-ok'],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'replyCode', type: 'short' },
+    { name: 'replyText', type: 'shortstr' },
+    { name: 'classId', type: 'short' },
+    { name: 'methodId', type: 'short' },
+  ],
+  encode: encodeChannelClose,
+  decode: decodeChannelClose,
+};
+
 /**
  * `channel.close-ok`: confirm a channel close.
  *
  * @generated from method channel.close-ok (class 20, method 41; synchronous; sent by either peer)
  */
 export const channelCloseOk: MethodDef<ChannelCloseOk> = {
-    kind: 'channel.close-ok',
-    classId: 20,
-    methodId: 41,
-    id: 0x00140029,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [],
-    encode: encodeChannelCloseOk,
-    decode: decodeChannelCloseOk,
-  };
+  kind: 'channel.close-ok',
+  classId: 20,
+  methodId: 41,
+  id: 0x00140029,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [],
+  encode: encodeChannelCloseOk,
+  decode: decodeChannelCloseOk,
+};
+
 /**
  * `exchange.declare`: verify exchange exists, create if needed.
  *
  * @generated from method exchange.declare (class 40, method 10; synchronous; sent by the client)
  */
 export const exchangeDeclare: MethodDef<ExchangeDeclare> = {
-    kind: 'exchange.declare',
-    classId: 40,
-    methodId: 10,
-    id: 0x0028000a,
-    synchronous: true,
-    responses: ['exchange.declare-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'type', type: 'shortstr' },
-      { name: 'passive', type: 'bit' },
-      { name: 'durable', type: 'bit' },
-      { name: 'autoDelete', type: 'bit' },
-      { name: 'internal', type: 'bit' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeExchangeDeclare,
-    decode: decodeExchangeDeclare,
-  };
+  kind: 'exchange.declare',
+  classId: 40,
+  methodId: 10,
+  id: 0x0028000a,
+  synchronous: true,
+  responses: ['exchange.declare-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'type', type: 'shortstr' },
+    { name: 'passive', type: 'bit' },
+    { name: 'durable', type: 'bit' },
+    { name: 'autoDelete', type: 'bit' },
+    { name: 'internal', type: 'bit' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeExchangeDeclare,
+  decode: decodeExchangeDeclare,
+};
+
 /**
  * `exchange.declare-ok`: confirm exchange declaration.
  *
  * @generated from method exchange.declare-ok (class 40, method 11; synchronous; sent by the server)
  */
 export const exchangeDeclareOk: MethodDef<ExchangeDeclareOk> = {
-    kind: 'exchange.declare-ok',
-    classId: 40,
-    methodId: 11,
-    id: 0x0028000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeExchangeDeclareOk,
-    decode: decodeExchangeDeclareOk,
-  };
+  kind: 'exchange.declare-ok',
+  classId: 40,
+  methodId: 11,
+  id: 0x0028000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeExchangeDeclareOk,
+  decode: decodeExchangeDeclareOk,
+};
+
 /**
  * `exchange.delete`: delete an exchange.
  *
  * @generated from method exchange.delete (class 40, method 20; synchronous; sent by the client)
  */
 export const exchangeDelete: MethodDef<ExchangeDelete> = {
-    kind: 'exchange.delete',
-    classId: 40,
-    methodId: 20,
-    id: 0x00280014,
-    synchronous: true,
-    responses: ['exchange.delete-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'ifUnused', type: 'bit' },
-      { name: 'noWait', type: 'bit' },
-    ],
-    encode: encodeExchangeDelete,
-    decode: decodeExchangeDelete,
-  };
+  kind: 'exchange.delete',
+  classId: 40,
+  methodId: 20,
+  id: 0x00280014,
+  synchronous: true,
+  responses: ['exchange.delete-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'ifUnused', type: 'bit' },
+    { name: 'noWait', type: 'bit' },
+  ],
+  encode: encodeExchangeDelete,
+  decode: decodeExchangeDelete,
+};
+
 /**
  * `exchange.delete-ok`: confirm deletion of an exchange.
  *
  * @generated from method exchange.delete-ok (class 40, method 21; synchronous; sent by the server)
  */
 export const exchangeDeleteOk: MethodDef<ExchangeDeleteOk> = {
-    kind: 'exchange.delete-ok',
-    classId: 40,
-    methodId: 21,
-    id: 0x00280015,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeExchangeDeleteOk,
-    decode: decodeExchangeDeleteOk,
-  };
+  kind: 'exchange.delete-ok',
+  classId: 40,
+  methodId: 21,
+  id: 0x00280015,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeExchangeDeleteOk,
+  decode: decodeExchangeDeleteOk,
+};
+
 /**
  * `exchange.bind`: bind exchange to an exchange.
  *
  * @generated from method exchange.bind (class 40, method 30; synchronous; sent by the client)
  */
 export const exchangeBind: MethodDef<ExchangeBind> = {
-    kind: 'exchange.bind',
-    classId: 40,
-    methodId: 30,
-    id: 0x0028001e,
-    synchronous: true,
-    responses: ['exchange.bind-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'destination', type: 'shortstr' },
-      { name: 'source', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeExchangeBind,
-    decode: decodeExchangeBind,
-  };
+  kind: 'exchange.bind',
+  classId: 40,
+  methodId: 30,
+  id: 0x0028001e,
+  synchronous: true,
+  responses: ['exchange.bind-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'destination', type: 'shortstr' },
+    { name: 'source', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeExchangeBind,
+  decode: decodeExchangeBind,
+};
+
 /**
  * `exchange.bind-ok`: confirm bind successful.
  *
  * @generated from method exchange.bind-ok (class 40, method 31; synchronous; sent by the server)
  */
 export const exchangeBindOk: MethodDef<ExchangeBindOk> = {
-    kind: 'exchange.bind-ok',
-    classId: 40,
-    methodId: 31,
-    id: 0x0028001f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeExchangeBindOk,
-    decode: decodeExchangeBindOk,
-  };
+  kind: 'exchange.bind-ok',
+  classId: 40,
+  methodId: 31,
+  id: 0x0028001f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeExchangeBindOk,
+  decode: decodeExchangeBindOk,
+};
+
 /**
  * `exchange.unbind`: unbind an exchange from an exchange.
  *
  * @generated from method exchange.unbind (class 40, method 40; synchronous; sent by the client)
  */
 export const exchangeUnbind: MethodDef<ExchangeUnbind> = {
-    kind: 'exchange.unbind',
-    classId: 40,
-    methodId: 40,
-    id: 0x00280028,
-    synchronous: true,
-    responses: ['exchange.unbind-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'destination', type: 'shortstr' },
-      { name: 'source', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeExchangeUnbind,
-    decode: decodeExchangeUnbind,
-  };
+  kind: 'exchange.unbind',
+  classId: 40,
+  methodId: 40,
+  id: 0x00280028,
+  synchronous: true,
+  responses: ['exchange.unbind-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'destination', type: 'shortstr' },
+    { name: 'source', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeExchangeUnbind,
+  decode: decodeExchangeUnbind,
+};
+
 /**
  * `exchange.unbind-ok`: confirm unbind successful.
  *
  * @generated from method exchange.unbind-ok (class 40, method 51; synchronous; sent by the server)
  */
 export const exchangeUnbindOk: MethodDef<ExchangeUnbindOk> = {
-    kind: 'exchange.unbind-ok',
-    classId: 40,
-    methodId: 51,
-    id: 0x00280033,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeExchangeUnbindOk,
-    decode: decodeExchangeUnbindOk,
-  };
+  kind: 'exchange.unbind-ok',
+  classId: 40,
+  methodId: 51,
+  id: 0x00280033,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeExchangeUnbindOk,
+  decode: decodeExchangeUnbindOk,
+};
+
 /**
  * `queue.declare`: declare queue, create if needed.
  *
  * @generated from method queue.declare (class 50, method 10; synchronous; sent by the client)
  */
 export const queueDeclare: MethodDef<QueueDeclare> = {
-    kind: 'queue.declare',
-    classId: 50,
-    methodId: 10,
-    id: 0x0032000a,
-    synchronous: true,
-    responses: ['queue.declare-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'passive', type: 'bit' },
-      { name: 'durable', type: 'bit' },
-      { name: 'exclusive', type: 'bit' },
-      { name: 'autoDelete', type: 'bit' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeQueueDeclare,
-    decode: decodeQueueDeclare,
-  };
+  kind: 'queue.declare',
+  classId: 50,
+  methodId: 10,
+  id: 0x0032000a,
+  synchronous: true,
+  responses: ['queue.declare-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'passive', type: 'bit' },
+    { name: 'durable', type: 'bit' },
+    { name: 'exclusive', type: 'bit' },
+    { name: 'autoDelete', type: 'bit' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeQueueDeclare,
+  decode: decodeQueueDeclare,
+};
+
 /**
  * `queue.declare-ok`: confirms a queue definition.
  *
  * @generated from method queue.declare-ok (class 50, method 11; synchronous; sent by the server)
  */
 export const queueDeclareOk: MethodDef<QueueDeclareOk> = {
-    kind: 'queue.declare-ok',
-    classId: 50,
-    methodId: 11,
-    id: 0x0032000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'messageCount', type: 'long' },
-      { name: 'consumerCount', type: 'long' },
-    ],
-    encode: encodeQueueDeclareOk,
-    decode: decodeQueueDeclareOk,
-  };
+  kind: 'queue.declare-ok',
+  classId: 50,
+  methodId: 11,
+  id: 0x0032000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'messageCount', type: 'long' },
+    { name: 'consumerCount', type: 'long' },
+  ],
+  encode: encodeQueueDeclareOk,
+  decode: decodeQueueDeclareOk,
+};
+
 /**
  * `queue.bind`: bind queue to an exchange.
  *
  * @generated from method queue.bind (class 50, method 20; synchronous; sent by the client)
  */
 export const queueBind: MethodDef<QueueBind> = {
-    kind: 'queue.bind',
-    classId: 50,
-    methodId: 20,
-    id: 0x00320014,
-    synchronous: true,
-    responses: ['queue.bind-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeQueueBind,
-    decode: decodeQueueBind,
-  };
+  kind: 'queue.bind',
+  classId: 50,
+  methodId: 20,
+  id: 0x00320014,
+  synchronous: true,
+  responses: ['queue.bind-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeQueueBind,
+  decode: decodeQueueBind,
+};
+
 /**
  * `queue.bind-ok`: confirm bind successful.
  *
  * @generated from method queue.bind-ok (class 50, method 21; synchronous; sent by the server)
  */
 export const queueBindOk: MethodDef<QueueBindOk> = {
-    kind: 'queue.bind-ok',
-    classId: 50,
-    methodId: 21,
-    id: 0x00320015,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeQueueBindOk,
-    decode: decodeQueueBindOk,
-  };
+  kind: 'queue.bind-ok',
+  classId: 50,
+  methodId: 21,
+  id: 0x00320015,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeQueueBindOk,
+  decode: decodeQueueBindOk,
+};
+
 /**
  * `queue.purge`: purge a queue.
  *
  * @generated from method queue.purge (class 50, method 30; synchronous; sent by the client)
  */
 export const queuePurge: MethodDef<QueuePurge> = {
-    kind: 'queue.purge',
-    classId: 50,
-    methodId: 30,
-    id: 0x0032001e,
-    synchronous: true,
-    responses: ['queue.purge-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'noWait', type: 'bit' },
-    ],
-    encode: encodeQueuePurge,
-    decode: decodeQueuePurge,
-  };
+  kind: 'queue.purge',
+  classId: 50,
+  methodId: 30,
+  id: 0x0032001e,
+  synchronous: true,
+  responses: ['queue.purge-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'noWait', type: 'bit' },
+  ],
+  encode: encodeQueuePurge,
+  decode: decodeQueuePurge,
+};
+
 /**
  * `queue.purge-ok`: confirms a queue purge.
  *
  * @generated from method queue.purge-ok (class 50, method 31; synchronous; sent by the server)
  */
 export const queuePurgeOk: MethodDef<QueuePurgeOk> = {
-    kind: 'queue.purge-ok',
-    classId: 50,
-    methodId: 31,
-    id: 0x0032001f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'messageCount', type: 'long' },
-    ],
-    encode: encodeQueuePurgeOk,
-    decode: decodeQueuePurgeOk,
-  };
+  kind: 'queue.purge-ok',
+  classId: 50,
+  methodId: 31,
+  id: 0x0032001f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'messageCount', type: 'long' },
+  ],
+  encode: encodeQueuePurgeOk,
+  decode: decodeQueuePurgeOk,
+};
+
 /**
  * `queue.delete`: delete a queue.
  *
  * @generated from method queue.delete (class 50, method 40; synchronous; sent by the client)
  */
 export const queueDelete: MethodDef<QueueDelete> = {
-    kind: 'queue.delete',
-    classId: 50,
-    methodId: 40,
-    id: 0x00320028,
-    synchronous: true,
-    responses: ['queue.delete-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'ifUnused', type: 'bit' },
-      { name: 'ifEmpty', type: 'bit' },
-      { name: 'noWait', type: 'bit' },
-    ],
-    encode: encodeQueueDelete,
-    decode: decodeQueueDelete,
-  };
+  kind: 'queue.delete',
+  classId: 50,
+  methodId: 40,
+  id: 0x00320028,
+  synchronous: true,
+  responses: ['queue.delete-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'ifUnused', type: 'bit' },
+    { name: 'ifEmpty', type: 'bit' },
+    { name: 'noWait', type: 'bit' },
+  ],
+  encode: encodeQueueDelete,
+  decode: decodeQueueDelete,
+};
+
 /**
  * `queue.delete-ok`: confirm deletion of a queue.
  *
  * @generated from method queue.delete-ok (class 50, method 41; synchronous; sent by the server)
  */
 export const queueDeleteOk: MethodDef<QueueDeleteOk> = {
-    kind: 'queue.delete-ok',
-    classId: 50,
-    methodId: 41,
-    id: 0x00320029,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'messageCount', type: 'long' },
-    ],
-    encode: encodeQueueDeleteOk,
-    decode: decodeQueueDeleteOk,
-  };
+  kind: 'queue.delete-ok',
+  classId: 50,
+  methodId: 41,
+  id: 0x00320029,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'messageCount', type: 'long' },
+  ],
+  encode: encodeQueueDeleteOk,
+  decode: decodeQueueDeleteOk,
+};
+
 /**
  * `queue.unbind`: unbind a queue from an exchange.
  *
  * @generated from method queue.unbind (class 50, method 50; synchronous; sent by the client)
  */
 export const queueUnbind: MethodDef<QueueUnbind> = {
-    kind: 'queue.unbind',
-    classId: 50,
-    methodId: 50,
-    id: 0x00320032,
-    synchronous: true,
-    responses: ['queue.unbind-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeQueueUnbind,
-    decode: decodeQueueUnbind,
-  };
+  kind: 'queue.unbind',
+  classId: 50,
+  methodId: 50,
+  id: 0x00320032,
+  synchronous: true,
+  responses: ['queue.unbind-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeQueueUnbind,
+  decode: decodeQueueUnbind,
+};
+
 /**
  * `queue.unbind-ok`: confirm unbind successful.
  *
  * @generated from method queue.unbind-ok (class 50, method 51; synchronous; sent by the server)
  */
 export const queueUnbindOk: MethodDef<QueueUnbindOk> = {
-    kind: 'queue.unbind-ok',
-    classId: 50,
-    methodId: 51,
-    id: 0x00320033,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeQueueUnbindOk,
-    decode: decodeQueueUnbindOk,
-  };
+  kind: 'queue.unbind-ok',
+  classId: 50,
+  methodId: 51,
+  id: 0x00320033,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeQueueUnbindOk,
+  decode: decodeQueueUnbindOk,
+};
+
 /**
  * `basic.qos`: specify quality of service.
  *
  * @generated from method basic.qos (class 60, method 10; synchronous; sent by the client)
  */
 export const basicQos: MethodDef<BasicQos> = {
-    kind: 'basic.qos',
-    classId: 60,
-    methodId: 10,
-    id: 0x003c000a,
-    synchronous: true,
-    responses: ['basic.qos-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'prefetchSize', type: 'long' },
-      { name: 'prefetchCount', type: 'short' },
-      { name: 'global', type: 'bit' },
-    ],
-    encode: encodeBasicQos,
-    decode: decodeBasicQos,
-  };
+  kind: 'basic.qos',
+  classId: 60,
+  methodId: 10,
+  id: 0x003c000a,
+  synchronous: true,
+  responses: ['basic.qos-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'prefetchSize', type: 'long' },
+    { name: 'prefetchCount', type: 'short' },
+    { name: 'global', type: 'bit' },
+  ],
+  encode: encodeBasicQos,
+  decode: decodeBasicQos,
+};
+
 /**
  * `basic.qos-ok`: confirm the requested qos.
  *
  * @generated from method basic.qos-ok (class 60, method 11; synchronous; sent by the server)
  */
 export const basicQosOk: MethodDef<BasicQosOk> = {
-    kind: 'basic.qos-ok',
-    classId: 60,
-    methodId: 11,
-    id: 0x003c000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeBasicQosOk,
-    decode: decodeBasicQosOk,
-  };
+  kind: 'basic.qos-ok',
+  classId: 60,
+  methodId: 11,
+  id: 0x003c000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeBasicQosOk,
+  decode: decodeBasicQosOk,
+};
+
 /**
  * `basic.consume`: start a queue consumer.
  *
  * @generated from method basic.consume (class 60, method 20; synchronous; sent by the client)
  */
 export const basicConsume: MethodDef<BasicConsume> = {
-    kind: 'basic.consume',
-    classId: 60,
-    methodId: 20,
-    id: 0x003c0014,
-    synchronous: true,
-    responses: ['basic.consume-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'consumerTag', type: 'shortstr' },
-      { name: 'noLocal', type: 'bit' },
-      { name: 'noAck', type: 'bit' },
-      { name: 'exclusive', type: 'bit' },
-      { name: 'noWait', type: 'bit' },
-      { name: 'arguments', type: 'table' },
-    ],
-    encode: encodeBasicConsume,
-    decode: decodeBasicConsume,
-  };
+  kind: 'basic.consume',
+  classId: 60,
+  methodId: 20,
+  id: 0x003c0014,
+  synchronous: true,
+  responses: ['basic.consume-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'consumerTag', type: 'shortstr' },
+    { name: 'noLocal', type: 'bit' },
+    { name: 'noAck', type: 'bit' },
+    { name: 'exclusive', type: 'bit' },
+    { name: 'noWait', type: 'bit' },
+    { name: 'arguments', type: 'table' },
+  ],
+  encode: encodeBasicConsume,
+  decode: decodeBasicConsume,
+};
+
 /**
  * `basic.consume-ok`: confirm a new consumer.
  *
  * @generated from method basic.consume-ok (class 60, method 21; synchronous; sent by the server)
  */
 export const basicConsumeOk: MethodDef<BasicConsumeOk> = {
-    kind: 'basic.consume-ok',
-    classId: 60,
-    methodId: 21,
-    id: 0x003c0015,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [
-      { name: 'consumerTag', type: 'shortstr' },
-    ],
-    encode: encodeBasicConsumeOk,
-    decode: decodeBasicConsumeOk,
-  };
+  kind: 'basic.consume-ok',
+  classId: 60,
+  methodId: 21,
+  id: 0x003c0015,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [
+    { name: 'consumerTag', type: 'shortstr' },
+  ],
+  encode: encodeBasicConsumeOk,
+  decode: decodeBasicConsumeOk,
+};
+
 /**
  * `basic.cancel`: end a queue consumer.
  *
  * @generated from method basic.cancel (class 60, method 30; synchronous; sent by either peer)
  */
 export const basicCancel: MethodDef<BasicCancel> = {
-    kind: 'basic.cancel',
-    classId: 60,
-    methodId: 30,
-    id: 0x003c001e,
-    synchronous: true,
-    responses: ['basic.cancel-ok'],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'consumerTag', type: 'shortstr' },
-      { name: 'noWait', type: 'bit' },
-    ],
-    encode: encodeBasicCancel,
-    decode: decodeBasicCancel,
-  };
+  kind: 'basic.cancel',
+  classId: 60,
+  methodId: 30,
+  id: 0x003c001e,
+  synchronous: true,
+  responses: ['basic.cancel-ok'],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'consumerTag', type: 'shortstr' },
+    { name: 'noWait', type: 'bit' },
+  ],
+  encode: encodeBasicCancel,
+  decode: decodeBasicCancel,
+};
+
 /**
  * `basic.cancel-ok`: confirm a cancelled consumer.
  *
  * @generated from method basic.cancel-ok (class 60, method 31; synchronous; sent by either peer)
  */
 export const basicCancelOk: MethodDef<BasicCancelOk> = {
-    kind: 'basic.cancel-ok',
-    classId: 60,
-    methodId: 31,
-    id: 0x003c001f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'consumerTag', type: 'shortstr' },
-    ],
-    encode: encodeBasicCancelOk,
-    decode: decodeBasicCancelOk,
-  };
+  kind: 'basic.cancel-ok',
+  classId: 60,
+  methodId: 31,
+  id: 0x003c001f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'consumerTag', type: 'shortstr' },
+  ],
+  encode: encodeBasicCancelOk,
+  decode: decodeBasicCancelOk,
+};
+
 /**
  * `basic.publish`: publish a message.
  *
  * @generated from method basic.publish (class 60, method 40; carries content; asynchronous; sent by the client)
  */
 export const basicPublish: MethodDef<BasicPublish> = {
-    kind: 'basic.publish',
-    classId: 60,
-    methodId: 40,
-    id: 0x003c0028,
-    synchronous: false,
-    responses: [],
-    content: true,
-    direction: 'client',
-    fields: [
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'mandatory', type: 'bit' },
-      { name: 'immediate', type: 'bit' },
-    ],
-    encode: encodeBasicPublish,
-    decode: decodeBasicPublish,
-  };
+  kind: 'basic.publish',
+  classId: 60,
+  methodId: 40,
+  id: 0x003c0028,
+  synchronous: false,
+  responses: [],
+  content: true,
+  direction: 'client',
+  fields: [
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'mandatory', type: 'bit' },
+    { name: 'immediate', type: 'bit' },
+  ],
+  encode: encodeBasicPublish,
+  decode: decodeBasicPublish,
+};
+
 /**
  * `basic.return`: return a failed message.
  *
  * @generated from method basic.return (class 60, method 50; carries content; asynchronous; sent by the server)
  */
 export const basicReturn: MethodDef<BasicReturn> = {
-    kind: 'basic.return',
-    classId: 60,
-    methodId: 50,
-    id: 0x003c0032,
-    synchronous: false,
-    responses: [],
-    content: true,
-    direction: 'server',
-    fields: [
-      { name: 'replyCode', type: 'short' },
-      { name: 'replyText', type: 'shortstr' },
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-    ],
-    encode: encodeBasicReturn,
-    decode: decodeBasicReturn,
-  };
+  kind: 'basic.return',
+  classId: 60,
+  methodId: 50,
+  id: 0x003c0032,
+  synchronous: false,
+  responses: [],
+  content: true,
+  direction: 'server',
+  fields: [
+    { name: 'replyCode', type: 'short' },
+    { name: 'replyText', type: 'shortstr' },
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+  ],
+  encode: encodeBasicReturn,
+  decode: decodeBasicReturn,
+};
+
 /**
  * `basic.deliver`: notify the client of a consumer message.
  *
  * @generated from method basic.deliver (class 60, method 60; carries content; asynchronous; sent by the server)
  */
 export const basicDeliver: MethodDef<BasicDeliver> = {
-    kind: 'basic.deliver',
-    classId: 60,
-    methodId: 60,
-    id: 0x003c003c,
-    synchronous: false,
-    responses: [],
-    content: true,
-    direction: 'server',
-    fields: [
-      { name: 'consumerTag', type: 'shortstr' },
-      { name: 'deliveryTag', type: 'longlong' },
-      { name: 'redelivered', type: 'bit' },
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-    ],
-    encode: encodeBasicDeliver,
-    decode: decodeBasicDeliver,
-  };
+  kind: 'basic.deliver',
+  classId: 60,
+  methodId: 60,
+  id: 0x003c003c,
+  synchronous: false,
+  responses: [],
+  content: true,
+  direction: 'server',
+  fields: [
+    { name: 'consumerTag', type: 'shortstr' },
+    { name: 'deliveryTag', type: 'longlong' },
+    { name: 'redelivered', type: 'bit' },
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+  ],
+  encode: encodeBasicDeliver,
+  decode: decodeBasicDeliver,
+};
+
 /**
  * `basic.get`: direct access to a queue.
  *
  * @generated from method basic.get (class 60, method 70; synchronous; sent by the client)
  */
 export const basicGet: MethodDef<BasicGet> = {
-    kind: 'basic.get',
-    classId: 60,
-    methodId: 70,
-    id: 0x003c0046,
-    synchronous: true,
-    responses: ['basic.get-ok', 'basic.get-empty'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'queue', type: 'shortstr' },
-      { name: 'noAck', type: 'bit' },
-    ],
-    encode: encodeBasicGet,
-    decode: decodeBasicGet,
-  };
+  kind: 'basic.get',
+  classId: 60,
+  methodId: 70,
+  id: 0x003c0046,
+  synchronous: true,
+  responses: ['basic.get-ok', 'basic.get-empty'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'queue', type: 'shortstr' },
+    { name: 'noAck', type: 'bit' },
+  ],
+  encode: encodeBasicGet,
+  decode: decodeBasicGet,
+};
+
 /**
  * `basic.get-ok`: provide client with a message.
  *
  * @generated from method basic.get-ok (class 60, method 71; carries content; synchronous; sent by the server)
  */
 export const basicGetOk: MethodDef<BasicGetOk> = {
-    kind: 'basic.get-ok',
-    classId: 60,
-    methodId: 71,
-    id: 0x003c0047,
-    synchronous: true,
-    responses: [],
-    content: true,
-    direction: 'server',
-    fields: [
-      { name: 'deliveryTag', type: 'longlong' },
-      { name: 'redelivered', type: 'bit' },
-      { name: 'exchange', type: 'shortstr' },
-      { name: 'routingKey', type: 'shortstr' },
-      { name: 'messageCount', type: 'long' },
-    ],
-    encode: encodeBasicGetOk,
-    decode: decodeBasicGetOk,
-  };
+  kind: 'basic.get-ok',
+  classId: 60,
+  methodId: 71,
+  id: 0x003c0047,
+  synchronous: true,
+  responses: [],
+  content: true,
+  direction: 'server',
+  fields: [
+    { name: 'deliveryTag', type: 'longlong' },
+    { name: 'redelivered', type: 'bit' },
+    { name: 'exchange', type: 'shortstr' },
+    { name: 'routingKey', type: 'shortstr' },
+    { name: 'messageCount', type: 'long' },
+  ],
+  encode: encodeBasicGetOk,
+  decode: decodeBasicGetOk,
+};
+
 /**
  * `basic.get-empty`: indicate no messages available.
  *
  * @generated from method basic.get-empty (class 60, method 72; synchronous; sent by the server)
  */
 export const basicGetEmpty: MethodDef<BasicGetEmpty> = {
-    kind: 'basic.get-empty',
-    classId: 60,
-    methodId: 72,
-    id: 0x003c0048,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeBasicGetEmpty,
-    decode: decodeBasicGetEmpty,
-  };
+  kind: 'basic.get-empty',
+  classId: 60,
+  methodId: 72,
+  id: 0x003c0048,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeBasicGetEmpty,
+  decode: decodeBasicGetEmpty,
+};
+
 /**
  * `basic.ack`: acknowledge one or more messages.
  *
  * @generated from method basic.ack (class 60, method 80; asynchronous; sent by either peer)
  */
 export const basicAck: MethodDef<BasicAck> = {
-    kind: 'basic.ack',
-    classId: 60,
-    methodId: 80,
-    id: 0x003c0050,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'deliveryTag', type: 'longlong' },
-      { name: 'multiple', type: 'bit' },
-    ],
-    encode: encodeBasicAck,
-    decode: decodeBasicAck,
-  };
+  kind: 'basic.ack',
+  classId: 60,
+  methodId: 80,
+  id: 0x003c0050,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'deliveryTag', type: 'longlong' },
+    { name: 'multiple', type: 'bit' },
+  ],
+  encode: encodeBasicAck,
+  decode: decodeBasicAck,
+};
+
 /**
  * `basic.reject`: reject an incoming message.
  *
  * @generated from method basic.reject (class 60, method 90; asynchronous; sent by the client)
  */
 export const basicReject: MethodDef<BasicReject> = {
-    kind: 'basic.reject',
-    classId: 60,
-    methodId: 90,
-    id: 0x003c005a,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'deliveryTag', type: 'longlong' },
-      { name: 'requeue', type: 'bit' },
-    ],
-    encode: encodeBasicReject,
-    decode: decodeBasicReject,
-  };
+  kind: 'basic.reject',
+  classId: 60,
+  methodId: 90,
+  id: 0x003c005a,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'deliveryTag', type: 'longlong' },
+    { name: 'requeue', type: 'bit' },
+  ],
+  encode: encodeBasicReject,
+  decode: decodeBasicReject,
+};
+
 /**
  * `basic.recover-async`: redeliver unacknowledged messages.
  *
  * @generated from method basic.recover-async (class 60, method 100; asynchronous; sent by the client; deprecated)
  */
 export const basicRecoverAsync: MethodDef<BasicRecoverAsync> = {
-    kind: 'basic.recover-async',
-    classId: 60,
-    methodId: 100,
-    id: 0x003c0064,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'requeue', type: 'bit' },
-    ],
-    encode: encodeBasicRecoverAsync,
-    decode: decodeBasicRecoverAsync,
-  };
+  kind: 'basic.recover-async',
+  classId: 60,
+  methodId: 100,
+  id: 0x003c0064,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'requeue', type: 'bit' },
+  ],
+  encode: encodeBasicRecoverAsync,
+  decode: decodeBasicRecoverAsync,
+};
+
 /**
  * `basic.recover`: redeliver unacknowledged messages.
  *
  * @generated from method basic.recover (class 60, method 110; asynchronous; sent by the client)
  */
 export const basicRecover: MethodDef<BasicRecover> = {
-    kind: 'basic.recover',
-    classId: 60,
-    methodId: 110,
-    id: 0x003c006e,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'requeue', type: 'bit' },
-    ],
-    encode: encodeBasicRecover,
-    decode: decodeBasicRecover,
-  };
+  kind: 'basic.recover',
+  classId: 60,
+  methodId: 110,
+  id: 0x003c006e,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'requeue', type: 'bit' },
+  ],
+  encode: encodeBasicRecover,
+  decode: decodeBasicRecover,
+};
+
 /**
  * `basic.recover-ok`: confirm recovery.
  *
  * @generated from method basic.recover-ok (class 60, method 111; synchronous; sent by the server)
  */
 export const basicRecoverOk: MethodDef<BasicRecoverOk> = {
-    kind: 'basic.recover-ok',
-    classId: 60,
-    methodId: 111,
-    id: 0x003c006f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeBasicRecoverOk,
-    decode: decodeBasicRecoverOk,
-  };
+  kind: 'basic.recover-ok',
+  classId: 60,
+  methodId: 111,
+  id: 0x003c006f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeBasicRecoverOk,
+  decode: decodeBasicRecoverOk,
+};
+
 /**
  * `basic.nack`: reject one or more incoming messages.
  *
  * @generated from method basic.nack (class 60, method 120; asynchronous; sent by either peer)
  */
 export const basicNack: MethodDef<BasicNack> = {
-    kind: 'basic.nack',
-    classId: 60,
-    methodId: 120,
-    id: 0x003c0078,
-    synchronous: false,
-    responses: [],
-    content: false,
-    direction: 'both',
-    fields: [
-      { name: 'deliveryTag', type: 'longlong' },
-      { name: 'multiple', type: 'bit' },
-      { name: 'requeue', type: 'bit' },
-    ],
-    encode: encodeBasicNack,
-    decode: decodeBasicNack,
-  };
+  kind: 'basic.nack',
+  classId: 60,
+  methodId: 120,
+  id: 0x003c0078,
+  synchronous: false,
+  responses: [],
+  content: false,
+  direction: 'both',
+  fields: [
+    { name: 'deliveryTag', type: 'longlong' },
+    { name: 'multiple', type: 'bit' },
+    { name: 'requeue', type: 'bit' },
+  ],
+  encode: encodeBasicNack,
+  decode: decodeBasicNack,
+};
+
 /**
  * `confirm.select`: enable publisher confirms.
  *
  * @generated from method confirm.select (class 85, method 10; synchronous; sent by the client)
  */
 export const confirmSelect: MethodDef<ConfirmSelect> = {
-    kind: 'confirm.select',
-    classId: 85,
-    methodId: 10,
-    id: 0x0055000a,
-    synchronous: true,
-    responses: ['confirm.select-ok'],
-    content: false,
-    direction: 'client',
-    fields: [
-      { name: 'nowait', type: 'bit' },
-    ],
-    encode: encodeConfirmSelect,
-    decode: decodeConfirmSelect,
-  };
+  kind: 'confirm.select',
+  classId: 85,
+  methodId: 10,
+  id: 0x0055000a,
+  synchronous: true,
+  responses: ['confirm.select-ok'],
+  content: false,
+  direction: 'client',
+  fields: [
+    { name: 'nowait', type: 'bit' },
+  ],
+  encode: encodeConfirmSelect,
+  decode: decodeConfirmSelect,
+};
+
 /**
  * `confirm.select-ok`: acknowledge confirm mode.
  *
  * @generated from method confirm.select-ok (class 85, method 11; synchronous; sent by the server)
  */
 export const confirmSelectOk: MethodDef<ConfirmSelectOk> = {
-    kind: 'confirm.select-ok',
-    classId: 85,
-    methodId: 11,
-    id: 0x0055000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeConfirmSelectOk,
-    decode: decodeConfirmSelectOk,
-  };
+  kind: 'confirm.select-ok',
+  classId: 85,
+  methodId: 11,
+  id: 0x0055000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeConfirmSelectOk,
+  decode: decodeConfirmSelectOk,
+};
+
 /**
  * `tx.select`: select standard transaction mode.
  *
  * @generated from method tx.select (class 90, method 10; synchronous; sent by the client)
  */
 export const txSelect: MethodDef<TxSelect> = {
-    kind: 'tx.select',
-    classId: 90,
-    methodId: 10,
-    id: 0x005a000a,
-    synchronous: true,
-    responses: ['tx.select-ok'],
-    content: false,
-    direction: 'client',
-    fields: [],
-    encode: encodeTxSelect,
-    decode: decodeTxSelect,
-  };
+  kind: 'tx.select',
+  classId: 90,
+  methodId: 10,
+  id: 0x005a000a,
+  synchronous: true,
+  responses: ['tx.select-ok'],
+  content: false,
+  direction: 'client',
+  fields: [],
+  encode: encodeTxSelect,
+  decode: decodeTxSelect,
+};
+
 /**
  * `tx.select-ok`: confirm transaction mode.
  *
  * @generated from method tx.select-ok (class 90, method 11; synchronous; sent by the server)
  */
 export const txSelectOk: MethodDef<TxSelectOk> = {
-    kind: 'tx.select-ok',
-    classId: 90,
-    methodId: 11,
-    id: 0x005a000b,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeTxSelectOk,
-    decode: decodeTxSelectOk,
-  };
+  kind: 'tx.select-ok',
+  classId: 90,
+  methodId: 11,
+  id: 0x005a000b,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeTxSelectOk,
+  decode: decodeTxSelectOk,
+};
+
 /**
  * `tx.commit`: commit the current transaction.
  *
  * @generated from method tx.commit (class 90, method 20; synchronous; sent by the client)
  */
 export const txCommit: MethodDef<TxCommit> = {
-    kind: 'tx.commit',
-    classId: 90,
-    methodId: 20,
-    id: 0x005a0014,
-    synchronous: true,
-    responses: ['tx.commit-ok'],
-    content: false,
-    direction: 'client',
-    fields: [],
-    encode: encodeTxCommit,
-    decode: decodeTxCommit,
-  };
+  kind: 'tx.commit',
+  classId: 90,
+  methodId: 20,
+  id: 0x005a0014,
+  synchronous: true,
+  responses: ['tx.commit-ok'],
+  content: false,
+  direction: 'client',
+  fields: [],
+  encode: encodeTxCommit,
+  decode: decodeTxCommit,
+};
+
 /**
  * `tx.commit-ok`: confirm a successful commit.
  *
  * @generated from method tx.commit-ok (class 90, method 21; synchronous; sent by the server)
  */
 export const txCommitOk: MethodDef<TxCommitOk> = {
-    kind: 'tx.commit-ok',
-    classId: 90,
-    methodId: 21,
-    id: 0x005a0015,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeTxCommitOk,
-    decode: decodeTxCommitOk,
-  };
+  kind: 'tx.commit-ok',
+  classId: 90,
+  methodId: 21,
+  id: 0x005a0015,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeTxCommitOk,
+  decode: decodeTxCommitOk,
+};
+
 /**
  * `tx.rollback`: abandon the current transaction.
  *
  * @generated from method tx.rollback (class 90, method 30; synchronous; sent by the client)
  */
 export const txRollback: MethodDef<TxRollback> = {
-    kind: 'tx.rollback',
-    classId: 90,
-    methodId: 30,
-    id: 0x005a001e,
-    synchronous: true,
-    responses: ['tx.rollback-ok'],
-    content: false,
-    direction: 'client',
-    fields: [],
-    encode: encodeTxRollback,
-    decode: decodeTxRollback,
-  };
+  kind: 'tx.rollback',
+  classId: 90,
+  methodId: 30,
+  id: 0x005a001e,
+  synchronous: true,
+  responses: ['tx.rollback-ok'],
+  content: false,
+  direction: 'client',
+  fields: [],
+  encode: encodeTxRollback,
+  decode: decodeTxRollback,
+};
+
 /**
  * `tx.rollback-ok`: confirm successful rollback.
  *
  * @generated from method tx.rollback-ok (class 90, method 31; synchronous; sent by the server)
  */
 export const txRollbackOk: MethodDef<TxRollbackOk> = {
-    kind: 'tx.rollback-ok',
-    classId: 90,
-    methodId: 31,
-    id: 0x005a001f,
-    synchronous: true,
-    responses: [],
-    content: false,
-    direction: 'server',
-    fields: [],
-    encode: encodeTxRollbackOk,
-    decode: decodeTxRollbackOk,
-  };
+  kind: 'tx.rollback-ok',
+  classId: 90,
+  methodId: 31,
+  id: 0x005a001f,
+  synchronous: true,
+  responses: [],
+  content: false,
+  direction: 'server',
+  fields: [],
+  encode: encodeTxRollbackOk,
+  decode: decodeTxRollbackOk,
+};
+
 /**
  * The content properties of class basic.
  *
  * @generated from the properties of class basic (class 60)
  */
 export const basicProperties: PropertiesDef<BasicProperties> = {
-    classId: 60,
-    fields: [
-      { name: 'contentType', type: 'shortstr' },
-      { name: 'contentEncoding', type: 'shortstr' },
-      { name: 'headers', type: 'table' },
-      { name: 'deliveryMode', type: 'octet' },
-      { name: 'priority', type: 'octet' },
-      { name: 'correlationId', type: 'shortstr' },
-      { name: 'replyTo', type: 'shortstr' },
-      { name: 'expiration', type: 'shortstr' },
-      { name: 'messageId', type: 'shortstr' },
-      { name: 'timestamp', type: 'timestamp' },
-      { name: 'type', type: 'shortstr' },
-      { name: 'userId', type: 'shortstr' },
-      { name: 'appId', type: 'shortstr' },
-      { name: 'clusterId', type: 'shortstr' },
-    ],
-    encode: encodeBasicProperties,
-    decode: decodeBasicProperties,
-  };
+  classId: 60,
+  fields: [
+    { name: 'contentType', type: 'shortstr' },
+    { name: 'contentEncoding', type: 'shortstr' },
+    { name: 'headers', type: 'table' },
+    { name: 'deliveryMode', type: 'octet' },
+    { name: 'priority', type: 'octet' },
+    { name: 'correlationId', type: 'shortstr' },
+    { name: 'replyTo', type: 'shortstr' },
+    { name: 'expiration', type: 'shortstr' },
+    { name: 'messageId', type: 'shortstr' },
+    { name: 'timestamp', type: 'timestamp' },
+    { name: 'type', type: 'shortstr' },
+    { name: 'userId', type: 'shortstr' },
+    { name: 'appId', type: 'shortstr' },
+    { name: 'clusterId', type: 'shortstr' },
+  ],
+  encode: encodeBasicProperties,
+  decode: decodeBasicProperties,
+};
+
 /** Every method, in class then method index order. */
 export const methods: readonly MethodDef[] = [
-    connectionStart,
-    connectionStartOk,
-    connectionSecure,
-    connectionSecureOk,
-    connectionTune,
-    connectionTuneOk,
-    connectionOpen,
-    connectionOpenOk,
-    connectionClose,
-    connectionCloseOk,
-    connectionBlocked,
-    connectionUnblocked,
-    connectionUpdateSecret,
-    connectionUpdateSecretOk,
-    channelOpen,
-    channelOpenOk,
-    channelFlow,
-    channelFlowOk,
-    channelClose,
-    channelCloseOk,
-    exchangeDeclare,
-    exchangeDeclareOk,
-    exchangeDelete,
-    exchangeDeleteOk,
-    exchangeBind,
-    exchangeBindOk,
-    exchangeUnbind,
-    exchangeUnbindOk,
-    queueDeclare,
-    queueDeclareOk,
-    queueBind,
-    queueBindOk,
-    queuePurge,
-    queuePurgeOk,
-    queueDelete,
-    queueDeleteOk,
-    queueUnbind,
-    queueUnbindOk,
-    basicQos,
-    basicQosOk,
-    basicConsume,
-    basicConsumeOk,
-    basicCancel,
-    basicCancelOk,
-    basicPublish,
-    basicReturn,
-    basicDeliver,
-    basicGet,
-    basicGetOk,
-    basicGetEmpty,
-    basicAck,
-    basicReject,
-    basicRecoverAsync,
-    basicRecover,
-    basicRecoverOk,
-    basicNack,
-    confirmSelect,
-    confirmSelectOk,
-    txSelect,
-    txSelectOk,
-    txCommit,
-    txCommitOk,
-    txRollback,
-    txRollbackOk,
-  ];
-const byId = new Map<number, MethodDef>(methods.map((d) => [d.id, d])), byKind = new Map<string, MethodDef>(methods.map((d) => [d.kind, d]));
+  connectionStart,
+  connectionStartOk,
+  connectionSecure,
+  connectionSecureOk,
+  connectionTune,
+  connectionTuneOk,
+  connectionOpen,
+  connectionOpenOk,
+  connectionClose,
+  connectionCloseOk,
+  connectionBlocked,
+  connectionUnblocked,
+  connectionUpdateSecret,
+  connectionUpdateSecretOk,
+  channelOpen,
+  channelOpenOk,
+  channelFlow,
+  channelFlowOk,
+  channelClose,
+  channelCloseOk,
+  exchangeDeclare,
+  exchangeDeclareOk,
+  exchangeDelete,
+  exchangeDeleteOk,
+  exchangeBind,
+  exchangeBindOk,
+  exchangeUnbind,
+  exchangeUnbindOk,
+  queueDeclare,
+  queueDeclareOk,
+  queueBind,
+  queueBindOk,
+  queuePurge,
+  queuePurgeOk,
+  queueDelete,
+  queueDeleteOk,
+  queueUnbind,
+  queueUnbindOk,
+  basicQos,
+  basicQosOk,
+  basicConsume,
+  basicConsumeOk,
+  basicCancel,
+  basicCancelOk,
+  basicPublish,
+  basicReturn,
+  basicDeliver,
+  basicGet,
+  basicGetOk,
+  basicGetEmpty,
+  basicAck,
+  basicReject,
+  basicRecoverAsync,
+  basicRecover,
+  basicRecoverOk,
+  basicNack,
+  confirmSelect,
+  confirmSelectOk,
+  txSelect,
+  txSelectOk,
+  txCommit,
+  txCommitOk,
+  txRollback,
+  txRollbackOk,
+];
+
+// One Map lookup per incoming method frame.
+const byId = new Map<number, MethodDef>(methods.map((d) => [d.id, d]));
+
+const byKind = new Map<string, MethodDef>(methods.map((d) => [d.kind, d]));
+
 /** The protocol these bindings implement, for the frame layer and the sans-io core. */
 export const registry: ProtocolRegistry = {
-    methods,
-    byId: (id) => byId.get(id),
-    byKind: (kind) => byKind.get(kind),
-    properties: (classId) => classId === 60 ? basicProperties : undefined,
-    replyCodes,
-  };
+  methods,
+  byId: (id) => byId.get(id),
+  byKind: (kind) => byKind.get(kind),
+  properties: (classId) => classId === 60 ? basicProperties : undefined,
+  replyCodes,
+};
+

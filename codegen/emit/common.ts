@@ -41,7 +41,12 @@ export function newFile(project: Project, ctx: EmitContext, path: string, fileDo
 
 /** The finished text of a file: banner and file doc above the imports, then the declarations. */
 export function fileText(sf: SourceFile): string {
-  return `${headers.get(sf) ?? ''}${sf.getFullText().replace(/\n{3,}/g, '\n\n')}`;
+  const body = sf
+    .getFullText()
+    // A blank line between top-level declarations (ts-morph leaves none after some of them).
+    .replace(/([;}])\n(\/\*\*|\/\/ |export (?!\*)|const |function )/g, '$1\n\n$2')
+    .replace(/\n{3,}/g, '\n\n');
+  return `${headers.get(sf) ?? ''}${body}`;
 }
 
 /** Adds an import, wrapped one name per line when it would be long. */
@@ -53,10 +58,26 @@ export function addImport(sf: SourceFile, from: string, names: readonly string[]
   sf.insertStatements(imports.length, text);
 }
 
+/** A JSDoc comment as text, in the same layout as {@link jsDoc} gives through ts-morph. */
+export function renderDoc(description: string, provenance?: string): string {
+  const text = docText(description.trim() || '(no documentation in the spec)');
+  if (provenance === undefined && !text.includes('\n')) return `/** ${text} */`;
+  const body = provenance === undefined ? text : `${text}\n\n@generated ${provenance}`;
+  return `/**\n${star(body)}\n */`;
+}
+
+/**
+ * Adds a documented top-level declaration written as text. Used instead of ts-morph's
+ * structures for object and array literals, whose layout ts-morph would re-indent.
+ */
+export function addDeclaration(sf: SourceFile, doc: string, code: string): void {
+  sf.addStatements([`${doc}\n${code}`, '']);
+}
+
 /** `export type Name =\n  | A\n  | B;` */
 export function addUnion(sf: SourceFile, name: string, members: readonly string[], doc: string): void {
   const body = members.length === 0 ? ' never' : `\n${members.map((m) => `  | ${m}`).join('\n')}`;
-  sf.addStatements([`/** ${docText(doc)} */\nexport type ${name} =${body};`, '']);
+  addDeclaration(sf, renderDoc(doc), `export type ${name} =${body};`);
 }
 
 function star(text: string): string {

@@ -5,7 +5,7 @@
 import type { Project } from 'ts-morph';
 import type { Method, Protocol } from '../model.js';
 import { fieldName, methodTypeName } from '../names.js';
-import { TS_TYPE, addImport, addUnion, fieldDoc, fieldProvenance, jsDoc, methodProvenance, newFile, runtimeSpecifier, type EmitContext } from './common.js';
+import { TS_TYPE, addDeclaration, addImport, addUnion, fieldDoc, fieldProvenance, jsDoc, methodProvenance, newFile, renderDoc, runtimeSpecifier, type EmitContext } from './common.js';
 
 export const METHODS_FILE = 'methods.ts';
 
@@ -43,12 +43,7 @@ export function emitMethods(project: Project, ctx: EmitContext, protocol: Protoc
 
   const names = methods.map(methodTypeName);
   addUnion(sf, 'Method', names, 'Any AMQP method, discriminated by `kind`.');
-  sf.addTypeAlias({
-    name: 'MethodKind',
-    isExported: true,
-    type: "Method['kind']",
-    docs: [jsDoc('The dotted name of any method, e.g. `basic.publish`.')],
-  });
+  addDeclaration(sf, renderDoc('The dotted name of any method, e.g. `basic.publish`.'), "export type MethodKind = Method['kind'];");
   sf.addInterface({
     name: 'MethodMap',
     isExported: true,
@@ -68,12 +63,7 @@ export function emitMethods(project: Project, ctx: EmitContext, protocol: Protoc
     ],
     properties: requests.map((m) => ({ name: `'${m.kind}'`, type: m.responses.map((k) => methodTypeName(byKind.get(k)!)).join(' | ') })),
   });
-  sf.addTypeAlias({
-    name: 'RequestKind',
-    isExported: true,
-    type: 'keyof ResponseMap',
-    docs: [jsDoc('Kinds of the synchronous methods a client sends and awaits an answer to.')],
-  });
+  addDeclaration(sf, renderDoc('Kinds of the synchronous methods a client sends and awaits an answer to.'), 'export type RequestKind = keyof ResponseMap;');
   addUnion(sf, 'ClientMethod', methods.filter((m) => m.direction !== 'server').map(methodTypeName), 'Methods the client may send (the server implements them, or both peers do).');
   addUnion(sf, 'ServerMethod', methods.filter((m) => m.direction !== 'client').map(methodTypeName), 'Methods the server may send (the client implements them, or both peers do).');
 }

@@ -48,11 +48,10 @@ function encodeStatements(c: Class): string[] {
 
 function decodeStatements(c: Class): string[] {
   const known = c.properties.reduce((acc, _p, i) => acc | flagOf(i), 0);
-  const typeName = propertiesTypeName(c);
   const lines = [
     'const flags = r.short();',
     `if ((flags & ${hex(~known & 0xffff)}) !== 0) {`,
-    `  throw new DecodeError(\`${c.name} properties: flags 0x\${flags.toString(16)} at offset \${r.pos - 2} set bits beyond the ${c.properties.length} ${typeName} (or the continuation bit)\`, r.pos - 2);`,
+    `  throw new DecodeError(\`${c.name} properties: flags 0x\${flags.toString(16)} at offset \${r.pos - 2} name properties beyond the ${c.properties.length} that class ${c.name} has\`, r.pos - 2);`,
     '}',
   ];
   const reservedSkips = c.properties.some((p) => p.reserved);

@@ -2,10 +2,10 @@
  * registry.ts: a MethodDef per method (ids, flags, encoder, decoder), a PropertiesDef per
  * content class, and the `registry` the frame layer and the sans-io core dispatch on.
  */
-import { VariableDeclarationKind, type Project } from 'ts-morph';
+import type { Project } from 'ts-morph';
 import type { Field, Protocol } from '../model.js';
 import { codecFile, decoderName, encoderName, fieldName, methodDefName, methodTypeName, propertiesFunctionNames, propertiesTypeName } from '../names.js';
-import { addImport, jsDoc, localSpecifier, methodProvenance, newFile, runtimeSpecifier, type EmitContext } from './common.js';
+import { addDeclaration, addImport, localSpecifier, methodProvenance, newFile, renderDoc, runtimeSpecifier, type EmitContext } from './common.js';
 import { CONSTANTS_FILE } from './constants.js';
 import { METHODS_FILE, allMethods } from './methods.js';
 import { PROPERTIES_FILE, propertyClasses } from './properties.js';
@@ -51,15 +51,10 @@ export function emitRegistry(project: Project, ctx: EmitContext, protocol: Proto
   for (const m of methods) {
     const id = (m.classIndex << 16) | m.index;
     const responses = m.responses.length === 0 ? '[]' : `[${m.responses.map((r) => `'${r}'`).join(', ')}]`;
-    sf.addVariableStatement({
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: [jsDoc(`\`${m.kind}\`: ${m.label ?? m.kind}.`, methodProvenance(m))],
-      declarations: [
-        {
-          name: methodDefName(m),
-          type: `MethodDef<${methodTypeName(m)}>`,
-          initializer: `{
+    addDeclaration(
+      sf,
+      renderDoc(`\`${m.kind}\`: ${m.label ?? m.kind}.`, methodProvenance(m)),
+      `export const ${methodDefName(m)}: MethodDef<${methodTypeName(m)}> = {
   kind: '${m.kind}',
   classId: ${m.classIndex},
   methodId: ${m.index},
@@ -71,56 +66,43 @@ export function emitRegistry(project: Project, ctx: EmitContext, protocol: Proto
   fields: ${fieldDefs(m.fields, '  ')},
   encode: ${encoderName(m)},
   decode: ${decoderName(m)},
-}`,
-        },
-      ],
-    });
+};`,
+    );
   }
   for (const c of propClasses) {
     const fns = propertiesFunctionNames(c);
-    sf.addVariableStatement({
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: [jsDoc(`The content properties of class ${c.name}.`, `from the properties of class ${c.name} (class ${c.index})`)],
-      declarations: [
-        {
-          name: fns.def,
-          type: `PropertiesDef<${propertiesTypeName(c)}>`,
-          initializer: `{\n  classId: ${c.index},\n  fields: ${fieldDefs(c.properties, '  ')},\n  encode: ${fns.encode},\n  decode: ${fns.decode},\n}`,
-        },
-      ],
-    });
+    addDeclaration(
+      sf,
+      renderDoc(`The content properties of class ${c.name}.`, `from the properties of class ${c.name} (class ${c.index})`),
+      `export const ${fns.def}: PropertiesDef<${propertiesTypeName(c)}> = {
+  classId: ${c.index},
+  fields: ${fieldDefs(c.properties, '  ')},
+  encode: ${fns.encode},
+  decode: ${fns.decode},
+};`,
+    );
   }
 
-  sf.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [jsDoc('Every method, in class then method index order.')],
-    declarations: [{ name: 'methods', type: 'readonly MethodDef[]', initializer: `[\n${methods.map((m) => `  ${methodDefName(m)},`).join('\n')}\n]` }],
-  });
-  sf.addVariableStatement({
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [
-      { name: 'byId', initializer: 'new Map<number, MethodDef>(methods.map((d) => [d.id, d]))' },
-      { name: 'byKind', initializer: 'new Map<string, MethodDef>(methods.map((d) => [d.kind, d]))' },
-    ],
-  });
-  sf.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [jsDoc('The protocol these bindings implement, for the frame layer and the sans-io core.')],
-    declarations: [
-      {
-        name: 'registry',
-        type: 'ProtocolRegistry',
-        initializer: `{
+  addDeclaration(
+    sf,
+    renderDoc('Every method, in class then method index order.'),
+    `export const methods: readonly MethodDef[] = [\n${methods.map((m) => `  ${methodDefName(m)},`).join('\n')}\n];`,
+  );
+  addDeclaration(
+    sf,
+    '// One Map lookup per incoming method frame.',
+    'const byId = new Map<number, MethodDef>(methods.map((d) => [d.id, d]));\nconst byKind = new Map<string, MethodDef>(methods.map((d) => [d.kind, d]));',
+  );
+  const properties = propClasses.map((c) => `classId === ${c.index} ? ${propertiesFunctionNames(c).def} : `).join('');
+  addDeclaration(
+    sf,
+    renderDoc('The protocol these bindings implement, for the frame layer and the sans-io core.'),
+    `export const registry: ProtocolRegistry = {
   methods,
   byId: (id) => byId.get(id),
   byKind: (kind) => byKind.get(kind),
-  properties: (classId) => ${propClasses.length === 0 ? 'undefined' : `${propClasses.map((c) => `classId === ${c.index} ? ${propertiesFunctionNames(c).def} : `).join('')}undefined`},
+  properties: (classId) => ${properties}undefined,
   replyCodes,
-}`,
-      },
-    ],
-  });
+};`,
+  );
 }
