@@ -1,0 +1,243 @@
+/**
+ * The Promise API of a connection: `connect()` opens the socket and runs the handshake;
+ * `Connection` routes the core's events to promises, channels and listeners.
+ *
+ * The protocol work happens in the sans-io ConnectionCore; the socket work in SocketDriver.
+ * This file only connects them to the application: a map from call id to its promise, a map
+ * from channel id to its Channel, and the connection-level events.
+ */
+import type { FieldTable } from '../codec/index.js';
+import { ConnectionClosedError } from '../errors.js';
+import { ConnectionCore } from '../protocol/connection.js';
+import type { Content, ProtocolEvent } from '../protocol/events.js';
+import type { TuneWanted } from '../protocol/tune.js';
+import { SocketDriver } from '../io/driver.js';
+import { openSocket } from '../io/open-socket.js';
+import { Channel } from './channel.js';
+import { clientProperties } from './client-properties.js';
+import { Emitter } from './emitter.js';
+import { resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
+import type { AnyMethod } from '../codec/index.js';
+
+export interface ConnectionEvents {
+  /** The connection is closed; `error` is undefined after a close() the application asked for. */
+  close: [error: Error | undefined];
+  /** The connection closed because of an error (emitted just before `close`). */
+  error: [error: Error];
+  /** RabbitMQ stopped reading publishes (a resource alarm); `reason` as the broker gave it. */
+  blocked: [reason: string];
+  unblocked: [];
+}
+
+interface PendingReply {
+  resolve(value: { method: AnyMethod; content?: Content | undefined }): void;
+  reject(error: Error): void;
+}
+
+let connectionIds = 0;
+
+/** An open AMQP connection. Create one with {@link connect}. */
+export class Connection extends Emitter<ConnectionEvents> {
+  /** The broker's server-properties (product, version, capabilities...). */
+  readonly serverProperties: FieldTable;
+  /** Negotiated channel_max, frame_max (bytes) and heartbeat (seconds). */
+  readonly tune: Readonly<TuneWanted>;
+  /** @internal */ readonly core: ConnectionCore;
+  /** @internal */ readonly driver: SocketDriver;
+  readonly #replies = new Map<number, PendingReply>();
+  readonly #channels = new Map<number, Channel>();
+  readonly #closeTimeout: number;
+  readonly #logger: Logger | undefined;
+  #closed: Promise<void> | undefined;
+  #closedResolve!: () => void;
+  #error: Error | undefined;
+
+  /** @internal use {@link connect} */
+  constructor(core: ConnectionCore, driver: SocketDriver, options: ResolvedOptions) {
+    super();
+    this.core = core;
+    this.driver = driver;
+    this.serverProperties = core.serverProperties;
+    this.tune = core.tune;
+    this.#closeTimeout = options.closeTimeout;
+    this.#logger = options.logger;
+  }
+
+  /** True until the connection starts closing. */
+  get isOpen(): boolean {
+    return this.core.state === 'open';
+  }
+
+  /** True while the broker has blocked publishing (connection.blocked). */
+  get isBlocked(): boolean {
+    return this.core.blocked;
+  }
+
+  /** Why the connection closed, if it closed because of an error. */
+  get closeReason(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Opens a channel. */
+  async channel(): Promise<Channel> {
+    const { channel, call } = this.core.openChannel();
+    const ch = new Channel(this, channel);
+    this.#channels.set(channel, ch);
+    try {
+      await this.reply(channel, call);
+    } catch (e) {
+      this.#channels.delete(channel);
+      throw e;
+    }
+    return ch;
+  }
+
+  /**
+   * Closes the connection gracefully: pending writes (acks included) go out first, then
+   * connection.close, then we wait for close-ok (at most `closeTimeout`). Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = new Promise((resolve) => (this.#closedResolve = resolve));
+      for (const ch of this.#channels.values()) ch.flushAcks();
+      this.core.close(Date.now());
+      this.driver.flush();
+      this.driver.armTimer();
+    }
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Sends RabbitMQ's connection.update-secret (e.g. a refreshed OAuth 2 token). */
+  async updateSecret(newSecret: string, reason: string): Promise<void> {
+    const call = this.core.updateSecret(new TextEncoder().encode(newSecret), reason);
+    await this.reply(0, call);
+  }
+
+  /** @internal the promise for a call id returned by the core */
+  reply(channel: number, call: number, signal?: AbortSignal): Promise<{ method: AnyMethod; content?: Content | undefined }> {
+    this.driver.scheduleFlush();
+    if (call < 0) return Promise.resolve({ method: { kind: 'none' } });
+    return new Promise((resolve, reject) => {
+      if (!signal) {
+        this.#replies.set(call, { resolve, reject });
+        return;
+      }
+      const onAbort = () => {
+        this.#replies.delete(call);
+        this.core.abandon(channel, call);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#replies.set(call, {
+        resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      });
+    });
+  }
+
+  /** @internal routes one event of the core */
+  onEvent(e: ProtocolEvent): void {
+    switch (e.type) {
+      case 'reply': {
+        const p = this.#replies.get(e.call);
+        if (p) {
+          this.#replies.delete(e.call);
+          p.resolve({ method: e.method, content: e.content });
+        }
+        return;
+      }
+      case 'call-failed': {
+        const p = this.#replies.get(e.call);
+        if (p) {
+          this.#replies.delete(e.call);
+          p.reject(e.error);
+        }
+        return;
+      }
+      case 'method':
+        this.#channels.get(e.channel)?.onMethod(e.method);
+        return;
+      case 'content':
+        this.#channels.get(e.channel)?.onContent(e.method, e.content);
+        return;
+      case 'channel-closed': {
+        const ch = this.#channels.get(e.channel);
+        this.#channels.delete(e.channel);
+        ch?.onClosed(e.error);
+        return;
+      }
+      case 'blocked':
+        this.emit('blocked', e.reason);
+        return;
+      case 'unblocked':
+        this.emit('unblocked');
+        return;
+      case 'closed':
+        this.#error = e.error;
+        this.driver.end(e.destroy);
+        if (e.error) {
+          this.#logger?.warn?.('connection closed', { error: e.error.message });
+          this.emit('error', e.error);
+        }
+        this.emit('close', e.error);
+        this.#closed ??= Promise.resolve();
+        this.#closedResolve?.();
+        return;
+      case 'open':
+        return;
+    }
+  }
+
+  /** Hides internals (and anything near the credentials) from console.log / util.inspect. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Connection { state: '${this.core.state}', channels: ${this.#channels.size} }`;
+  }
+}
+
+/**
+ * Opens a connection: TCP (or TLS), the AMQP handshake, authentication and vhost, within
+ * `connectionTimeout`. Accepts an amqp:// or amqps:// URL, an options object, or both (the
+ * object wins).
+ */
+export async function connect(url?: string | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
+  const o = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url ?? options);
+  const started = Date.now();
+  const socket = await openSocket({ hostname: o.hostname, port: o.port, tls: o.tls, timeout: o.connectionTimeout });
+  let connection: Connection | undefined;
+  const early: ProtocolEvent[] = [];
+  let opened!: () => void;
+  let failed!: (e: Error) => void;
+  const handshake = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+  const core = new ConnectionCore(
+    {
+      registry: o.registry,
+      vhost: o.vhost,
+      mechanisms: o.mechanisms,
+      clientProperties: clientProperties(o.connectionName, o.clientProperties),
+      tune: { channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat },
+      connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
+      closeTimeout: o.closeTimeout,
+      maxBodySize: o.maxBodySize,
+    },
+    (e) => {
+      if (connection) return connection.onEvent(e);
+      if (e.type === 'open') return opened();
+      if (e.type === 'closed') {
+        driver.end(e.destroy);
+        return failed(e.error ?? new ConnectionClosedError('the connection closed during the handshake'));
+      }
+      early.push(e);
+    },
+  );
+  const driver = new SocketDriver(core, socket, `warren-${++connectionIds}`);
+  driver.start();
+  await handshake;
+  connection = new Connection(core, driver, o);
+  for (const e of early) connection.onEvent(e); // e.g. connection.blocked in the chunk of open-ok
+  return connection;
+}

@@ -1,0 +1,192 @@
+/**
+ * Connection options: the URL form (amqp:// and amqps://, RabbitMQ's URI spec and query
+ * parameters) and the options object, resolved into one shape. Pure: file paths for TLS are
+ * read by the I/O layer. The password never leaves this module in any inspectable form: it is
+ * captured by the SASL mechanism closures and dropped from everything else.
+ */
+import { WarrenError } from '../codec/errors.js';
+import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
+import { amqplain, external, plain, type SaslMechanism } from '../protocol/sasl.js';
+
+/** TLS settings; PEM contents (string or bytes), or file paths through the URL form. */
+export interface TlsOptions {
+  /** CA certificate(s) to trust instead of the system store. */
+  ca?: string | Uint8Array | (string | Uint8Array)[];
+  /** Client certificate, for EXTERNAL authentication or brokers that require one. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  passphrase?: string;
+  /** SNI and certificate host name; default: the host when it is a name (never for an IP). */
+  servername?: string;
+  /** Verify the broker's certificate (default true). Turning this off allows man-in-the-middle attacks. */
+  rejectUnauthorized?: boolean;
+  /** File paths (from amqps:// URL parameters), read when connecting. */
+  cacertfile?: string;
+  certfile?: string;
+  keyfile?: string;
+}
+
+/** Every setting of `connect()`; all optional. */
+export interface ConnectOptions {
+  /** Default `localhost`. */
+  hostname?: string;
+  /** Default 5672, or 5671 with TLS. */
+  port?: number;
+  /** Default `guest`. */
+  username?: string;
+  /** Default `guest`. Never shown in errors, events or inspected objects. */
+  password?: string;
+  /** Default `/`. */
+  vhost?: string;
+  /** Heartbeat interval to propose, seconds (default 60; 0 = take the server's). */
+  heartbeat?: number;
+  /** Largest frame to propose, bytes (default 131072; never below 8192). */
+  frameMax?: number;
+  /** Most channels to propose (default 2047). */
+  channelMax?: number;
+  /** Milliseconds for TCP + TLS + AMQP handshake (default 30000). */
+  connectionTimeout?: number;
+  /** Milliseconds to wait for close-ok on close() (default 10000). */
+  closeTimeout?: number;
+  /** SASL mechanisms by name (`PLAIN`, `AMQPLAIN`, `EXTERNAL`) or custom objects, in order of preference. Default PLAIN then AMQPLAIN. */
+  authMechanisms?: readonly (string | SaslMechanism)[];
+  /** `true` or TLS settings: use TLS (implied by amqps://). */
+  tls?: boolean | TlsOptions;
+  /** Shown in the management UI (client property `connection_name`). */
+  connectionName?: string;
+  /** Extra client properties, merged over warren's own. */
+  clientProperties?: FieldTable;
+  /** Largest incoming message body accepted, bytes (default 512 MiB, RabbitMQ's ceiling). */
+  maxBodySize?: number;
+  /** Protocol bindings; default warren's generated spec + RabbitMQ overlay. */
+  registry?: ProtocolRegistry;
+  /** Receives diagnostics (never message bodies or credentials). No console output otherwise. */
+  logger?: Logger;
+}
+
+/** An optional logging hook: warren writes nothing to the console itself. */
+export interface Logger {
+  debug?(message: string, data?: Record<string, unknown>): void;
+  warn?(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Options after defaults, with the credentials folded into the SASL mechanisms. */
+export interface ResolvedOptions {
+  hostname: string;
+  port: number;
+  vhost: string;
+  username: string;
+  heartbeat: number;
+  frameMax: number;
+  channelMax: number;
+  connectionTimeout: number;
+  closeTimeout: number;
+  mechanisms: SaslMechanism[];
+  tls: TlsOptions | undefined;
+  connectionName: string | undefined;
+  clientProperties: FieldTable | undefined;
+  maxBodySize: number;
+  registry: ProtocolRegistry | undefined;
+  logger: Logger | undefined;
+}
+
+/** A URL or option that cannot be used. The message never contains the password. */
+export class ConfigurationError extends WarrenError {
+  override name = 'ConfigurationError';
+}
+
+const INT_PARAMS = { heartbeat: 'heartbeat', frame_max: 'frameMax', channel_max: 'channelMax', connection_timeout: 'connectionTimeout' } as const;
+
+/** Parses an amqp:// or amqps:// URL into options (RabbitMQ URI spec). */
+export function parseUrl(url: string): ConnectOptions {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    // URL's own error carries the input, password included: say it without the input.
+    throw new ConfigurationError('invalid AMQP URL (expected amqp://user:password@host:port/vhost)');
+  }
+  const scheme = u.protocol;
+  if (scheme !== 'amqp:' && scheme !== 'amqps:') throw new ConfigurationError(`unsupported URL scheme ${scheme} (expected amqp: or amqps:)`);
+  const o: ConnectOptions = {};
+  if (u.hostname) o.hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  if (u.port) o.port = Number(u.port);
+  if (u.username) o.username = decodeURIComponent(u.username);
+  if (u.password) o.password = decodeURIComponent(u.password);
+  // "amqp://h" and "amqp://h/" both mean the default vhost "/", as in every mainstream client;
+  // any other path is one percent-encoded segment ("%2F" is "/", "%2Fprod" is "/prod").
+  const path = u.pathname;
+  if (path && path !== '/') {
+    const segment = path.slice(1);
+    if (segment.includes('/')) throw new ConfigurationError('the vhost in an AMQP URL must be one path segment; encode "/" as %2F');
+    o.vhost = decodeURIComponent(segment);
+  }
+  const tls: TlsOptions = {};
+  const mechanisms: string[] = [];
+  for (const [key, value] of u.searchParams) {
+    if (key in INT_PARAMS) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`URL parameter ${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
+      o[INT_PARAMS[key as keyof typeof INT_PARAMS]] = n;
+    } else if (key === 'auth_mechanism') mechanisms.push(value);
+    else if (key === 'cacertfile' || key === 'certfile' || key === 'keyfile') tls[key] = value;
+    else if (key === 'server_name_indication') tls.servername = value;
+    else if (key === 'verify') tls.rejectUnauthorized = value !== 'verify_none';
+    else if (key === 'password') tls.passphrase = value;
+    else if (key === 'name' || key === 'connection_name') o.connectionName = value;
+    else throw new ConfigurationError(`unknown AMQP URL parameter ${key}`);
+  }
+  if (mechanisms.length) o.authMechanisms = mechanisms;
+  if (scheme === 'amqps:') o.tls = tls;
+  else if (Object.keys(tls).length) throw new ConfigurationError('TLS parameters need an amqps:// URL');
+  return o;
+}
+
+function mechanism(m: string | SaslMechanism, username: string, password: string): SaslMechanism {
+  if (typeof m !== 'string') return m;
+  switch (m.toUpperCase()) {
+    case 'PLAIN':
+      return plain(username, password);
+    case 'AMQPLAIN':
+      return amqplain(username, password);
+    case 'EXTERNAL':
+      return external();
+    default:
+      throw new ConfigurationError(`unknown SASL mechanism ${m}: pass an object with name and start() for a custom one`);
+  }
+}
+
+function intOption(v: number | undefined, name: string, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new ConfigurationError(`${name} must be an integer from 0 to ${max}, got ${v}`);
+  return v;
+}
+
+/** Merges a URL (if any) and an options object (which wins), applies defaults and validates. */
+export function resolveOptions(url: string | undefined, options: ConnectOptions = {}): ResolvedOptions {
+  const o: ConnectOptions = { ...(url ? parseUrl(url) : {}), ...options };
+  const tls = o.tls === true ? {} : o.tls === false ? undefined : o.tls;
+  const username = o.username ?? 'guest';
+  const password = o.password ?? 'guest';
+  const mechanisms = (o.authMechanisms ?? ['PLAIN', 'AMQPLAIN']).map((m) => mechanism(m, username, password));
+  const frameMax = intOption(o.frameMax, 'frameMax', 131072, 0xffffffff);
+  if (frameMax !== 0 && frameMax < 8192) throw new ConfigurationError(`frameMax must be at least 8192 (RabbitMQ refuses less), got ${frameMax}`);
+  return {
+    hostname: o.hostname ?? 'localhost',
+    port: intOption(o.port, 'port', tls ? 5671 : 5672, 65535),
+    vhost: o.vhost ?? '/',
+    username,
+    heartbeat: intOption(o.heartbeat, 'heartbeat', 60, 65535),
+    frameMax,
+    channelMax: intOption(o.channelMax, 'channelMax', 2047, 65535),
+    connectionTimeout: intOption(o.connectionTimeout, 'connectionTimeout', 30_000, 2 ** 31 - 1),
+    closeTimeout: intOption(o.closeTimeout, 'closeTimeout', 10_000, 2 ** 31 - 1),
+    mechanisms,
+    tls,
+    connectionName: o.connectionName,
+    clientProperties: o.clientProperties,
+    maxBodySize: intOption(o.maxBodySize, 'maxBodySize', 512 * 1024 * 1024, 2 ** 53 - 1),
+    registry: o.registry,
+    logger: o.logger,
+  };
+}

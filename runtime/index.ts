@@ -1,0 +1,23 @@
+/**
+ * `warren`: the AMQP 0-9-1 client for RabbitMQ. Names are listed by hand so that the public
+ * surface is a decision, not an accident.
+ */
+export { connect, Connection, type ConnectionEvents } from './client/connection.js';
+export { Channel, type ChannelEvents, type CallArgs, type CallOptions } from './client/channel.js';
+export { ConfigurationError, parseUrl, type ConnectOptions, type TlsOptions, type Logger } from './client/options.js';
+export { plain, amqplain, external, type SaslMechanism } from './protocol/sasl.js';
+export {
+  ConnectionClosedError,
+  ChannelClosedError,
+  ConnectionLostError,
+  HeartbeatTimeoutError,
+  ConnectTimeoutError,
+  AuthMechanismError,
+  ProtocolVersionError,
+  OperationAbortedError,
+} from './errors.js';
+export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEncodeError, isDecodeError, isReplyError } from './codec/errors.js';
+export { field, Field, Decimal, type FieldTable, type FieldValue, type Long } from './codec/index.js';
+export * from '../generated/errors.js';
+export type { BasicProperties } from '../generated/properties.js';
+export { diagnostics } from './io/driver.js';

@@ -1,0 +1,179 @@
+/**
+ * Frames on channels 1..n: the answers to synchronous calls, the server's own methods, and
+ * content assembly (see the state diagram in channel-state.ts), plus the outgoing content
+ * path. Split from connection.ts so that each file holds one concern; it owns no state of its
+ * own beyond lookup tables: everything lives in ChannelState.
+ */
+import { DecodeError, EncodeError, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
+import { decodeContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
+import type { ChannelClose } from '../../generated/index.js';
+import type { Assembly, ChannelState } from './channel-state.js';
+import type { ProtocolEventListener } from './events.js';
+import { ZERO_COPY_BODY, type Output } from './output.js';
+import { replyError } from './reply.js';
+
+/** What ChannelFrames needs from the connection core. */
+export interface ChannelFramesHost {
+  emit: ProtocolEventListener;
+  send(channel: number, m: AnyMethod): void;
+  /** Sends the next queued synchronous call of the channel, if any. */
+  sendNext(ch: ChannelState): void;
+  /** Closes the channel from our side with a reply code (e.g. 311 for an oversized body). */
+  closeChannel(ch: ChannelState, code: number, text: string, error: Error): void;
+  /** The channel is closed: free it, fail its calls, report it. */
+  finalize(ch: ChannelState, error: Error | undefined): void;
+  maxBodySize: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class ChannelFrames {
+  private readonly registry: ProtocolRegistry;
+  private readonly host: ChannelFramesHost;
+  /** Kinds that only ever answer a call: receiving one unasked is 503 command-invalid. */
+  private readonly responses: Set<string>;
+
+  constructor(registry: ProtocolRegistry, host: ChannelFramesHost) {
+    this.registry = registry;
+    this.host = host;
+    this.responses = new Set(registry.methods.flatMap((d) => d.responses));
+  }
+
+  onMethod(ch: ChannelState, def: MethodDef, m: AnyMethod): void {
+    const host = this.host;
+    if (ch.state === 'closing') {
+      // Spec channel.close: after sending close, discard everything until close-ok.
+      if (m.kind === 'channel.close-ok') return host.finalize(ch, undefined);
+      if (m.kind === 'channel.close') {
+        host.send(ch.id, { kind: 'channel.close-ok' } as AnyMethod);
+        return host.finalize(ch, replyError(this.registry, m as ChannelClose, true));
+      }
+      return;
+    }
+    if (ch.assembly) {
+      throw new DecodeError(`${m.kind} on channel ${ch.id} while the content of ${ch.assembly.method.kind} is incomplete`, 0, 505);
+    }
+    switch (m.kind) {
+      case 'channel.close':
+        host.send(ch.id, { kind: 'channel.close-ok' } as AnyMethod);
+        return host.finalize(ch, replyError(this.registry, m as ChannelClose, true));
+      case 'channel.flow':
+        host.send(ch.id, { kind: 'channel.flow-ok', active: (m as unknown as { active: boolean }).active } as AnyMethod);
+        host.emit({ type: 'method', channel: ch.id, method: m });
+        return;
+      case 'basic.cancel': {
+        const c = m as unknown as { consumerTag: string; noWait: boolean };
+        if (!c.noWait) host.send(ch.id, { kind: 'basic.cancel-ok', consumerTag: c.consumerTag } as AnyMethod);
+        host.emit({ type: 'method', channel: ch.id, method: m });
+        return;
+      }
+    }
+    const head = ch.head;
+    if (head && head.def.responses.includes(m.kind)) {
+      if (def.content) {
+        ch.assembly = newAssembly(m, head);
+        return;
+      }
+      ch.calls.shift();
+      if (m.kind === 'channel.open-ok') ch.state = 'open';
+      if (!head.abandoned) host.emit({ type: 'reply', channel: ch.id, call: head.call, method: m });
+      host.sendNext(ch);
+      return;
+    }
+    if (def.content) {
+      ch.assembly = newAssembly(m, undefined);
+      return;
+    }
+    if (this.responses.has(m.kind)) {
+      throw new DecodeError(`unexpected ${m.kind} on channel ${ch.id}: no call is waiting for it`, 0, 503);
+    }
+    if (def.direction === 'client') throw new DecodeError(`${m.kind} is sent by clients only`, 0, 503);
+    host.emit({ type: 'method', channel: ch.id, method: m });
+  }
+
+  onHeader(ch: ChannelState, payload: Uint8Array): void {
+    if (ch.state === 'closing') return;
+    const a = ch.assembly;
+    if (!a || a.properties !== undefined) {
+      throw new DecodeError(`content header on channel ${ch.id} ${a ? 'after another header' : 'without a content method'}`, 0, 505);
+    }
+    const header = decodeContentHeader(this.registry, payload);
+    const size = header.bodySize;
+    if (header.classId !== this.registry.byKind(a.method.kind)?.classId) {
+      throw new DecodeError(`content header of class ${header.classId} after ${a.method.kind}`, 0, 505);
+    }
+    a.properties = header.properties as Record<string, unknown>;
+    if (typeof size !== 'number' || size > this.host.maxBodySize) {
+      const text = `body of ${size} bytes is over this client's maxBodySize of ${this.host.maxBodySize}`;
+      const error = replyError(this.registry, { replyCode: 311, replyText: text, classId: 0, methodId: 0 }, false);
+      return this.host.closeChannel(ch, 311, text, error);
+    }
+    a.bodySize = size;
+    if (size === 0) this.complete(ch, a, EMPTY);
+  }
+
+  onBody(ch: ChannelState, payload: Uint8Array): void {
+    if (ch.state === 'closing') return;
+    const a = ch.assembly;
+    if (!a || a.properties === undefined) {
+      throw new DecodeError(`content body on channel ${ch.id} without a content header`, 0, 505);
+    }
+    const n = payload.length;
+    if (a.received + n > a.bodySize) {
+      throw new DecodeError(`content body on channel ${ch.id} overruns the announced ${a.bodySize} bytes`, 0, 505);
+    }
+    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, payload);
+    a.body ??= new Uint8Array(a.bodySize);
+    a.body.set(payload, a.received);
+    a.received += n;
+    if (a.received === a.bodySize) this.complete(ch, a, a.body);
+  }
+
+  private complete(ch: ChannelState, a: Assembly, body: Uint8Array): void {
+    ch.assembly = undefined;
+    const content = { properties: a.properties!, body };
+    const call = a.call;
+    if (!call) {
+      this.host.emit({ type: 'content', channel: ch.id, method: a.method, content });
+      return;
+    }
+    ch.calls.shift();
+    if (!call.abandoned) this.host.emit({ type: 'reply', channel: ch.id, call: call.call, method: a.method, content });
+    this.host.sendNext(ch);
+  }
+
+  /**
+   * Writes method + header + body frames for one publish. Small bodies are copied into the
+   * output buffer (one write for many publishes); large ones are framed around views.
+   */
+  writeContent(out: Output, channel: number, def: MethodDef, m: AnyMethod, properties: object, body: Uint8Array, frameMax: number): void {
+    const props = this.registry.properties(def.classId) as PropertiesDef<object> | undefined;
+    if (!props) throw new EncodeError(def.kind, 'properties', `the registry has no content properties for class ${def.classId}`);
+    const w = out.w;
+    if (body.length < ZERO_COPY_BODY) {
+      writeContentFrames(w, channel, def, m, props, properties, body, frameMax);
+      return;
+    }
+    const start = w.pos;
+    try {
+      writeMethodFrame(w, channel, def, m);
+      writeHeaderFrame(w, channel, props, properties, body.length);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    const max = frameMax - 8;
+    for (let off = 0; off < body.length; off += max) {
+      const piece = body.subarray(off, Math.min(off + max, body.length));
+      w.u8(3);
+      w.u16(channel);
+      w.u32(piece.length);
+      out.appendView(piece);
+      w.u8(0xce);
+    }
+  }
+}
+
+function newAssembly(method: AnyMethod, call: Assembly['call']): Assembly {
+  return { method, call, properties: undefined, bodySize: 0, body: undefined, received: 0 };
+}

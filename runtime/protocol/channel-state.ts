@@ -1,0 +1,60 @@
+/**
+ * The state the core keeps per channel: its lifecycle, its synchronous-call queue and its
+ * incoming content assembly. No I/O; the connection core drives it.
+ *
+ * Lifecycle: opening → open → closing → closed. `opening` is left by channel.open-ok;
+ * `closing` starts when we send channel.close and ends with close-ok; while closing, every
+ * frame but channel.close and channel.close-ok is discarded (spec 2.2.4 / channel.close).
+ *
+ * Synchronous calls: AMQP allows one outstanding synchronous request per channel, so calls
+ * queue here; the head of the queue has been sent, the rest are sent one by one as answers
+ * arrive. A call whose method has `noWait: true` expects no answer and is not queued.
+ *
+ * Content assembly (method → header → body*), three named states as in amqp091-go:
+ *   idle ──content method──▶ header ──header frame──▶ body ──last body frame──▶ idle
+ *   (a body size of 0 skips `body`). Anything else in between is 505 unexpected-frame.
+ * The body buffer is allocated once at the size the header announces; a body that arrives in
+ * one frame is used as a view of that frame without a copy.
+ */
+import type { AnyMethod, MethodDef } from '../codec/index.js';
+
+export interface PendingCall {
+  readonly call: number;
+  readonly def: MethodDef;
+  readonly method: AnyMethod;
+  /** False while queued behind another call; true once its frame is written. */
+  sent: boolean;
+  /** The caller gave up (abort/timeout): the answer is consumed but not reported. */
+  abandoned: boolean;
+}
+
+export type ChannelLifecycle = 'opening' | 'open' | 'closing' | 'closed';
+
+export interface Assembly {
+  readonly method: AnyMethod;
+  /** Set for basic.get-ok: the content answers this call. */
+  readonly call: PendingCall | undefined;
+  properties: Record<string, unknown> | undefined;
+  bodySize: number;
+  body: Uint8Array | undefined;
+  received: number;
+}
+
+export class ChannelState {
+  readonly id: number;
+  state: ChannelLifecycle = 'opening';
+  readonly calls: PendingCall[] = [];
+  assembly: Assembly | undefined;
+  /** Why the channel closed, once it is closed by the server or a protocol error. */
+  error: Error | undefined;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  /** The call whose answer is awaited now. */
+  get head(): PendingCall | undefined {
+    const c = this.calls[0];
+    return c && c.sent ? c : undefined;
+  }
+}

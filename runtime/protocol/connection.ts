@@ -1,0 +1,532 @@
+/**
+ * The sans-io AMQP 0-9-1 connection core: bytes in, events and bytes out, time passed in.
+ * No sockets, no timers, no clock: the driver (runtime/io) feeds `receive(bytes, now)` and
+ * `tick(now)`, writes what `takeOutput(now)` returns, and reacts to events.
+ *
+ * Connection states (spec 2.2.4, 1.4.2):
+ *
+ *   new ─start()─▶ awaiting-start ─start/start-ok─▶ awaiting-tune ─tune/tune-ok+open─▶
+ *   awaiting-open-ok ─open-ok─▶ open ─close()/violation─▶ closing ─close-ok─▶ closed
+ *   (connection.secure may come while awaiting-tune; the server's connection.close, a fatal
+ *   framing error, a heartbeat timeout or the driver's `lost()` go straight to closed.)
+ *
+ * Invariants:
+ * - Errors are sticky: once closed, every command throws ConnectionClosedError whose `cause`
+ *   is the reason, and every pending call has been failed exactly once.
+ * - A frame that breaks the protocol is a *remote* error: we answer with connection.close and
+ *   the reply code the spec names (501, 502, 503, 504, 505, 540) and fail everything pending,
+ *   or, for a bad frame-end or unknown frame type, stop at once without sending more.
+ * - Encoding is validated before anything is queued: a command that throws has written nothing.
+ * - Per-channel logic (call queue, content assembly) lives in ChannelState and channel-frames.ts.
+ */
+import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
+import { FrameParser, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
+import { registry as defaultRegistry } from '../../generated/index.js';
+import type { ConnectionClose, ConnectionSecure, ConnectionStart, ConnectionTune } from '../../generated/index.js';
+import { AuthMechanismError, ChannelClosedError, ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError, ProtocolVersionError } from '../errors.js';
+import { ChannelState, type PendingCall } from './channel-state.js';
+import { ChannelFrames } from './channel-frames.js';
+import type { ProtocolEvent, ProtocolEventListener } from './events.js';
+import { Output } from './output.js';
+import { replyError } from './reply.js';
+import { chooseMechanism, type SaslMechanism } from './sasl.js';
+import { negotiate, type TuneWanted } from './tune.js';
+
+export interface CoreOptions {
+  /** Protocol bindings; default: warren's generated spec + RabbitMQ overlay. */
+  registry?: ProtocolRegistry;
+  vhost: string;
+  /** SASL mechanisms in order of preference; the first the server offers is used. */
+  mechanisms: readonly SaslMechanism[];
+  clientProperties: FieldTable;
+  /** channelMax, frameMax (bytes) and heartbeat (seconds) to propose; 0 = no limit / off. */
+  tune: TuneWanted;
+  /** Milliseconds from start() to open-ok. */
+  connectionTimeout: number;
+  /** Milliseconds to wait for close-ok before giving up on a graceful close. */
+  closeTimeout?: number;
+  locale?: string;
+  /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
+  maxBodySize?: number;
+}
+
+export type ConnectionStateName = 'new' | 'awaiting-start' | 'awaiting-tune' | 'awaiting-open-ok' | 'open' | 'closing' | 'closed';
+
+const FRAME_METHOD = 1;
+const FRAME_HEADER = 2;
+const FRAME_BODY = 3;
+const FRAME_HEARTBEAT = 8;
+const CONNECTION_CLASS = 10;
+
+export class ConnectionCore {
+  readonly registry: ProtocolRegistry;
+  state: ConnectionStateName = 'new';
+  /** Negotiated limits, valid from tune on. */
+  tune: TuneWanted = { channelMax: 0, frameMax: 4096, heartbeat: 0 };
+  serverProperties: FieldTable = {};
+  /** Why the connection closed (undefined after a clean close we asked for). */
+  error: Error | undefined;
+  /** True between connection.blocked and connection.unblocked. */
+  blocked = false;
+
+  private readonly opts: CoreOptions;
+  private readonly emit: ProtocolEventListener;
+  private readonly parser: FrameParser;
+  private readonly out = new Output();
+  private readonly frames: ChannelFrames;
+  /** Channel 0 carries the connection's own synchronous calls (update-secret). */
+  private readonly zero = new ChannelState(0);
+  private channels: (ChannelState | undefined)[] = [];
+  private nextChannel = 1;
+  private nextCall = 1;
+  private mechanism: SaslMechanism | undefined;
+  private deadline = Infinity;
+  private lastReceived = 0;
+  private lastSent = 0;
+  private sawFirstBytes = false;
+
+  constructor(opts: CoreOptions, emit: ProtocolEventListener) {
+    this.opts = opts;
+    this.emit = emit;
+    this.registry = opts.registry ?? defaultRegistry;
+    // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
+    // a bigger connection.start, then hold it to the negotiated frame_max.
+    this.parser = new FrameParser({ frameMax: 131072 });
+    this.zero.state = 'open';
+    this.frames = new ChannelFrames(this.registry, {
+      emit,
+      send: (ch, m) => this.writeMethod(ch, m),
+      sendNext: (ch) => this.sendQueued(ch),
+      closeChannel: (ch, code, text, error) => this.closeChannelFor(ch, code, text, error),
+      finalize: (ch, error) => this.finalizeChannel(ch, error),
+      maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
+    });
+  }
+
+  // ------------------------------------------------------------------ driver interface
+
+  /** Begins the handshake: queues the protocol header. */
+  start(now: number): void {
+    if (this.state !== 'new') throw new ConnectionClosedError('start() was already called');
+    this.state = 'awaiting-start';
+    this.deadline = now + this.opts.connectionTimeout;
+    this.lastReceived = this.lastSent = now;
+    this.out.w.raw(PROTOCOL_HEADER);
+  }
+
+  /** Feeds bytes from the transport. Events are emitted before it returns. */
+  receive(chunk: Uint8Array, now: number): void {
+    if (this.state === 'closed') return;
+    this.lastReceived = now;
+    if (!this.sawFirstBytes) {
+      this.sawFirstBytes = true;
+      if (chunk.length >= 4 && chunk[0] === 0x41 && chunk[1] === 0x4d && chunk[2] === 0x51 && chunk[3] === 0x50) {
+        const v = Array.from(chunk.subarray(4, 8)).join('.');
+        return this.finish(new ProtocolVersionError(`the server does not speak AMQP 0-9-1; it offered protocol ${v}`), true);
+      }
+    }
+    try {
+      this.parser.push(chunk);
+      for (let f = this.parser.next(); f !== undefined; f = this.parser.next()) {
+        this.onFrame(f.type, f.channel, f.payload);
+        if (this.isClosed) return;
+      }
+    } catch (e) {
+      if (!isDecodeError(e)) throw e;
+      this.violation(e);
+    }
+  }
+
+  /** Advances time: heartbeats, the handshake deadline and the close-ok deadline. */
+  tick(now: number): void {
+    const s = this.state;
+    if (s === 'closed' || s === 'new') return;
+    if (now >= this.deadline) {
+      if (s === 'closing') return this.finish(this.error, true);
+      return this.finish(new ConnectTimeoutError(`no connection.open-ok within ${this.opts.connectionTimeout} ms (state ${s})`), true);
+    }
+    const hb = this.tune.heartbeat * 1000;
+    if (hb > 0 && (s === 'open' || s === 'closing')) {
+      if (now - this.lastReceived >= 2 * hb) {
+        return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - this.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
+      }
+      if (now - this.lastSent >= hb / 2 && this.out.size === 0) writeHeartbeat(this.out.w);
+    }
+  }
+
+  /** Milliseconds until tick() has something to do, for the driver's timer. */
+  nextTick(now: number): number {
+    const hb = this.tune.heartbeat * 1000;
+    const beat = hb > 0 && (this.state === 'open' || this.state === 'closing') ? hb / 4 : Infinity;
+    return Math.max(0, Math.min(this.deadline - now, beat));
+  }
+
+  /** True once the connection is finished (a fresh read: TS narrows `state` across calls). */
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** True when takeOutput() would return bytes. */
+  get wantsWrite(): boolean {
+    return this.out.size > 0;
+  }
+
+  /** Bytes queued for the transport (for the driver's backpressure decisions). */
+  get outputSize(): number {
+    return this.out.size;
+  }
+
+  /** Everything to write, in order, for one vectored write. */
+  takeOutput(now: number): Uint8Array[] {
+    if (this.out.size > 0) this.lastSent = now;
+    return this.out.take();
+  }
+
+  /** The transport ended or failed without a close handshake. */
+  lost(error: Error): void {
+    if (this.state === 'closed') return;
+    const hint = this.state === 'awaiting-tune' ? ' during authentication (wrong credentials on a broker without authentication_failure_close?)' : '';
+    const e = error instanceof ConnectionLostError ? error : new ConnectionLostError(`connection lost${hint}: ${error.message}`, { cause: error });
+    this.finish(this.state === 'closing' && this.error === undefined ? undefined : e, true);
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Opens a channel; its `call` is answered (reply event) by channel.open-ok. */
+  openChannel(): { channel: number; call: number } {
+    this.assertOpen();
+    const id = this.allocateChannel();
+    const ch = new ChannelState(id);
+    this.channels[id] = ch;
+    const call = this.call(id, { kind: 'channel.open' } as AnyMethod);
+    return { channel: id, call };
+  }
+
+  /**
+   * Sends a synchronous method and returns a call id; its answer arrives as a `reply` event, or
+   * a `call-failed` event if the channel or connection closes first. Calls on one channel are
+   * queued and sent one at a time. A method with `noWait: true` or that is asynchronous is just
+   * sent, and -1 is returned.
+   */
+  call(channel: number, method: AnyMethod): number {
+    const ch = this.openChannelState(channel);
+    const def = this.def(method.kind);
+    if (!def.synchronous || (method as { noWait?: boolean }).noWait === true) {
+      this.writeMethod(channel, method, def);
+      return -1;
+    }
+    const pending: PendingCall = { call: this.nextCall++, def, method, sent: false, abandoned: false };
+    if (ch.calls.length === 0) {
+      this.writeMethod(channel, method, def);
+      pending.sent = true;
+    } else {
+      this.validate(def, method); // fail now, not when its turn comes
+    }
+    ch.calls.push(pending);
+    return pending.call;
+  }
+
+  /**
+   * The caller no longer wants the answer to `call` (aborted, timed out). A queued call is
+   * dropped; a sent one stays in the queue so that its answer is still matched, then ignored.
+   */
+  abandon(channel: number, call: number): void {
+    const ch = channel === 0 ? this.zero : this.channels[channel];
+    if (!ch) return;
+    const i = ch.calls.findIndex((c) => c.call === call);
+    if (i < 0) return;
+    const c = ch.calls[i]!;
+    if (c.sent) c.abandoned = true;
+    else ch.calls.splice(i, 1);
+  }
+
+  /** Sends an asynchronous method (basic.ack, basic.reject...). */
+  send(channel: number, method: AnyMethod): void {
+    this.openChannelState(channel);
+    this.writeMethod(channel, method, this.def(method.kind));
+  }
+
+  /** Publishes a content-carrying method with properties and body (see channel-frames.ts). */
+  publish(channel: number, method: AnyMethod, properties: object, body: Uint8Array): void {
+    this.openChannelState(channel);
+    this.frames.writeContent(this.out, channel, this.def(method.kind), method, properties, body, this.tune.frameMax);
+  }
+
+  /** Starts closing a channel; a `channel-closed` event follows when the server confirms. */
+  closeChannel(channel: number, replyCode = 200, replyText = 'Goodbye'): void {
+    const ch = this.channels[channel];
+    if (!ch || ch.state === 'closing' || ch.state === 'closed' || this.state !== 'open') return;
+    this.closeChannelFor(ch, replyCode, replyText, undefined);
+  }
+
+  /** Starts a graceful close; a `closed` event follows close-ok (or the close timeout). */
+  close(now: number, replyCode = 200, replyText = 'Goodbye'): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state !== 'open') {
+      return this.finish(new ConnectionClosedError('closed by the application before the handshake finished'), true);
+    }
+    this.beginClose(now, replyCode, replyText, 0, 0, undefined);
+  }
+
+  /** Sends connection.update-secret (RabbitMQ); answered by a reply event on channel 0. */
+  updateSecret(newSecret: Uint8Array, reason: string): number {
+    this.assertOpen();
+    return this.call(0, { kind: 'connection.update-secret', newSecret, reason } as AnyMethod);
+  }
+
+  /** The state of a channel, or undefined when it is not allocated. */
+  channelState(channel: number): ChannelState | undefined {
+    return this.channels[channel];
+  }
+
+  // ------------------------------------------------------------------ incoming frames
+
+  private onFrame(type: number, channel: number, payload: Uint8Array): void {
+    if (type === FRAME_METHOD) {
+      const { def, method } = this.decodeMethod(payload);
+      if (channel === 0) {
+        if (def.classId !== CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel 0`, 0, 503);
+        return this.onConnectionMethod(def, method);
+      }
+      if (def.classId === CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel ${channel}, expected channel 0`, 0, 503);
+      return this.frames.onMethod(this.channelFor(channel), def, method);
+    }
+    if (type === FRAME_HEARTBEAT) {
+      if (channel !== 0) throw new DecodeError(`heartbeat frame on channel ${channel}`, 0, 503);
+      return;
+    }
+    if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
+    const ch = this.channelFor(channel);
+    if (type === FRAME_HEADER) this.frames.onHeader(ch, payload);
+    else if (type === FRAME_BODY) this.frames.onBody(ch, payload);
+    else throw new DecodeError(`unknown frame type ${type}`, 0, 501, true);
+  }
+
+  private decodeMethod(payload: Uint8Array): { def: MethodDef; method: AnyMethod } {
+    if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 501);
+    const id = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
+    const def = this.registry.byId(id);
+    if (!def) throw new DecodeError(`unknown method ${id >>> 16}.${id & 0xffff}`, 0, 540);
+    const r = new Reader(payload, 4);
+    const method = def.decode(r);
+    if (r.pos !== r.end) throw new DecodeError(`${def.kind} has ${r.end - r.pos} bytes after its arguments`, r.pos, 502);
+    return { def, method };
+  }
+
+  private channelFor(channel: number): ChannelState {
+    const ch = this.channels[channel];
+    if (!ch || ch.state === 'closed') throw new DecodeError(`frame on channel ${channel}, which is not open`, 0, 504);
+    return ch;
+  }
+
+  private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
+    const s = this.state;
+    switch (m.kind) {
+      case 'connection.start':
+        if (s !== 'awaiting-start') break;
+        return this.onStart(m as ConnectionStart);
+      case 'connection.secure':
+        if (s !== 'awaiting-tune' || !this.mechanism) break;
+        return this.onSecure(m as ConnectionSecure);
+      case 'connection.tune':
+        if (s !== 'awaiting-tune') break;
+        return this.onTune(m as ConnectionTune);
+      case 'connection.open-ok':
+        if (s !== 'awaiting-open-ok') break;
+        this.state = 'open';
+        this.deadline = Infinity;
+        this.emit({ type: 'open', serverProperties: this.serverProperties, tune: this.tune });
+        return;
+      case 'connection.close': {
+        const c = m as ConnectionClose;
+        this.writeMethod(0, { kind: 'connection.close-ok' } as AnyMethod);
+        const error = this.replyError(c.replyCode, c.replyText, c.classId, c.methodId, true);
+        return this.finish(s === 'closing' && this.error === undefined ? error : (this.error ?? error), false);
+      }
+      case 'connection.close-ok':
+        if (s !== 'closing') break;
+        return this.finish(this.error, false);
+      case 'connection.blocked':
+        if (s !== 'open') return;
+        this.blocked = true;
+        this.emit({ type: 'blocked', reason: (m as { reason?: string }).reason ?? '' });
+        return;
+      case 'connection.unblocked':
+        if (s !== 'open') return;
+        this.blocked = false;
+        this.emit({ type: 'unblocked' });
+        return;
+      default:
+        if (s === 'closing') return; // everything else is discarded while closing
+        if (s === 'open') return this.frames.onMethod(this.zero, def, m);
+    }
+    if (s === 'closing') return;
+    throw new DecodeError(`unexpected ${m.kind} in state ${s}`, 0, 503);
+  }
+
+  private onStart(m: ConnectionStart): void {
+    this.serverProperties = m.serverProperties;
+    if (m.versionMajor !== 0 || m.versionMinor !== 9) {
+      return this.finish(new ProtocolVersionError(`the server speaks AMQP ${m.versionMajor}-${m.versionMinor}, not 0-9`), true);
+    }
+    const mechanism = chooseMechanism(this.opts.mechanisms, m.mechanisms);
+    if (!mechanism) {
+      const offered = new TextDecoder().decode(m.mechanisms).split(/\s+/).filter(Boolean);
+      return this.finish(new AuthMechanismError(this.opts.mechanisms.map((x) => x.name), offered), true);
+    }
+    this.mechanism = mechanism;
+    this.state = 'awaiting-tune';
+    this.writeMethod(0, {
+      kind: 'connection.start-ok',
+      clientProperties: this.opts.clientProperties,
+      mechanism: mechanism.name,
+      response: mechanism.start(),
+      locale: this.opts.locale ?? 'en_US',
+    } as AnyMethod);
+  }
+
+  private onSecure(m: ConnectionSecure): void {
+    const mech = this.mechanism!;
+    if (!mech.challenge) return this.finish(new AuthMechanismError([mech.name], [`${mech.name} (sent an unexpected challenge)`]), true);
+    this.writeMethod(0, { kind: 'connection.secure-ok', response: mech.challenge(m.challenge) } as AnyMethod);
+  }
+
+  private onTune(m: ConnectionTune): void {
+    this.tune = negotiate(this.opts.tune, m);
+    this.parser.frameMax = this.tune.frameMax;
+    this.channels = new Array<ChannelState | undefined>(Math.min(this.tune.channelMax, 65535) + 1);
+    this.writeMethod(0, { kind: 'connection.tune-ok', ...this.tune } as AnyMethod);
+    this.writeMethod(0, { kind: 'connection.open', virtualHost: this.opts.vhost } as AnyMethod);
+    this.state = 'awaiting-open-ok';
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  /** A remote protocol error: close with its reply code, or drop the socket if unframeable. */
+  private violation(e: DecodeError): void {
+    if (this.state === 'closed') return;
+    const error = this.replyError(e.replyCode, e.message, 0, 0, false, e);
+    if (e.fatal || this.state !== 'open') return this.finish(error, true);
+    this.beginClose(this.lastReceived, e.replyCode, e.message.slice(0, 255), 0, 0, error);
+  }
+
+  private beginClose(now: number, code: number, text: string, classId: number, methodId: number, error: Error | undefined): void {
+    this.state = 'closing';
+    this.error = error;
+    this.deadline = now + (this.opts.closeTimeout ?? 10_000);
+    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId, methodId } as AnyMethod);
+    if (error) this.failAll(error);
+  }
+
+  /** Ends the connection: fails everything pending, reports each channel and then the connection closed. */
+  private finish(error: Error | undefined, destroy: boolean): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.error = error;
+    this.deadline = Infinity;
+    const reason = error ?? new ConnectionClosedError('the connection was closed by the application');
+    this.failAll(reason);
+    for (const ch of this.channels) {
+      if (ch && ch.state !== "closed") this.finalizeChannel(ch, error);
+    }
+    this.emit({ type: 'closed', error, destroy });
+  }
+
+  private failAll(error: Error): void {
+    this.failCalls(this.zero, error);
+    for (const ch of this.channels) if (ch) this.failCalls(ch, error);
+  }
+
+  private failCalls(ch: ChannelState, error: Error): void {
+    const calls = ch.calls.splice(0);
+    for (const c of calls) {
+      if (!c.abandoned) this.emit({ type: 'call-failed', channel: ch.id, call: c.call, error });
+    }
+  }
+
+  /**
+   * Sends channel.close; pending calls fail now (their answers will be discarded). `error` is
+   * our reason when we close because of the peer, undefined when the application asked.
+   */
+  private closeChannelFor(ch: ChannelState, code: number, text: string, error: Error | undefined): void {
+    ch.state = 'closing';
+    ch.error = error;
+    ch.assembly = undefined;
+    this.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
+    this.writeMethod(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
+  }
+
+  /** The channel is gone: `error` is the server's close or the connection's end, if any. */
+  private finalizeChannel(ch: ChannelState, error: Error | undefined): void {
+    const reason = error ?? ch.error;
+    ch.state = 'closed';
+    ch.assembly = undefined;
+    ch.error = reason;
+    this.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
+    if (this.channels[ch.id] === ch) this.channels[ch.id] = undefined;
+    this.emit({ type: 'channel-closed', channel: ch.id, error: reason });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private replyError(replyCode: number, replyText: string, classId: number, methodId: number, remote: boolean, cause?: unknown): Error {
+    return replyError(this.registry, { replyCode, replyText, classId, methodId }, remote, cause);
+  }
+
+  private def(kind: string): MethodDef {
+    const def = this.registry.byKind(kind);
+    if (!def) throw new EncodeError(kind, 'kind', `no method ${kind} in this protocol registry`);
+    return def;
+  }
+
+  private validate(def: MethodDef, m: AnyMethod): void {
+    const w = this.out.w;
+    const start = w.pos;
+    try {
+      writeMethodFrame(w, 1, def, m);
+    } finally {
+      w.pos = start;
+    }
+  }
+
+  private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind)): void {
+    writeMethodFrame(this.out.w, channel, def, m);
+  }
+
+  /** Sends the next queued call of a channel once the head was answered. */
+  private sendQueued(ch: ChannelState): void {
+    const next = ch.calls[0];
+    if (!next || next.sent) return;
+    this.writeMethod(ch.id, next.method, next.def);
+    next.sent = true;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') {
+      throw new ConnectionClosedError(`the connection is ${this.state}`, { cause: this.error });
+    }
+  }
+
+  private openChannelState(channel: number): ChannelState {
+    this.assertOpen();
+    const ch = channel === 0 ? this.zero : this.channels[channel];
+    if (!ch || ch.state === 'closing' || ch.state === 'closed') {
+      throw new ChannelClosedError(`channel ${channel} is ${ch ? ch.state : 'not open'}`, { cause: ch?.error });
+    }
+    return ch;
+  }
+
+  private allocateChannel(): number {
+    const max = this.channels.length - 1;
+    for (let i = 0; i < max; i++) {
+      const id = ((this.nextChannel - 1 + i) % max) + 1;
+      if (this.channels[id] === undefined) {
+        this.nextChannel = (id % max) + 1;
+        return id;
+      }
+    }
+    throw new ChannelClosedError(`all ${max} channels (the negotiated channel_max) are in use`);
+  }
+}
+
+export type { ProtocolEvent };

@@ -1,0 +1,25 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    entry: {
+      index: 'runtime/index.ts',
+      codec: 'runtime/exports/codec.ts',
+      protocol: 'runtime/exports/protocol.ts',
+      codegen: 'codegen/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    external: ['fast-xml-parser', 'ts-morph'],
+  },
+  {
+    entry: { 'codegen-cli': 'codegen/cli.ts' },
+    format: ['esm'],
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['fast-xml-parser', 'ts-morph'],
+  },
+]);
