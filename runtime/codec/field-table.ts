@@ -32,7 +32,8 @@
  * `U` and `L` are never sent (RabbitMQ does not understand `U`; `l` is its int64).
  *
  * Decoding, wire → JS: `t` boolean; `b B s u I i f d` number; `l L` number when safe, else
- * bigint; `D` Decimal; `S` string when valid UTF-8, else Uint8Array; `x` Uint8Array; `T` Date;
+ * bigint; `D` Decimal; `S` string when valid UTF-8, else Uint8Array; `x` Uint8Array; `T` Date
+ * (or, beyond a Date's range, `field.timestamp(seconds)`, so nothing is lost);
  * `F` table; `A` array; `V` null. Unknown tags, overruns and nesting deeper than
  * {@link MAX_DEPTH} are DecodeErrors (502 syntax-error) with the offset.
  *
@@ -68,6 +69,8 @@ export interface FieldTable {
 export const MAX_DEPTH = 64;
 
 const TWO_32 = 4294967296;
+/** The last second a Date can hold (ECMA-262 21.4.1.1: ±8.64e15 ms). */
+const MAX_DATE_SECONDS = 8.64e12;
 const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
 // ignoreBOM: a leading U+FEFF is data, not a marker to strip (the TextDecoder default strips it).
@@ -412,7 +415,11 @@ function readValue(r: Reader, depth: number): FieldValue {
       r.pos = q + n;
       return copy(r.buf, q, q + n);
     }
-    case 0x54: return r.timestamp(); // T
+    case 0x54: { // T
+      const secs = r.longlong();
+      // Beyond Date's range (8.64e12 s) a Date would be Invalid and lose the value: keep it as a Field.
+      return typeof secs === 'number' && secs <= MAX_DATE_SECONDS ? new Date(secs * 1000) : new Field('T', secs);
+    }
     case 0x46: return table(r, depth + 1); // F
     case 0x41: return array(r, depth + 1); // A
     case 0x56: return null; // V
