@@ -3,12 +3,18 @@
  * the routing of the server's methods to the messaging features (publisher confirms,
  * consumers, returns) that live in their own files.
  */
-import type { AnyMethod, FieldDef, FieldType } from '../codec/index.js';
-import type { MethodMap, ResponseMap } from '../../generated/index.js';
+import type { AnyMethod, FieldDef, FieldTable, FieldType, Long } from '../codec/index.js';
+import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, MethodMap, QueueDeclareOk, ResponseMap } from '../../generated/index.js';
 import { ChannelClosedError, OperationAbortedError } from '../errors.js';
 import type { Content } from '../protocol/events.js';
-import type { Connection } from './connection.js';
+import { AckBatcher } from './acks.js';
+import type { Body } from './body.js';
+import type { Connection, Reply } from './connection.js';
+import { Consumer, ConsumerCancelledError, type ConsumeOptions } from './consumer.js';
 import { Emitter } from './emitter.js';
+import { Message, type MessageOwner } from './message.js';
+import { ConfirmTracker, prepare, type PublishOptions, type ReturnedMessage } from './publisher.js';
+import { bindArguments, exchangeArguments, queueArguments, type BindOptions, type ExchangeOptions, type ExchangeType, type QueueOptions } from './topology.js';
 
 /** The arguments of a method as a caller gives them: `kind` implied, every field optional (spec defaults: false, 0, '', empty). */
 export type CallArgs<K extends keyof MethodMap> = Partial<Omit<MethodMap[K], 'kind'>>;
@@ -28,6 +34,24 @@ export interface ChannelEvents {
   error: [error: Error];
   /** The broker asked to pause (false) or resume (true) publishing on this channel (channel.flow). */
   flow: [active: boolean];
+  /** A mandatory publish could not be routed (basic.return). */
+  return: [message: ReturnedMessage];
+  /** The broker cancelled a consumer (its queue was deleted). */
+  cancel: [consumerTag: string];
+}
+
+interface WaitingPublish {
+  args: [string, string, Body, PublishOptions | undefined];
+  resolve(): void;
+  reject(e: unknown): void;
+  abort?: () => void;
+}
+
+/** What queueDeclare() and checkQueue() tell. */
+export interface QueueInfo {
+  queue: string;
+  messageCount: number;
+  consumerCount: number;
 }
 
 const DEFAULTS: Record<FieldType, () => unknown> = {
@@ -50,10 +74,13 @@ export function withDefaults(kind: string, fields: readonly FieldDef[], args: ob
   return m as unknown as AnyMethod;
 }
 
-export class Channel extends Emitter<ChannelEvents> {
+export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
   /** The channel number on the connection. */
   readonly id: number;
   readonly connection: Connection;
+  readonly #acks: AckBatcher;
+  readonly #consumers = new Map<string, Consumer>();
+  #confirms: ConfirmTracker | undefined;
   #closing: Promise<void> | undefined;
   #closedResolve: (() => void) | undefined;
   #error: Error | undefined;
@@ -64,6 +91,7 @@ export class Channel extends Emitter<ChannelEvents> {
     super();
     this.connection = connection;
     this.id = id;
+    this.#acks = new AckBatcher((m) => this.connection.core.send(this.id, m as AnyMethod));
   }
 
   get isOpen(): boolean {
@@ -94,13 +122,13 @@ export class Channel extends Emitter<ChannelEvents> {
   }
 
   /** @internal sends a synchronous method and waits for the reply (with content for get-ok). */
-  async request(m: AnyMethod, options?: CallOptions): Promise<{ method: AnyMethod; content?: Content | undefined }> {
+  async request(m: AnyMethod, options?: CallOptions, onReply?: (r: Reply) => void): Promise<Reply> {
     this.assertOpen();
     const signal = callSignal(options);
     signal?.throwIfAborted();
     const call = this.connection.core.call(this.id, m);
     try {
-      return await this.connection.reply(this.id, call, signal);
+      return await this.connection.reply(this.id, call, signal, onReply);
     } catch (e) {
       if (signal?.aborted && e === signal.reason) {
         throw new OperationAbortedError(`${m.kind} on channel ${this.id} was abandoned: ${(e as Error).message}`, { cause: e });
@@ -138,21 +166,333 @@ export class Channel extends Emitter<ChannelEvents> {
     await this.close();
   }
 
-  /** @internal acks batched for the wire go out now (see consumer code) */
-  flushAcks(): void {}
+  // ------------------------------------------------------------------ declarations
+
+  /** Declares an exchange (durable by default). */
+  async exchangeDeclare(name: string, type: ExchangeType, options: ExchangeOptions = {}): Promise<void> {
+    await this.call('exchange.declare', {
+      exchange: name,
+      type,
+      durable: options.durable ?? true,
+      autoDelete: options.autoDelete ?? false,
+      internal: options.internal ?? false,
+      arguments: exchangeArguments(options),
+    });
+  }
+
+  /** Rejects with NotFoundError (and closes this channel, as the protocol does) when the exchange does not exist. */
+  async checkExchange(name: string): Promise<void> {
+    await this.call('exchange.declare', { exchange: name, passive: true });
+  }
+
+  async exchangeDelete(name: string, options: { ifUnused?: boolean } = {}): Promise<void> {
+    await this.call('exchange.delete', { exchange: name, ifUnused: options.ifUnused ?? false });
+  }
+
+  /** Routes messages from `source` to `destination` (RabbitMQ exchange-to-exchange binding). */
+  async exchangeBind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('exchange.bind', { destination, source, routingKey, arguments: bindArguments(options) });
+  }
+
+  async exchangeUnbind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('exchange.unbind', { destination, source, routingKey, arguments: bindArguments(options) });
+  }
+
+  /**
+   * Declares a queue. An empty or omitted name asks the broker for a generated one (returned in
+   * `queue`), which is then exclusive and non-durable unless said otherwise.
+   */
+  async queueDeclare(name = '', options: QueueOptions = {}): Promise<QueueInfo> {
+    const serverNamed = name === '';
+    const ok = await this.call('queue.declare', {
+      queue: name,
+      durable: options.durable ?? !serverNamed,
+      exclusive: options.exclusive ?? serverNamed,
+      autoDelete: options.autoDelete ?? false,
+      arguments: queueArguments(options),
+    });
+    return info(ok);
+  }
+
+  /** The queue's counts; rejects with NotFoundError (closing this channel) when it does not exist. */
+  async checkQueue(name: string): Promise<QueueInfo> {
+    return info(await this.call('queue.declare', { queue: name, passive: true }));
+  }
+
+  async queueBind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('queue.bind', { queue, exchange, routingKey, arguments: bindArguments(options) });
+  }
+
+  async queueUnbind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('queue.unbind', { queue, exchange, routingKey, arguments: bindArguments(options) });
+  }
+
+  /** Removes every ready message; resolves with how many. */
+  async queuePurge(queue: string): Promise<number> {
+    return (await this.call('queue.purge', { queue })).messageCount;
+  }
+
+  /** Deletes a queue; resolves with how many messages it held. */
+  async queueDelete(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
+    return (await this.call('queue.delete', { queue, ifUnused: options.ifUnused ?? false, ifEmpty: options.ifEmpty ?? false })).messageCount;
+  }
+
+  // ------------------------------------------------------------------ qos, recover, tx
+
+  /** Limits unacknowledged deliveries (basic.qos): per consumer, or per channel with `global` (RabbitMQ semantics). */
+  async prefetch(count: number, options: { global?: boolean } = {}): Promise<void> {
+    await this.call('basic.qos', { prefetchCount: count, global: options.global ?? false });
+  }
+
+  /** Redelivers this channel's unacknowledged messages (basic.recover; requeue by default). */
+  async recover(options: { requeue?: boolean } = {}): Promise<void> {
+    await this.request(this.method('basic.recover', { requeue: options.requeue ?? true }));
+  }
+
+  async txSelect(): Promise<void> {
+    await this.call('tx.select', {});
+  }
+
+  async txCommit(): Promise<void> {
+    this.flushAcks();
+    await this.call('tx.commit', {});
+  }
+
+  async txRollback(): Promise<void> {
+    this.flushAcks();
+    await this.call('tx.rollback', {});
+  }
+
+  // ------------------------------------------------------------------ publishing
+
+  /**
+   * Puts the channel in confirm mode: from now on each publish resolves when the broker acks
+   * it and rejects on nack, on an unroutable mandatory return, or when the channel closes.
+   * `maxUnconfirmed` bounds publishes in flight: publish() waits for room.
+   */
+  async confirmSelect(options: { maxUnconfirmed?: number } = {}): Promise<void> {
+    if (this.#confirms) return;
+    await this.call('confirm.select', {});
+    this.#confirms = new ConfirmTracker(options.maxUnconfirmed ?? Infinity, () => this.drainBacklog());
+  }
+
+  /** True after confirmSelect(). */
+  get confirmMode(): boolean {
+    return this.#confirms !== undefined;
+  }
+
+  /**
+   * Publishes a message. The body is bytes as given, a string encoded as text, or any other
+   * value as JSON. Without confirms, resolves once the frames are handed to the socket (waiting
+   * while the socket is full or the broker has blocked the connection); with confirms, when the
+   * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
+   */
+  publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
+    if (this.#backlog.length > 0 || this.#mustWait()) return this.#enqueue(exchange, routingKey, body, options);
+    try {
+      return this.#publishNow(exchange, routingKey, body, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #publishNow(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+    const { bytes, properties } = prepare(body, options);
+    const mandatory = options?.mandatory ?? false;
+    this.assertOpen();
+    this.connection.core.publish(this.id, { kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
+    const driver = this.connection.driver;
+    driver.scheduleFlush();
+    if (this.#confirms) return this.#confirms.track(mandatory, exchange, routingKey);
+    return driver.writable();
+  }
+
+  /**
+   * Publishes that must wait (blocked connection, full confirm window) queue here in call
+   * order and are sent synchronously, in that order, as soon as they may.
+   */
+  #backlog: WaitingPublish[] = [];
+
+  #mustWait(): boolean {
+    return this.connection.core.blocked || (this.#confirms !== undefined && this.#confirms.full);
+  }
+
+  #enqueue(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry: WaitingPublish = { args: [exchange, routingKey, body, options], resolve, reject };
+      const signal = options?.signal;
+      if (signal) {
+        if (signal.aborted) return reject(signal.reason);
+        entry.abort = () => {
+          const i = this.#backlog.indexOf(entry);
+          if (i >= 0) this.#backlog.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', entry.abort, { once: true });
+      }
+      this.#backlog.push(entry);
+    });
+  }
+
+  /** @internal sends waiting publishes while allowed (after unblocked or confirms) */
+  drainBacklog(): void {
+    while (this.#backlog.length > 0 && !this.#mustWait() && this.#open) {
+      const e = this.#backlog.shift()!;
+      if (e.abort) e.args[3]!.signal!.removeEventListener('abort', e.abort);
+      try {
+        this.#publishNow(...e.args).then(e.resolve, e.reject);
+      } catch (err) {
+        e.reject(err);
+      }
+    }
+  }
+
+  /** publish() to a queue through the default exchange. */
+  sendToQueue(queue: string, body: Body, options?: PublishOptions): Promise<void> {
+    return this.publish('', queue, body, options);
+  }
+
+  // ------------------------------------------------------------------ consuming
+
+  /**
+   * Starts a consumer. Without `handler`, iterate it: `for await (const msg of consumer)`;
+   * leaving the loop cancels it. With `handler`, each delivery is passed to it. Manual
+   * acknowledgement is the default: call msg.ack().
+   */
+  async consume(queue: string, handler?: ((message: Message) => void) | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer> {
+    if (typeof handler === 'object') [handler, options] = [undefined, handler];
+    if (options.prefetch !== undefined) await this.prefetch(options.prefetch);
+    const consumer = new Consumer(this, queue, handler);
+    const noAck = options.noAck ?? false;
+    const args: FieldTable = { ...options.arguments };
+    if (options.priority !== undefined) args['x-priority'] = options.priority;
+    const m = this.method('basic.consume', { queue, consumerTag: options.consumerTag ?? '', noAck, exclusive: options.exclusive ?? false, arguments: args });
+    // Registered synchronously with consume-ok: deliveries may follow it in the same read.
+    await this.request(m, undefined, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, noAck));
+    return consumer;
+  }
+
+  #noAckTags = new Set<string>();
+
+  #register(tag: string, consumer: Consumer, noAck: boolean): void {
+    consumer.tag = tag;
+    this.#consumers.set(tag, consumer);
+    if (noAck) this.#noAckTags.add(tag);
+  }
+
+  /** Fetches one message (basic.get), or null when the queue is empty. */
+  async get(queue: string, options: { noAck?: boolean } = {}): Promise<Message | null> {
+    const noAck = options.noAck ?? false;
+    const r = await this.request(this.method('basic.get', { queue, noAck }));
+    if (r.method.kind === 'basic.get-empty') return null;
+    const g = r.method as unknown as BasicGetOk;
+    return new Message(this, { deliveryTag: g.deliveryTag, redelivered: g.redelivered, exchange: g.exchange, routingKey: g.routingKey, consumerTag: undefined, messageCount: g.messageCount, needsAck: !noAck }, r.content!.properties as BasicProperties, r.content!.body);
+  }
+
+  /** @internal Consumer → basic.cancel */
+  async cancelConsumer(tag: string): Promise<void> {
+    if (!this.#open || !this.#consumers.has(tag)) return;
+    await this.call('basic.cancel', { consumerTag: tag });
+    this.#consumers.delete(tag);
+    this.#noAckTags.delete(tag);
+  }
+
+  /** @internal Consumer → nack(requeue) of deliveries it never handed out */
+  requeue(messages: readonly Message[]): void {
+    if (!this.#open) return;
+    for (const m of messages) if (!m.settled) this.settle(m, 'nack', false, true);
+  }
+
+  /** @internal Message → ack/nack/reject */
+  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void {
+    message.checkSettle();
+    const tag = Number(message.deliveryTag);
+    if (this.#acks.isSettled(tag)) {
+      message.settled = true;
+      message.checkSettle();
+    }
+    this.assertOpen();
+    message.settled = true;
+    if (how === 'ack') {
+      this.#acks.ack(tag, multiple);
+      this.connection.ackPending(this);
+    } else if (how === 'nack') this.#acks.nack(tag, multiple, requeue);
+    else this.#acks.reject(tag, requeue);
+    this.connection.driver.scheduleFlush();
+  }
+
+  /** @internal Message → publish to replyTo */
+  async reply(message: Message, body: unknown, options?: object): Promise<void> {
+    const p = message.properties;
+    if (!p.replyTo) throw new TypeError('the message has no replyTo to answer to');
+    const o: PublishOptions = { ...(options as PublishOptions) };
+    if (p.correlationId !== undefined) o.correlationId ??= p.correlationId;
+    await this.publish('', p.replyTo, body as Body, o);
+  }
+
+  /** @internal acks held for batching go out now */
+  flushAcks(): void {
+    if (this.#acks.pending && this.#open) this.#acks.flush();
+  }
+
+  // ------------------------------------------------------------------ events from the core
 
   /** @internal an asynchronous method from the broker */
   onMethod(m: AnyMethod): void {
-    if (m.kind === 'channel.flow') this.emit('flow', (m as unknown as { active: boolean }).active);
+    switch (m.kind) {
+      case 'basic.ack': {
+        const a = m as unknown as { deliveryTag: Long; multiple: boolean };
+        this.#confirms?.onAck(a.deliveryTag, a.multiple);
+        return;
+      }
+      case 'basic.nack': {
+        const a = m as unknown as { deliveryTag: Long; multiple: boolean };
+        this.#confirms?.onNack(a.deliveryTag, a.multiple);
+        return;
+      }
+      case 'basic.cancel': {
+        const tag = (m as unknown as { consumerTag: string }).consumerTag;
+        const c = this.#consumers.get(tag);
+        this.#consumers.delete(tag);
+        this.#noAckTags.delete(tag);
+        c?.end(new ConsumerCancelledError(tag));
+        this.emit('cancel', tag);
+        return;
+      }
+      case 'channel.flow':
+        this.emit('flow', (m as unknown as { active: boolean }).active);
+        return;
+    }
   }
 
   /** @internal a delivery or return */
-  onContent(_m: AnyMethod, _content: Content): void {}
+  onContent(m: AnyMethod, content: Content): void {
+    if (m.kind === 'basic.deliver') {
+      const d = m as unknown as BasicDeliver;
+      const consumer = this.#consumers.get(d.consumerTag);
+      const needsAck = !this.#noAckTags.has(d.consumerTag);
+      const msg = new Message(this, { deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey, consumerTag: d.consumerTag, messageCount: undefined, needsAck }, content.properties as BasicProperties, content.body);
+      if (consumer) consumer.push(msg);
+      else if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
+      return;
+    }
+    if (m.kind === 'basic.return') {
+      const r = m as unknown as BasicReturn;
+      const returned: ReturnedMessage = { replyCode: r.replyCode, replyText: r.replyText, exchange: r.exchange, routingKey: r.routingKey, properties: content.properties as BasicProperties, body: content.body };
+      this.#confirms?.onReturn(returned);
+      this.emit('return', returned);
+    }
+  }
 
   /** @internal the channel is gone */
   onClosed(error: Error | undefined): void {
     this.#open = false;
     this.#error = error;
+    const reason = error ?? new ChannelClosedError(`channel ${this.id} was closed`);
+    this.#confirms?.failAll(reason);
+    for (const e of this.#backlog.splice(0)) e.reject(reason);
+    for (const c of this.#consumers.values()) c.end(error);
+    this.#consumers.clear();
     if (error) this.emit('error', error);
     this.emit('close', error);
     this.#closing ??= Promise.resolve();
@@ -167,6 +507,10 @@ export class Channel extends Emitter<ChannelEvents> {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Channel { id: ${this.id}, open: ${this.#open} }`;
   }
+}
+
+function info(ok: QueueDeclareOk): QueueInfo {
+  return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
 }
 
 function callSignal(o: CallOptions | undefined): AbortSignal | undefined {

@@ -29,8 +29,16 @@ export interface ConnectionEvents {
   unblocked: [];
 }
 
+/** A reply as the core delivered it. */
+export interface Reply {
+  method: AnyMethod;
+  content?: Content | undefined;
+}
+
 interface PendingReply {
-  resolve(value: { method: AnyMethod; content?: Content | undefined }): void;
+  /** Runs synchronously when the reply arrives, before later frames of the same read are handled. */
+  onReply?: ((r: Reply) => void) | undefined;
+  resolve(value: Reply): void;
   reject(error: Error): void;
 }
 
@@ -46,6 +54,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal */ readonly driver: SocketDriver;
   readonly #replies = new Map<number, PendingReply>();
   readonly #channels = new Map<number, Channel>();
+  /** Channels holding a batch of acks for the next flush. */
+  readonly #ackBatches = new Set<Channel>();
   readonly #closeTimeout: number;
   readonly #logger: Logger | undefined;
   #closed: Promise<void> | undefined;
@@ -61,6 +71,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.tune = core.tune;
     this.#closeTimeout = options.closeTimeout;
     this.#logger = options.logger;
+    driver.beforeFlush = () => {
+      if (this.#ackBatches.size === 0) return;
+      for (const ch of this.#ackBatches) ch.flushAcks();
+      this.#ackBatches.clear();
+    };
+  }
+
+  /** @internal a channel holds acks for the next flush */
+  ackPending(ch: Channel): void {
+    this.#ackBatches.add(ch);
   }
 
   /** True until the connection starts closing. */
@@ -118,12 +138,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** @internal the promise for a call id returned by the core */
-  reply(channel: number, call: number, signal?: AbortSignal): Promise<{ method: AnyMethod; content?: Content | undefined }> {
+  reply(channel: number, call: number, signal?: AbortSignal, onReply?: (r: Reply) => void): Promise<Reply> {
     this.driver.scheduleFlush();
     if (call < 0) return Promise.resolve({ method: { kind: 'none' } });
     return new Promise((resolve, reject) => {
       if (!signal) {
-        this.#replies.set(call, { resolve, reject });
+        this.#replies.set(call, { resolve, reject, onReply });
         return;
       }
       const onAbort = () => {
@@ -134,6 +154,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.#replies.set(call, {
+        onReply,
         resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
         reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
       });
@@ -147,7 +168,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         const p = this.#replies.get(e.call);
         if (p) {
           this.#replies.delete(e.call);
-          p.resolve({ method: e.method, content: e.content });
+          const r = { method: e.method, content: e.content };
+          p.onReply?.(r);
+          p.resolve(r);
         }
         return;
       }
@@ -176,6 +199,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         return;
       case 'unblocked':
         this.emit('unblocked');
+        for (const ch of this.#channels.values()) ch.drainBacklog();
         return;
       case 'closed':
         this.#error = e.error;

@@ -33,6 +33,8 @@ export class SocketDriver {
   private timer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
   private ended = false;
+  /** Runs first in every flush: the client's ack batches go out with everything else. */
+  beforeFlush: (() => void) | undefined;
 
   constructor(core: ConnectionCore, socket: Socket, id: string) {
     this.core = core;
@@ -78,6 +80,7 @@ export class SocketDriver {
   /** Writes everything pending now. */
   flush(): void {
     this.flushScheduled = false;
+    this.beforeFlush?.();
     if (!this.core.wantsWrite || this.ended) return;
     const chunks = this.core.takeOutput(Date.now());
     const s = this.socket;

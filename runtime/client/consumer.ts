@@ -1,0 +1,137 @@
+/**
+ * A consumer: basic.consume's deliveries, as an async iterator or through a callback.
+ *
+ * Iterator mode buffers deliveries until the loop asks for them; with manual acks the
+ * channel's prefetch bounds that buffer. Leaving the loop (break, return, throw) cancels the
+ * consumer and requeues (nack) the deliveries that were buffered but never handed out, so they
+ * are not stuck unacknowledged on a channel that stays open. When the broker cancels the
+ * consumer (its queue was deleted: consumer_cancel_notify) or the channel closes with an error,
+ * the loop first gets the buffered messages, then the iterator throws that reason; after an
+ * orderly cancel() or close() it just ends.
+ */
+import { WarrenError } from '../codec/errors.js';
+import type { FieldTable } from '../codec/index.js';
+import type { Message } from './message.js';
+
+/** Options of channel.consume(). */
+export interface ConsumeOptions {
+  /** Deliveries need no acknowledgement (default false: manual acks are the safe default). */
+  noAck?: boolean;
+  /** Only this consumer may consume from the queue. */
+  exclusive?: boolean;
+  /** Consumer priority (RabbitMQ `x-priority`). */
+  priority?: number;
+  /** Your own consumer tag (default: the broker makes one). */
+  consumerTag?: string;
+  /** Set a per-consumer prefetch (basic.qos) before consuming. */
+  prefetch?: number;
+  /** Consumer arguments, e.g. `{ 'x-stream-offset': 'first' }` for streams. */
+  arguments?: FieldTable;
+}
+
+/** The broker cancelled the consumer (e.g. its queue was deleted). */
+export class ConsumerCancelledError extends WarrenError {
+  override name = 'ConsumerCancelledError';
+  readonly consumerTag: string;
+  constructor(consumerTag: string) {
+    super(`the broker cancelled consumer ${consumerTag} (was its queue deleted?)`);
+    this.consumerTag = consumerTag;
+  }
+}
+
+/** What a Consumer needs from its channel. */
+export interface ConsumerOwner {
+  cancelConsumer(tag: string): Promise<void>;
+  requeue(messages: readonly Message[]): void;
+}
+
+export class Consumer implements AsyncIterable<Message> {
+  readonly queue: string;
+  /** @internal set once consume-ok arrives */ tag = '';
+  readonly #owner: ConsumerOwner;
+  readonly #handler: ((m: Message) => void) | undefined;
+  #buffer: Message[] = [];
+  #head = 0;
+  #waiter: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void } | undefined;
+  #ended = false;
+  #error: Error | undefined;
+  #cancelling: Promise<void> | undefined;
+
+  /** @internal */
+  constructor(owner: ConsumerOwner, queue: string, handler?: (m: Message) => void) {
+    this.#owner = owner;
+    this.queue = queue;
+    this.#handler = handler;
+  }
+
+  /** The consumer tag. */
+  get consumerTag(): string {
+    return this.tag;
+  }
+
+  /** True once cancelled (by either side) or its channel closed. */
+  get isEnded(): boolean {
+    return this.#ended;
+  }
+
+  /** Why the consumer ended, when it ended because of the broker or an error. */
+  get endReason(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Stops deliveries (basic.cancel, waits for cancel-ok); idempotent. */
+  cancel(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#cancelling ??= this.#owner.cancelConsumer(this.tag).finally(() => this.end(undefined));
+    return this.#cancelling;
+  }
+
+  /** @internal a delivery */
+  push(m: Message): void {
+    if (this.#handler) return this.#handler(m);
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = undefined;
+      w.resolve({ value: m, done: false });
+    } else this.#buffer.push(m);
+  }
+
+  /** @internal no more deliveries; `error` makes the iterator throw after the buffer drains */
+  end(error: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    if (w) {
+      if (error) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    if (this.#handler) throw new TypeError('this consumer was created with a callback; it cannot also be iterated');
+    return {
+      next: () => {
+        if (this.#head < this.#buffer.length) {
+          const m = this.#buffer[this.#head++]!;
+          if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
+            this.#buffer = this.#buffer.slice(this.#head);
+            this.#head = 0;
+          }
+          return Promise.resolve({ value: m, done: false });
+        }
+        if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+      },
+      return: async () => {
+        await this.cancel().catch(() => undefined);
+        const unread = this.#buffer.slice(this.#head);
+        this.#buffer = [];
+        this.#head = 0;
+        if (unread.length) this.#owner.requeue(unread);
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * A message received from the broker (basic.deliver or basic.get-ok), with its settlement
+ * methods. Settling goes through the channel's AckBatcher, which catches double settlement and
+ * settling a no-ack delivery as a MessageSettledError before the broker would close the channel.
+ */
+import type { BasicProperties } from '../../generated/index.js';
+import type { Long } from '../codec/index.js';
+import { decodeText } from './body.js';
+import { MessageSettledError } from './acks.js';
+
+/** What a Message needs from its channel. */
+export interface MessageOwner {
+  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void;
+  reply(message: Message, body: unknown, options: object | undefined): Promise<void>;
+}
+
+export interface MessageFields {
+  deliveryTag: Long;
+  redelivered: boolean;
+  exchange: string;
+  routingKey: string;
+  /** The consumer's tag; undefined for basic.get. */
+  consumerTag: string | undefined;
+  /** Messages left in the queue; only for basic.get. */
+  messageCount: number | undefined;
+  /** False when the delivery needs no acknowledgement (no-ack consumer or get). */
+  needsAck: boolean;
+}
+
+export class Message {
+  readonly body: Uint8Array;
+  readonly properties: BasicProperties;
+  readonly deliveryTag: Long;
+  readonly redelivered: boolean;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly consumerTag: string | undefined;
+  readonly messageCount: number | undefined;
+  /** @internal */ settled: boolean;
+  readonly #owner: MessageOwner;
+
+  /** @internal */
+  constructor(owner: MessageOwner, fields: MessageFields, properties: BasicProperties, body: Uint8Array) {
+    this.#owner = owner;
+    this.body = body;
+    this.properties = properties;
+    this.deliveryTag = fields.deliveryTag;
+    this.redelivered = fields.redelivered;
+    this.exchange = fields.exchange;
+    this.routingKey = fields.routingKey;
+    this.consumerTag = fields.consumerTag;
+    this.messageCount = fields.messageCount;
+    this.settled = !fields.needsAck;
+  }
+
+  /** The body as text, in `encoding` or else the message's contentEncoding (default utf-8). */
+  text(encoding?: string): string {
+    const e = encoding ?? this.properties.contentEncoding;
+    return decodeText(this.body, e && e !== 'identity' ? e : 'utf-8');
+  }
+
+  /** The body parsed as JSON (text decoded as with text()). */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+
+  /** Acknowledges this delivery (and with `multiple`, every earlier unsettled one on the channel). */
+  ack(options?: { multiple?: boolean }): void {
+    this.#owner.settle(this, 'ack', options?.multiple ?? false, false);
+  }
+
+  /** Negatively acknowledges (RabbitMQ extension); requeues by default. */
+  nack(options?: { requeue?: boolean; multiple?: boolean }): void {
+    this.#owner.settle(this, 'nack', options?.multiple ?? false, options?.requeue ?? true);
+  }
+
+  /** Rejects this delivery; requeues by default. */
+  reject(options?: { requeue?: boolean }): void {
+    this.#owner.settle(this, 'reject', false, options?.requeue ?? true);
+  }
+
+  /**
+   * Publishes a reply to this message's replyTo, with its correlationId (RPC). Rejects with an
+   * error when the message has no replyTo.
+   */
+  reply(body: unknown, options?: object): Promise<void> {
+    return this.#owner.reply(this, body, options);
+  }
+
+  /** @internal throws unless this message can still be settled */
+  checkSettle(): void {
+    if (this.settled) {
+      throw new MessageSettledError(`delivery ${this.deliveryTag} is already settled (acked, nacked, rejected, or received in no-ack mode)`);
+    }
+  }
+}

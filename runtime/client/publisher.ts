@@ -1,0 +1,185 @@
+/**
+ * Publishing: turning publish() arguments into basic.publish + properties + body, and, in
+ * confirm mode, tracking every publish until the broker acks or nacks it.
+ *
+ * Confirms (RabbitMQ extension, PROTOCOL-NOTES): after confirm.select, the n-th publish on the
+ * channel has delivery tag n; the broker answers each exactly once with basic.ack or
+ * basic.nack, possibly `multiple` (covering every earlier unsettled tag). An unroutable
+ * mandatory publish gets basic.return *before* its ack: the return is matched to the highest
+ * unsettled mandatory publish with the same exchange and routing key that the ack covers, and
+ * that publish is rejected with UnroutableError. When the channel closes, every publish still
+ * waiting is rejected with the reason, so no promise is left hanging.
+ */
+import type { BasicProperties } from '../../generated/index.js';
+import { EncodeError, WarrenError } from '../codec/errors.js';
+import type { FieldTable, Long } from '../codec/index.js';
+import { encodeJson, encodeText, type Body, type TextEncoding } from './body.js';
+
+/** Properties as publish() takes them: every basic property, typed, plus conveniences. */
+export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
+  /** Return the message (basic.return) instead of dropping it when no queue matches. */
+  mandatory?: boolean;
+  /** Shorthand for deliveryMode 2 (true) or 1 (false). */
+  persistent?: boolean;
+  /** Per-message TTL in milliseconds. */
+  expiration?: number | string;
+  /** Extra routing keys (RabbitMQ sender-selected distribution), kept in the headers. */
+  CC?: readonly string[];
+  /** Extra routing keys removed from the headers before delivery. */
+  BCC?: readonly string[];
+  /** For a string body: its encoding (default utf-8). */
+  encoding?: TextEncoding;
+  /** Set contentEncoding to `encoding` for a string body (default: only when not utf-8). */
+  setContentEncoding?: boolean;
+  /** Serialise the body as JSON even when it is a string. */
+  json?: boolean;
+  /** Stop waiting (blocked connection, full socket, confirm window) when this aborts. */
+  signal?: AbortSignal;
+}
+
+/** A message the broker returned as unroutable (basic.return). */
+export interface ReturnedMessage {
+  replyCode: number;
+  replyText: string;
+  exchange: string;
+  routingKey: string;
+  properties: BasicProperties;
+  body: Uint8Array;
+}
+
+/** The broker nacked a publish: it could not take responsibility for the message. */
+export class NackError extends WarrenError {
+  override name = 'NackError';
+}
+
+/** A mandatory publish could not be routed to any queue; `returned` is what the broker sent back. */
+export class UnroutableError extends WarrenError {
+  override name = 'UnroutableError';
+  readonly returned: ReturnedMessage;
+  readonly replyCode: number;
+  constructor(returned: ReturnedMessage) {
+    super(`message to exchange '${returned.exchange}' with routing key '${returned.routingKey}' was returned: ${returned.replyCode} ${returned.replyText}`);
+    this.returned = returned;
+    this.replyCode = returned.replyCode;
+  }
+}
+
+const PROPERTY_KEYS = [
+  'contentType', 'contentEncoding', 'headers', 'deliveryMode', 'priority', 'correlationId', 'replyTo',
+  'expiration', 'messageId', 'timestamp', 'type', 'userId', 'appId', 'clusterId',
+] as const;
+
+const NO_PROPERTIES: BasicProperties = {};
+
+/** The body bytes and the properties of a publish; validates what the codec cannot see. */
+export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uint8Array; properties: BasicProperties } {
+  if (o === undefined) {
+    if (body instanceof Uint8Array) return { bytes: body, properties: NO_PROPERTIES };
+    if (typeof body === 'string') return { bytes: encodeText(body, 'utf-8'), properties: NO_PROPERTIES };
+    return { bytes: encodeJson(body), properties: { contentType: 'application/json' } };
+  }
+  const p: Record<string, unknown> = {};
+  for (const k of PROPERTY_KEYS) if (o[k] !== undefined) p[k] = o[k];
+  if (o.persistent !== undefined) p.deliveryMode = o.persistent ? 2 : 1;
+  if (typeof o.expiration === 'number') {
+    if (!Number.isInteger(o.expiration) || o.expiration < 0) throw new EncodeError('publish', 'expiration', `must be a non-negative integer of milliseconds, got ${o.expiration}`);
+    p.expiration = String(o.expiration);
+  }
+  if (o.CC || o.BCC) {
+    const headers: FieldTable = { ...(o.headers ?? {}) };
+    if (o.CC) headers.CC = [...o.CC];
+    if (o.BCC) headers.BCC = [...o.BCC];
+    p.headers = headers;
+  }
+  let bytes: Uint8Array;
+  if (o.json || !(body instanceof Uint8Array || typeof body === 'string')) {
+    bytes = encodeJson(body);
+    p.contentType ??= 'application/json';
+  } else if (typeof body === 'string') {
+    const enc = o.encoding ?? 'utf-8';
+    bytes = encodeText(body, enc);
+    if (o.setContentEncoding ?? (o.encoding !== undefined && enc !== 'utf-8' && enc !== 'utf8')) p.contentEncoding ??= enc;
+  } else bytes = body;
+  return { bytes, properties: p as BasicProperties };
+}
+
+interface Unconfirmed {
+  resolve(): void;
+  reject(e: Error): void;
+  mandatory: boolean;
+  exchange: string;
+  routingKey: string;
+}
+
+/** Publisher-confirm bookkeeping of one channel. */
+export class ConfirmTracker {
+  private nextTag = 1;
+  private lowest = 1;
+  private readonly pending = new Map<number, Unconfirmed>();
+  private readonly returns: ReturnedMessage[] = [];
+  readonly maxUnconfirmed: number;
+  /** Called after confirms free room in the window. */
+  private readonly onRoom: () => void;
+
+  constructor(maxUnconfirmed: number, onRoom: () => void) {
+    this.maxUnconfirmed = maxUnconfirmed;
+    this.onRoom = onRoom;
+  }
+
+  /** True when the window is full. */
+  get full(): boolean {
+    return this.pending.size >= this.maxUnconfirmed;
+  }
+
+  /** Publishes awaiting their confirm. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Registers the next publish; call right after its frames were queued. */
+  track(mandatory: boolean, exchange: string, routingKey: string): Promise<void> {
+    const tag = this.nextTag++;
+    return new Promise((resolve, reject) => this.pending.set(tag, { resolve, reject, mandatory, exchange, routingKey }));
+  }
+
+  onReturn(r: ReturnedMessage): void {
+    this.returns.push(r);
+  }
+
+  onAck(tag: Long, multiple: boolean): void {
+    this.settle(Number(tag), multiple, undefined);
+  }
+
+  onNack(tag: Long, multiple: boolean): void {
+    this.settle(Number(tag), multiple, new NackError(`the broker nacked publish ${tag}${multiple ? ' (and earlier ones)' : ''}`));
+  }
+
+  /** Rejects everything waiting (the channel closed). */
+  failAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(error);
+  }
+
+  private settle(tag: number, multiple: boolean, error: Error | undefined): void {
+    const from = multiple ? this.lowest : tag;
+    // Downwards: a return precedes the ack naming its own tag, so the highest covered
+    // publish that matches is the one it belongs to.
+    for (let t = tag; t >= from; t--) {
+      const p = this.pending.get(t);
+      if (!p) continue;
+      this.pending.delete(t);
+      const returned = this.returns.length && p.mandatory ? this.matchReturn(p) : undefined;
+      if (returned) p.reject(new UnroutableError(returned));
+      else if (error) p.reject(error);
+      else p.resolve();
+    }
+    while (this.lowest < this.nextTag && !this.pending.has(this.lowest)) this.lowest++;
+    this.onRoom();
+  }
+
+  private matchReturn(p: Unconfirmed): ReturnedMessage | undefined {
+    const i = this.returns.findIndex((r) => r.exchange === p.exchange && r.routingKey === p.routingKey);
+    return i < 0 ? undefined : this.returns.splice(i, 1)[0];
+  }
+}
