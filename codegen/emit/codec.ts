@@ -137,20 +137,18 @@ function decoderStatements(m: Method): string[] {
   return lines;
 }
 
-/** Which codec runtime names a class's codec file uses. */
+/** Which codec runtime names a class's codec file uses (emitting an unused import would be noise). */
 function runtimeImports(c: Class, ctx: EmitContext): string[] {
-  const fields = c.methods.flatMap((m) => m.fields);
   const names = new Set<string>();
   for (const m of c.methods) {
     for (const g of m.groups) if (g.kind === 'bits' && g.fields.some((f) => !f.reserved)) names.add('bit');
-    for (const f of m.fields) for (const line of f.reserved ? [] : enforcement(f, ctx, m.kind)) {
-      names.add('EncodeError');
-      if (line.includes('utf8Length(')) names.add('utf8Length');
+    for (const f of m.fields) {
+      if (f.type === 'table') names.add('readTable');
+      if (f.type === 'table' && !f.reserved) names.add('writeTable');
+      const checks = f.reserved ? [] : enforcement(f, ctx, m.kind);
+      if (checks.length > 0) names.add('EncodeError');
+      if (checks.some((line) => line.includes('utf8Length('))) names.add('utf8Length');
     }
-  }
-  if (fields.some((f) => f.type === 'table')) {
-    names.add('readTable');
-    if (fields.some((f) => f.type === 'table' && !f.reserved)) names.add('writeTable');
   }
   return [...names].sort();
 }
