@@ -382,24 +382,23 @@ function copy(b: Uint8Array, start: number, end: number): Uint8Array {
 function readValue(r: Reader, depth: number): FieldValue {
   const p = r.pos;
   const tag = r.octet();
-  const v = r.view;
   let q = r.pos;
   switch (tag) {
     case 0x74: return r.octet() !== 0; // t
-    case 0x62: r.need(1, 'int8'); r.pos = q + 1; return v.getInt8(q); // b
+    case 0x62: r.need(1, 'int8'); r.pos = q + 1; return r.view.getInt8(q); // b
     case 0x42: return r.octet(); // B
-    case 0x73: r.need(2, 'int16'); r.pos = q + 2; return v.getInt16(q); // s
+    case 0x73: r.need(2, 'int16'); r.pos = q + 2; return r.view.getInt16(q); // s
     case 0x75: return r.short(); // u
-    case 0x49: r.need(4, 'int32'); r.pos = q + 4; return v.getInt32(q); // I
+    case 0x49: r.need(4, 'int32'); r.pos = q + 4; return r.view.getInt32(q); // I
     case 0x69: return r.long(); // i
     case 0x6c: // l
     case 0x4c: return r.int64(); // L
-    case 0x66: r.need(4, 'float'); r.pos = q + 4; return v.getFloat32(q); // f
-    case 0x64: r.need(8, 'double'); r.pos = q + 8; return v.getFloat64(q); // d
+    case 0x66: r.need(4, 'float'); r.pos = q + 4; return r.view.getFloat32(q); // f
+    case 0x64: r.need(8, 'double'); r.pos = q + 8; return r.view.getFloat64(q); // d
     case 0x44: { // D
       r.need(5, 'decimal');
       r.pos = q + 5;
-      return new Decimal(r.buf[q]!, v.getInt32(q + 1));
+      return new Decimal(r.buf[q]!, r.view.getInt32(q + 1));
     }
     case 0x53: { // S
       const n = r.long();

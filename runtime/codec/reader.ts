@@ -18,15 +18,22 @@ const MAX_SAFE_HI = 0x1fffff;
 
 export class Reader {
   buf: Uint8Array;
-  view: DataView;
   pos: number;
   end: number;
+  private dv: DataView | undefined;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = pos;
     this.end = end;
+  }
+
+  /**
+   * A DataView over `buf` (offsets as in `buf`), created on first use: most frames (a deliver,
+   * an ack) need none, and creating one per frame was a measurable share of decoding.
+   */
+  get view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   /** Bytes left in the window. */
@@ -65,8 +72,9 @@ export class Reader {
     const p = this.pos;
     if (p + 8 > this.end) this.need(8, 'longlong');
     this.pos = p + 8;
-    const hi = this.view.getUint32(p);
-    if (hi <= MAX_SAFE_HI) return hi * TWO_32 + this.view.getUint32(p + 4);
+    const b = this.buf;
+    const hi = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    if (hi <= MAX_SAFE_HI) return hi * TWO_32 + (((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0);
     return this.view.getBigUint64(p);
   }
 
@@ -75,9 +83,10 @@ export class Reader {
     const p = this.pos;
     if (p + 8 > this.end) this.need(8, 'int64');
     this.pos = p + 8;
-    const hi = this.view.getInt32(p);
+    const b = this.buf;
+    const hi = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
     if (hi <= MAX_SAFE_HI && hi >= -MAX_SAFE_HI - 1) {
-      const v = hi * TWO_32 + this.view.getUint32(p + 4);
+      const v = hi * TWO_32 + (((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0);
       if (Number.isSafeInteger(v)) return v;
     }
     return this.view.getBigInt64(p);
