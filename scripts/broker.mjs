@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startBroker } from './lib/broker.mjs';
 import { generateTlsFiles } from './lib/tls.mjs';
 
-export { startBroker, createRabbitmqctl, freePorts, rabbitmqInstalled, RABBITMQ_BIN } from './lib/broker.mjs';
+export { startBroker, createRabbitmqctl, createErlEval, freePorts, rabbitmqInstalled, RABBITMQ_BIN } from './lib/broker.mjs';
 export { generateTlsFiles, issueClientCert } from './lib/tls.mjs';
 
 const USAGE = 'usage: node scripts/broker.mjs start [--no-tls] | run [--no-tls] -- <command...>';

@@ -45,6 +45,8 @@ export interface Broker {
   startMs: number;
   /** Runs `rabbitmqctl -n <node> ...args` and resolves to its stdout. */
   rabbitmqctl(...args: Array<string | number>): Promise<string>;
+  /** Evaluates Erlang expressions on the node with erl_call (~10 ms); resolves to the result term as text. */
+  evalErlang(expression: string): Promise<string>;
   /** Stops the node (rabbitmqctl stop, then kill) and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -56,5 +58,10 @@ export function createRabbitmqctl(target: {
   env: Record<string, string>;
   timeoutMs?: number;
 }): (...args: Array<string | number>) => Promise<string>;
+export function createErlEval(target: {
+  nodeName: string;
+  env: Record<string, string>;
+  timeoutMs?: number;
+}): (expression: string) => Promise<string>;
 export function freePorts(count: number): Promise<number[]>;
 export function rabbitmqInstalled(): boolean;

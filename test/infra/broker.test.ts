@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  activeResourceAlarms,
   addVhost,
   amqpsUrl,
   amqpUrl,
@@ -136,27 +137,53 @@ describe('test broker', () => {
     expect((await rabbitmqctl('-q', '--no-table-headers', 'list_vhosts')).split('\n')).not.toContain(vhost);
   });
 
-  it('lists and force-closes a connection by its broker name', async () => {
+  it('lists a connection in its handshake and force-closes it by broker name', async () => {
     const socket = await tcp(amqpUrl());
     sockets.push(socket);
     await readConnectionStart(socket);
     const local = `127.0.0.1:${socket.localPort} -> `;
     const listed = await waitForConnection((c) => c.name.startsWith(local));
-    expect(listed.pid).toMatch(/^<.+>$/);
+    expect(listed.pid).toMatch(/^<[\d.]+>$/);
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    await closeConnection(listed.name, 'infra test');
+    expect(await closeConnection(listed.name, 'infra test')).toBe(1);
     await closed;
     expect((await listConnections()).some((c) => c.name === listed.name)).toBe(false);
+    await expect(closeConnection(listed.name)).rejects.toThrow(/no broker connection matches/);
+  });
+
+  it('decodes client properties and closes by connection_name and by pid (reply 320)', async () => {
+    // amqplib (a dev dependency) does the handshake so that the broker has client properties.
+    const amqplib = await import('amqplib');
+    const connectionName = uniqueName('infra-conn');
+    const connections = await Promise.all([1, 2].map(() => amqplib.connect(amqpUrl(), { clientProperties: { connection_name: connectionName } })));
+    const closes = connections.map((c) => new Promise<Error | undefined>((resolve) => {
+      c.on('error', () => {});
+      c.on('close', resolve);
+    }));
+    try {
+      const listed = (await listConnections()).filter((c) => c.connectionName === connectionName);
+      expect(listed).toHaveLength(2);
+      expect(listed[0]?.user).toBe('guest');
+      expect(listed[0]?.clientProperties.capabilities).toMatchObject({ publisher_confirms: true });
+      expect(await closeConnection(listed[0]?.pid ?? '', 'by pid')).toBe(1);
+      expect(await closeConnection(connectionName, 'by name')).toBe(1);
+      const errors = await Promise.all(closes);
+      expect(errors.map((e) => String(e?.message))).toEqual(
+        expect.arrayContaining([expect.stringMatching(/320.*by pid/), expect.stringMatching(/320.*by name/)]),
+      );
+    } finally {
+      await Promise.all(connections.map((c) => c.close().catch(() => {})));
+    }
   });
 
   it('raises and clears a memory alarm', async () => {
     try {
       await setMemoryAlarm();
-      expect(await rabbitmqctl('eval', 'rabbit_alarm:get_alarms().')).toContain('resource_limit,memory');
+      expect(await activeResourceAlarms()).toEqual(['memory']);
     } finally {
       await clearMemoryAlarm();
     }
-    expect(await rabbitmqctl('eval', 'rabbit_alarm:get_alarms().')).not.toContain('memory');
+    expect(await activeResourceAlarms()).toEqual([]);
   });
 });
 
