@@ -75,6 +75,7 @@ export class FrameParser {
   private start = 0;
   private error: DecodeError | null = null;
 
+  /** Creates a parser; `options.frameMax` defaults to 4096 (frame-min-size) until tune. */
   constructor(options: FrameParserOptions = {}) {
     if (options.frameMax !== undefined) this.frameMax = options.frameMax;
   }
