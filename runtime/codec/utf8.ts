@@ -5,8 +5,8 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Below this length the ASCII loops are faster than the TextEncoder/TextDecoder calls. */
 const SHORT = 48;
