@@ -21,3 +21,10 @@ export { field, Field, Decimal, type FieldTable, type FieldValue, type Long } fr
 export * from '../generated/errors.js';
 export type { BasicProperties } from '../generated/properties.js';
 export { diagnostics } from './io/driver.js';
+export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler } from './client/consumer.js';
+export { Message, type MessageFields } from './client/message.js';
+export { MessageSettledError } from './client/acks.js';
+export { NackError, UnroutableError, type PublishOptions, type ReturnedMessage } from './client/publisher.js';
+export type { Body, JsonValue, TextEncoding } from './client/body.js';
+export type { ExchangeType, ExchangeOptions, QueueOptions, QueueType, BindOptions } from './client/topology.js';
+export type { QueueInfo } from './client/channel.js';

@@ -51,10 +51,22 @@ export class AckBatcher {
     return this.held !== 0;
   }
 
+  /**
+   * A delivery that needs no acknowledgement (no-ack consumer or get) still takes a tag on the
+   * channel: count it as settled, so that the in-order run goes on past it and `above` does not
+   * keep every later out-of-order ack forever on a channel that mixes no-ack and acked consumers.
+   */
+  skip(tag: number): void {
+    if (tag === this.settled + 1) {
+      this.settled = tag;
+      if (this.above.size > 0) this.absorb();
+    } else if (tag > this.settled) this.above.add(tag);
+  }
+
   ack(tag: number, multiple: boolean): void {
     if (!multiple && tag === this.settled + 1) {
       this.settled = tag;
-      this.absorb();
+      if (this.above.size > 0) this.absorb();
       this.held = tag;
       this.heldCount++;
       return;

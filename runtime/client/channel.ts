@@ -10,10 +10,10 @@ import type { Content } from '../protocol/events.js';
 import { AckBatcher } from './acks.js';
 import type { Body } from './body.js';
 import type { Connection, Reply } from './connection.js';
-import { Consumer, ConsumerCancelledError, type ConsumeOptions } from './consumer.js';
+import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Emitter } from './emitter.js';
 import { Message, type MessageOwner } from './message.js';
-import { ConfirmTracker, prepare, type PublishOptions, type ReturnedMessage } from './publisher.js';
+import { ConfirmTracker, prepare, PublishBacklog, type PublishOptions, type ReturnedMessage } from './publisher.js';
 import { bindArguments, exchangeArguments, queueArguments, type BindOptions, type ExchangeOptions, type ExchangeType, type QueueOptions } from './topology.js';
 
 /** The arguments of a method as a caller gives them: `kind` implied, every field optional (spec defaults: false, 0, '', empty). */
@@ -38,13 +38,6 @@ export interface ChannelEvents {
   return: [message: ReturnedMessage];
   /** The broker cancelled a consumer (its queue was deleted). */
   cancel: [consumerTag: string];
-}
-
-interface WaitingPublish {
-  args: [string, string, Body, PublishOptions | undefined];
-  resolve(): void;
-  reject(e: unknown): void;
-  abort?: () => void;
 }
 
 /** What queueDeclare() and checkQueue() tell. */
@@ -180,9 +173,13 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     });
   }
 
-  /** Rejects with NotFoundError (and closes this channel, as the protocol does) when the exchange does not exist. */
-  async checkExchange(name: string): Promise<void> {
-    await this.call('exchange.declare', { exchange: name, passive: true });
+  /**
+   * Resolves when the exchange exists; rejects with NotFoundError when it does not. The check
+   * runs on a short-lived channel of its own, because a failed passive declare closes its
+   * channel (spec exchange.declare `passive`): this channel, and calls queued on it, go on.
+   */
+  async checkExchange(name: string, options?: CallOptions): Promise<void> {
+    await this.#onSpareChannel((ch) => ch.call('exchange.declare', { exchange: name, passive: true }, options));
   }
 
   async exchangeDelete(name: string, options: { ifUnused?: boolean } = {}): Promise<void> {
@@ -214,9 +211,22 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     return info(ok);
   }
 
-  /** The queue's counts; rejects with NotFoundError (closing this channel) when it does not exist. */
-  async checkQueue(name: string): Promise<QueueInfo> {
-    return info(await this.call('queue.declare', { queue: name, passive: true }));
+  /**
+   * The queue's counts; rejects with NotFoundError when it does not exist. Like checkExchange(),
+   * runs on a short-lived channel, so a missing queue does not close this one.
+   */
+  async checkQueue(name: string, options?: CallOptions): Promise<QueueInfo> {
+    return info(await this.#onSpareChannel((ch) => ch.call('queue.declare', { queue: name, passive: true }, options)));
+  }
+
+  async #onSpareChannel<T>(f: (ch: Channel) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const ch = await this.connection.channel();
+    try {
+      return await f(ch);
+    } finally {
+      if (ch.isOpen) await ch.close();
+    }
   }
 
   async queueBind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
@@ -244,7 +254,13 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     await this.call('basic.qos', { prefetchCount: count, global: options.global ?? false });
   }
 
-  /** Redelivers this channel's unacknowledged messages (basic.recover; requeue by default). */
+  /**
+   * Redelivers this channel's unacknowledged messages (basic.recover; requeue by default).
+   * RabbitMQ answers with basic.recover-ok, but the spec XML declares basic.recover
+   * asynchronous (no `synchronous`/`response`), so the generated registry does not wait for
+   * the answer: this resolves once the method is sent, and the recover-ok that follows is
+   * ignored as an unsolicited method. Redeliveries arrive after it, as ordinary deliveries.
+   */
   async recover(options: { requeue?: boolean } = {}): Promise<void> {
     await this.request(this.method('basic.recover', { requeue: options.requeue ?? true }));
   }
@@ -288,7 +304,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
-    if (this.#backlog.length > 0 || this.#mustWait()) return this.#enqueue(exchange, routingKey, body, options);
+    if (this.#backlog.length > 0 || this.#mustWait()) return this.#backlog.enqueue(exchange, routingKey, body, options);
     try {
       return this.#publishNow(exchange, routingKey, body, options);
     } catch (e) {
@@ -296,7 +312,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     }
   }
 
-  #publishNow(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+  #publishNow = (exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> => {
     const { bytes, properties } = prepare(body, options);
     const mandatory = options?.mandatory ?? false;
     this.assertOpen();
@@ -305,46 +321,20 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     driver.scheduleFlush();
     if (this.#confirms) return this.#confirms.track(mandatory, exchange, routingKey);
     return driver.writable();
-  }
+  };
 
-  /**
-   * Publishes that must wait (blocked connection, full confirm window) queue here in call
-   * order and are sent synchronously, in that order, as soon as they may.
-   */
-  #backlog: WaitingPublish[] = [];
+  /** Publishes that wait for an unblocked connection or room in the confirm window. */
+  readonly #backlog = new PublishBacklog();
+
+  #mayPublish = (): boolean => this.#open && !this.#mustWait();
 
   #mustWait(): boolean {
     return this.connection.core.blocked || (this.#confirms !== undefined && this.#confirms.full);
   }
 
-  #enqueue(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const entry: WaitingPublish = { args: [exchange, routingKey, body, options], resolve, reject };
-      const signal = options?.signal;
-      if (signal) {
-        if (signal.aborted) return reject(signal.reason);
-        entry.abort = () => {
-          const i = this.#backlog.indexOf(entry);
-          if (i >= 0) this.#backlog.splice(i, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', entry.abort, { once: true });
-      }
-      this.#backlog.push(entry);
-    });
-  }
-
   /** @internal sends waiting publishes while allowed (after unblocked or confirms) */
   drainBacklog(): void {
-    while (this.#backlog.length > 0 && !this.#mustWait() && this.#open) {
-      const e = this.#backlog.shift()!;
-      if (e.abort) e.args[3]!.signal!.removeEventListener('abort', e.abort);
-      try {
-        this.#publishNow(...e.args).then(e.resolve, e.reject);
-      } catch (err) {
-        e.reject(err);
-      }
-    }
+    if (this.#backlog.length > 0) this.#backlog.drain(this.#mayPublish, this.#publishNow);
   }
 
   /** publish() to a queue through the default exchange. */
@@ -359,9 +349,9 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
    * leaving the loop cancels it. With `handler`, each delivery is passed to it. Manual
    * acknowledgement is the default: call msg.ack().
    */
-  async consume(queue: string, handler?: ((message: Message) => void) | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer> {
+  async consume(queue: string, handler?: ConsumeHandler | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer> {
     if (typeof handler === 'object') [handler, options] = [undefined, handler];
-    if (options.prefetch !== undefined) await this.prefetch(options.prefetch);
+    if (options.prefetch !== undefined) await this.prefetch(options.prefetch, { global: options.globalPrefetch ?? false });
     const consumer = new Consumer(this, queue, handler);
     const noAck = options.noAck ?? false;
     const args: FieldTable = { ...options.arguments };
@@ -386,6 +376,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     const r = await this.request(this.method('basic.get', { queue, noAck }));
     if (r.method.kind === 'basic.get-empty') return null;
     const g = r.method as unknown as BasicGetOk;
+    if (noAck) this.#acks.skip(Number(g.deliveryTag));
     return new Message(this, { deliveryTag: g.deliveryTag, redelivered: g.redelivered, exchange: g.exchange, routingKey: g.routingKey, consumerTag: undefined, messageCount: g.messageCount, needsAck: !noAck }, r.content!.properties as BasicProperties, r.content!.body);
   }
 
@@ -422,12 +413,12 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
   }
 
   /** @internal Message → publish to replyTo */
-  async reply(message: Message, body: unknown, options?: object): Promise<void> {
+  async reply(message: Message, body: Body, options?: PublishOptions): Promise<void> {
     const p = message.properties;
     if (!p.replyTo) throw new TypeError('the message has no replyTo to answer to');
-    const o: PublishOptions = { ...(options as PublishOptions) };
+    const o: PublishOptions = { ...options };
     if (p.correlationId !== undefined) o.correlationId ??= p.correlationId;
-    await this.publish('', p.replyTo, body as Body, o);
+    await this.publish('', p.replyTo, body, o);
   }
 
   /** @internal acks held for batching go out now */
@@ -472,6 +463,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
       const consumer = this.#consumers.get(d.consumerTag);
       const needsAck = !this.#noAckTags.has(d.consumerTag);
       const msg = new Message(this, { deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey, consumerTag: d.consumerTag, messageCount: undefined, needsAck }, content.properties as BasicProperties, content.body);
+      if (!needsAck) this.#acks.skip(Number(d.deliveryTag));
       if (consumer) consumer.push(msg);
       else if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
       return;
@@ -490,7 +482,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     this.#error = error;
     const reason = error ?? new ChannelClosedError(`channel ${this.id} was closed`);
     this.#confirms?.failAll(reason);
-    for (const e of this.#backlog.splice(0)) e.reject(reason);
+    this.#backlog.failAll(reason);
     for (const c of this.#consumers.values()) c.end(error);
     this.#consumers.clear();
     if (error) this.emit('error', error);

@@ -23,11 +23,20 @@ export interface ConsumeOptions {
   priority?: number;
   /** Your own consumer tag (default: the broker makes one). */
   consumerTag?: string;
-  /** Set a per-consumer prefetch (basic.qos) before consuming. */
+  /** Set a prefetch (basic.qos) before consuming: per consumer, or for the channel with `globalPrefetch`. */
   prefetch?: number;
+  /** Apply `prefetch` to the whole channel (RabbitMQ's `global` qos; not for quorum queues). */
+  globalPrefetch?: boolean;
   /** Consumer arguments, e.g. `{ 'x-stream-offset': 'first' }` for streams. */
   arguments?: FieldTable;
 }
+
+/**
+ * A consumer's callback. It runs synchronously as each delivery is read; an async handler is
+ * not awaited (bound concurrency with `prefetch`). A handler that throws does not disturb the
+ * connection: the error is rethrown on a later tick, like an uncaught exception.
+ */
+export type ConsumeHandler = (message: Message) => void | Promise<void>;
 
 /** The broker cancelled the consumer (e.g. its queue was deleted). */
 export class ConsumerCancelledError extends WarrenError {
@@ -49,7 +58,7 @@ export class Consumer implements AsyncIterable<Message> {
   readonly queue: string;
   /** @internal set once consume-ok arrives */ tag = '';
   readonly #owner: ConsumerOwner;
-  readonly #handler: ((m: Message) => void) | undefined;
+  readonly #handler: ConsumeHandler | undefined;
   #buffer: Message[] = [];
   #head = 0;
   #waiter: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void } | undefined;
@@ -58,7 +67,7 @@ export class Consumer implements AsyncIterable<Message> {
   #cancelling: Promise<void> | undefined;
 
   /** @internal */
-  constructor(owner: ConsumerOwner, queue: string, handler?: (m: Message) => void) {
+  constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler) {
     this.#owner = owner;
     this.queue = queue;
     this.#handler = handler;
@@ -88,7 +97,16 @@ export class Consumer implements AsyncIterable<Message> {
 
   /** @internal a delivery */
   push(m: Message): void {
-    if (this.#handler) return this.#handler(m);
+    if (this.#handler) {
+      try {
+        void this.#handler(m);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+      return;
+    }
     const w = this.#waiter;
     if (w) {
       this.#waiter = undefined;

@@ -5,13 +5,14 @@
  */
 import type { BasicProperties } from '../../generated/index.js';
 import type { Long } from '../codec/index.js';
-import { decodeText } from './body.js';
+import { decodeText, type Body } from './body.js';
+import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
 
 /** What a Message needs from its channel. */
 export interface MessageOwner {
   settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void;
-  reply(message: Message, body: unknown, options: object | undefined): Promise<void>;
+  reply(message: Message, body: Body, options: PublishOptions | undefined): Promise<void>;
 }
 
 export interface MessageFields {
@@ -83,7 +84,7 @@ export class Message {
    * Publishes a reply to this message's replyTo, with its correlationId (RPC). Rejects with an
    * error when the message has no replyTo.
    */
-  reply(body: unknown, options?: object): Promise<void> {
+  reply(body: Body, options?: PublishOptions): Promise<void> {
     return this.#owner.reply(this, body, options);
   }
 

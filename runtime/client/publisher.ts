@@ -183,3 +183,65 @@ export class ConfirmTracker {
     return i < 0 ? undefined : this.returns.splice(i, 1)[0];
   }
 }
+
+/** One publish() call waiting for its turn. */
+interface WaitingPublish {
+  exchange: string;
+  routingKey: string;
+  body: Body;
+  options: PublishOptions | undefined;
+  resolve(): void;
+  reject(e: unknown): void;
+  abort: (() => void) | undefined;
+}
+
+/**
+ * Publishes that must wait (blocked connection, full confirm window) queue here in call order
+ * and are sent synchronously, in that order, as soon as they may. A waiting publish whose
+ * `signal` aborts leaves the queue and rejects with the signal's reason; nothing of it was sent.
+ */
+export class PublishBacklog {
+  private queue: WaitingPublish[] = [];
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  enqueue(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry: WaitingPublish = { exchange, routingKey, body, options, resolve, reject, abort: undefined };
+      const signal = options?.signal;
+      if (signal) {
+        if (signal.aborted) return reject(signal.reason);
+        entry.abort = () => {
+          const i = this.queue.indexOf(entry);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', entry.abort, { once: true });
+      }
+      this.queue.push(entry);
+    });
+  }
+
+  /** Sends waiting publishes with `send` while `mayPublish()` says so. */
+  drain(mayPublish: () => boolean, send: (exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined) => Promise<void>): void {
+    while (this.queue.length > 0 && mayPublish()) {
+      const e = this.queue.shift()!;
+      if (e.abort) e.options!.signal!.removeEventListener('abort', e.abort);
+      try {
+        send(e.exchange, e.routingKey, e.body, e.options).then(e.resolve, e.reject);
+      } catch (err) {
+        e.reject(err);
+      }
+    }
+  }
+
+  /** Rejects every waiting publish (the channel closed). */
+  failAll(reason: Error): void {
+    for (const e of this.queue.splice(0)) {
+      if (e.abort) e.options!.signal!.removeEventListener('abort', e.abort);
+      e.reject(reason);
+    }
+  }
+}
