@@ -8,17 +8,21 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   activeResourceAlarms,
+  addUser,
   addVhost,
   amqpsUrl,
   amqpUrl,
   clearMemoryAlarm,
   closeConnection,
+  deleteUser,
   deleteVhost,
+  listVhosts,
   listConnections,
   rabbitmqctl,
   setMemoryAlarm,
   tlsFiles,
   uniqueName,
+  userVhosts,
   waitForConnection,
 } from '../helpers/broker.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -125,16 +129,27 @@ describe('test broker', () => {
     expect(mechanisms).toContain('PLAIN');
   });
 
-  it('is reachable with rabbitmqctl (vhost helpers)', async () => {
-    const vhost = uniqueName('infra');
+  it('is reachable with rabbitmqctl', { timeout: 90_000 }, async () => {
+    // One call only: each boots an Erlang VM, seconds on a loaded machine.
+    expect((await rabbitmqctl('-q', '--no-table-headers', 'list_vhosts')).split('\n')).toContain('/');
+  });
+
+  it('adds and deletes vhosts and users, with permissions', async () => {
+    const vhost = uniqueName('infra-vhost');
+    const user = uniqueName('infra-user');
     await addVhost(vhost);
     try {
-      expect((await rabbitmqctl('-q', '--no-table-headers', 'list_vhosts')).split('\n')).toContain(vhost);
-      expect(await rabbitmqctl('-q', '--no-table-headers', 'list_user_permissions', 'guest')).toContain(vhost);
+      expect(await listVhosts()).toContain(vhost);
+      expect(await userVhosts('guest')).toContain(vhost);
+      await addUser(user, 'secret', { tags: ['management'], vhost });
+      expect(await userVhosts(user)).toEqual([vhost]);
+      await expect(addUser(user, 'again')).rejects.toThrow(/user_already_exists/);
+      await deleteUser(user);
     } finally {
       await deleteVhost(vhost);
     }
-    expect((await rabbitmqctl('-q', '--no-table-headers', 'list_vhosts')).split('\n')).not.toContain(vhost);
+    expect(await listVhosts()).not.toContain(vhost);
+    await expect(deleteVhost(vhost)).rejects.toThrow(/no_such_vhost/);
   });
 
   it('lists a connection in its handshake and force-closes it by broker name', async () => {
