@@ -28,6 +28,15 @@ export class Reader {
     this.end = end;
   }
 
+  /** Points this reader at another window, so one Reader can serve every frame of a stream. */
+  reset(buf: Uint8Array, pos = 0, end = buf.length): this {
+    if (buf.buffer !== this.buf.buffer || buf.byteOffset !== this.buf.byteOffset) this.dv = undefined;
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+    return this;
+  }
+
   /**
    * A DataView over `buf` (offsets as in `buf`), created on first use: most frames (a deliver,
    * an ack) need none, and creating one per frame was a measurable share of decoding.

@@ -48,11 +48,22 @@ export function utf8Length(s: string): number {
   return bytes;
 }
 
+/**
+ * Short strings repeat endlessly on the wire (consumer tags, exchange names, routing keys,
+ * content types), so decoded ones are kept in a small direct-mapped cache keyed by their bytes:
+ * a hit costs a hash and a compare instead of building a string. A miss (a unique message id)
+ * costs one extra small copy. Entries are compared byte for byte, so a collision only misses.
+ */
+const INTERN_MAX = 64;
+const INTERN_SLOTS = 1024;
+const internBytes: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
+const internStrings: string[] = new Array(INTERN_SLOTS);
+
 /** Decodes `buf[start, end)` as UTF-8; invalid sequences become U+FFFD (never throws). */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n === 0) return '';
-  if (n < SHORT) {
+  if (n < 12) {
     let s = '';
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
@@ -61,7 +72,21 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string {
     }
     return s;
   }
-  return decoder.decode(buf.subarray(start, end));
+  if (n > INTERN_MAX) return decoder.decode(buf.subarray(start, end));
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
+  const known = internBytes[slot];
+  if (known !== undefined && known.length === n) {
+    let i = 0;
+    while (i < n && known[i] === buf[start + i]) i++;
+    if (i === n) return internStrings[slot]!;
+  }
+  const bytes = buf.slice(start, end);
+  const s = decoder.decode(bytes);
+  internBytes[slot] = bytes;
+  internStrings[slot] = s;
+  return s;
 }
 
 /** Decodes `bytes` as UTF-8, or returns undefined when they are not valid UTF-8. */

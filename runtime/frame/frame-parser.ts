@@ -110,7 +110,9 @@ export class FrameParser {
     const left = this.buf.length - this.pos;
     if (left === 0) {
       this.base += this.buf.length;
-      this.buf = chunk;
+      // A Node Buffer's subarray() builds another Buffer, several times dearer than a plain
+      // Uint8Array's; one plain view per chunk makes every payload view cheap.
+      this.buf = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       this.pos = 0;
       return;
     }

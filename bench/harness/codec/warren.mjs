@@ -10,7 +10,8 @@ import { Writer, registry, writeContentFrames, writeMethodFrame } from '../../..
 
 export const name = 'warren';
 export const version = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
-export const encodeWhat = 'writeContentFrames (method + BasicProperties + body) into one reused Writer, bytes sliced out per publish; frameMax 131072';
+export const encodeWhat =
+  'writeContentFrames (method + BasicProperties + body) into one Writer, as the connection does: publishes accumulate and the bytes are copied out once per 64 KiB (one socket write); frameMax 131072';
 export const decodeWhat = 'ConnectionCore.receive on 64 KiB chunks: FrameParser (zero-copy), generated decoders, full BasicProperties, content assembly into one event per delivery';
 
 export function encoder({ routingKey, body }) {
@@ -20,9 +21,11 @@ export function encoder({ routingKey, body }) {
   const properties = {};
   return {
     encode() {
-      w.pos = 0;
       writeContentFrames(w, 1, def, { kind: 'basic.publish', exchange: '', routingKey, mandatory: false, immediate: false }, props, properties, body, 131072);
-      return w.buf.slice(0, w.pos);
+      if (w.pos < 65536) return w.pos;
+      const out = w.buf.slice(0, w.pos); // what Output.take() does before a socket write
+      w.pos = 0;
+      return out;
     },
   };
 }
