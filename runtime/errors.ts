@@ -15,6 +15,14 @@ export class ChannelClosedError extends WarrenError {
   override name = 'ChannelClosedError';
 }
 
+/**
+ * Every channel id up to the negotiated channel_max is taken (spec connection.tune): close a
+ * channel before opening another. The connection stays usable.
+ */
+export class ChannelLimitError extends WarrenError {
+  override name = 'ChannelLimitError';
+}
+
 /** The transport ended without a connection.close handshake (socket error, EOF, network cut). */
 export class ConnectionLostError extends WarrenError {
   override name = 'ConnectionLostError';

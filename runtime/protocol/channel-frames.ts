@@ -5,7 +5,7 @@
  * own beyond lookup tables: everything lives in ChannelState.
  */
 import { DecodeError, EncodeError, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
-import { decodeContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
+import { FRAME_SIZE_CEILING, decodeContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
 import type { ChannelClose } from '../../generated/index.js';
 import type { Assembly, ChannelState } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
@@ -162,7 +162,8 @@ export class ChannelFrames {
       w.pos = start;
       throw e;
     }
-    const max = frameMax - 8;
+    // frame_max 0 is "no limit" (both sides): frames are then bounded by the frame layer's ceiling.
+    const max = (frameMax === 0 ? FRAME_SIZE_CEILING : frameMax) - 8;
     for (let off = 0; off < body.length; off += max) {
       const piece = body.subarray(off, Math.min(off + max, body.length));
       w.u8(3);

@@ -17,20 +17,26 @@
  *   the reply code the spec names (501, 502, 503, 504, 505, 540) and fail everything pending,
  *   or, for a bad frame-end or unknown frame type, stop at once without sending more.
  * - Encoding is validated before anything is queued: a command that throws has written nothing.
- * - Per-channel logic (call queue, content assembly) lives in ChannelState and channel-frames.ts.
+ * - While closing, everything but connection.close and close-ok is discarded (spec
+ *   connection.close); after a framing error the unparseable rest of the stream is dropped.
+ * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
+ *   assembly in channel-state.ts and channel-frames.ts, negotiation rules in handshake.ts.
  */
 import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
 import { FrameParser, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
 import { registry as defaultRegistry } from '../../generated/index.js';
-import type { ConnectionClose, ConnectionSecure, ConnectionStart, ConnectionTune } from '../../generated/index.js';
-import { AuthMechanismError, ChannelClosedError, ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError, ProtocolVersionError } from '../errors.js';
-import { ChannelState, type PendingCall } from './channel-state.js';
+import type { ConnectionClose } from '../../generated/index.js';
+import { ChannelClosedError, ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
+import type { ChannelState, PendingCall } from './channel-state.js';
 import { ChannelFrames } from './channel-frames.js';
-import type { ProtocolEvent, ProtocolEventListener } from './events.js';
+import { ChannelTable } from './channel-table.js';
+import type { FrameTrace, ProtocolEvent, ProtocolEventListener } from './events.js';
+import { Handshake, sniffProtocolHeader } from './handshake.js';
 import { Output } from './output.js';
 import { replyError } from './reply.js';
-import { chooseMechanism, type SaslMechanism } from './sasl.js';
-import { negotiate, type TuneWanted } from './tune.js';
+import type { SaslMechanism } from './sasl.js';
+import { methodName, traceContent } from './trace.js';
+import type { TuneWanted } from './tune.js';
 
 export interface CoreOptions {
   /** Protocol bindings; default: warren's generated spec + RabbitMQ overlay. */
@@ -48,6 +54,8 @@ export interface CoreOptions {
   locale?: string;
   /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
   maxBodySize?: number;
+  /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
+  trace?: ((frame: FrameTrace) => void) | undefined;
 }
 
 export type ConnectionStateName = 'new' | 'awaiting-start' | 'awaiting-tune' | 'awaiting-open-ok' | 'open' | 'closing' | 'closed';
@@ -57,6 +65,7 @@ const FRAME_HEADER = 2;
 const FRAME_BODY = 3;
 const FRAME_HEARTBEAT = 8;
 const CONNECTION_CLASS = 10;
+const EMPTY = new Uint8Array(0);
 
 export class ConnectionCore {
   readonly registry: ProtocolRegistry;
@@ -74,25 +83,35 @@ export class ConnectionCore {
   private readonly parser: FrameParser;
   private readonly out = new Output();
   private readonly frames: ChannelFrames;
-  /** Channel 0 carries the connection's own synchronous calls (update-secret). */
-  private readonly zero = new ChannelState(0);
-  private channels: (ChannelState | undefined)[] = [];
-  private nextChannel = 1;
+  private readonly channels: ChannelTable;
+  private readonly handshake: Handshake;
+  private readonly trace: ((frame: FrameTrace) => void) | undefined;
   private nextCall = 1;
-  private mechanism: SaslMechanism | undefined;
   private deadline = Infinity;
   private lastReceived = 0;
   private lastSent = 0;
-  private sawFirstBytes = false;
+  /** Bytes received before we know whether they are frames or a protocol header (see handshake.ts). */
+  private head: Uint8Array | undefined = EMPTY;
 
   constructor(opts: CoreOptions, emit: ProtocolEventListener) {
     this.opts = opts;
     this.emit = emit;
     this.registry = opts.registry ?? defaultRegistry;
+    this.handshake = new Handshake(opts, {
+      send: (m) => this.writeMethod(0, m),
+      fail: (error) => this.finish(error, true),
+      tuned: (tune, serverProperties) => {
+        this.tune = tune;
+        this.serverProperties = serverProperties;
+        this.parser.frameMax = tune.frameMax;
+        this.channels.resize(tune.channelMax);
+      },
+    });
+    this.trace = opts.trace;
+    this.channels = new ChannelTable(emit);
     // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
     // a bigger connection.start, then hold it to the negotiated frame_max.
     this.parser = new FrameParser({ frameMax: 131072 });
-    this.zero.state = 'open';
     this.frames = new ChannelFrames(this.registry, {
       emit,
       send: (ch, m) => this.writeMethod(ch, m),
@@ -118,16 +137,25 @@ export class ConnectionCore {
   receive(chunk: Uint8Array, now: number): void {
     if (this.state === 'closed') return;
     this.lastReceived = now;
-    if (!this.sawFirstBytes) {
-      this.sawFirstBytes = true;
-      if (chunk.length >= 4 && chunk[0] === 0x41 && chunk[1] === 0x4d && chunk[2] === 0x51 && chunk[3] === 0x50) {
-        const v = Array.from(chunk.subarray(4, 8)).join('.');
-        return this.finish(new ProtocolVersionError(`the server does not speak AMQP 0-9-1; it offered protocol ${v}`), true);
+    if (this.head !== undefined) {
+      const head = joined(this.head, chunk);
+      const seen = sniffProtocolHeader(head);
+      if (seen === 'undecided') {
+        this.head = head;
+        return;
       }
+      this.head = undefined;
+      if (seen !== 'frames') return this.finish(seen, true);
+      chunk = head;
     }
+    // After a framing error the stream cannot be parsed any more: while our connection.close
+    // waits for a close-ok that we could not read, bytes are dropped; the close timeout or the
+    // server closing the socket ends the connection.
+    if (this.parser.failed) return;
     try {
       this.parser.push(chunk);
       for (let f = this.parser.next(); f !== undefined; f = this.parser.next()) {
+        this.trace?.({ direction: 'in', type: f.type, channel: f.channel, size: f.payload.length, method: methodName(this.registry, f.type, f.payload) });
         this.onFrame(f.type, f.channel, f.payload);
         if (this.isClosed) return;
       }
@@ -150,7 +178,10 @@ export class ConnectionCore {
       if (now - this.lastReceived >= 2 * hb) {
         return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - this.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
       }
-      if (now - this.lastSent >= hb / 2 && this.out.size === 0) writeHeartbeat(this.out.w);
+      if (now - this.lastSent >= hb / 2 && this.out.size === 0) {
+        writeHeartbeat(this.out.w);
+        this.trace?.({ direction: 'out', type: FRAME_HEARTBEAT, channel: 0, size: 0 });
+      }
     }
   }
 
@@ -195,11 +226,9 @@ export class ConnectionCore {
   /** Opens a channel; its `call` is answered (reply event) by channel.open-ok. */
   openChannel(): { channel: number; call: number } {
     this.assertOpen();
-    const id = this.allocateChannel();
-    const ch = new ChannelState(id);
-    this.channels[id] = ch;
-    const call = this.call(id, { kind: 'channel.open' } as AnyMethod);
-    return { channel: id, call };
+    const ch = this.channels.open();
+    const call = this.call(ch.id, { kind: 'channel.open' } as AnyMethod);
+    return { channel: ch.id, call };
   }
 
   /**
@@ -231,7 +260,7 @@ export class ConnectionCore {
    * dropped; a sent one stays in the queue so that its answer is still matched, then ignored.
    */
   abandon(channel: number, call: number): void {
-    const ch = channel === 0 ? this.zero : this.channels[channel];
+    const ch = this.channels.get(channel);
     if (!ch) return;
     const i = ch.calls.findIndex((c) => c.call === call);
     if (i < 0) return;
@@ -249,12 +278,14 @@ export class ConnectionCore {
   /** Publishes a content-carrying method with properties and body (see channel-frames.ts). */
   publish(channel: number, method: AnyMethod, properties: object, body: Uint8Array): void {
     this.openChannelState(channel);
-    this.frames.writeContent(this.out, channel, this.def(method.kind), method, properties, body, this.tune.frameMax);
+    const def = this.def(method.kind);
+    this.frames.writeContent(this.out, channel, def, method, properties, body, this.tune.frameMax);
+    if (this.trace) traceContent(this.trace, channel, def.kind, body.length, this.tune.frameMax);
   }
 
   /** Starts closing a channel; a `channel-closed` event follows when the server confirms. */
   closeChannel(channel: number, replyCode = 200, replyText = 'Goodbye'): void {
-    const ch = this.channels[channel];
+    const ch = channel === 0 ? undefined : this.channels.get(channel);
     if (!ch || ch.state === 'closing' || ch.state === 'closed' || this.state !== 'open') return;
     this.closeChannelFor(ch, replyCode, replyText, undefined);
   }
@@ -265,7 +296,7 @@ export class ConnectionCore {
     if (this.state !== 'open') {
       return this.finish(new ConnectionClosedError('closed by the application before the handshake finished'), true);
     }
-    this.beginClose(now, replyCode, replyText, 0, 0, undefined);
+    this.beginClose(now, replyCode, replyText, undefined);
   }
 
   /** Sends connection.update-secret (RabbitMQ); answered by a reply event on channel 0. */
@@ -276,12 +307,14 @@ export class ConnectionCore {
 
   /** The state of a channel, or undefined when it is not allocated. */
   channelState(channel: number): ChannelState | undefined {
-    return this.channels[channel];
+    return channel === 0 ? undefined : this.channels.get(channel);
   }
 
   // ------------------------------------------------------------------ incoming frames
 
   private onFrame(type: number, channel: number, payload: Uint8Array): void {
+    // Spec connection.close: after sending close, everything but close and close-ok is discarded.
+    if (this.state === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
     if (type === FRAME_METHOD) {
       const { def, method } = this.decodeMethod(payload);
       if (channel === 0) {
@@ -289,21 +322,17 @@ export class ConnectionCore {
         return this.onConnectionMethod(def, method);
       }
       if (def.classId === CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel ${channel}, expected channel 0`, 0, 503);
-      return this.frames.onMethod(this.channelFor(channel), def, method);
+      return this.frames.onMethod(this.channels.forFrame(channel), def, method);
     }
-    if (type === FRAME_HEARTBEAT) {
-      if (channel !== 0) throw new DecodeError(`heartbeat frame on channel ${channel}`, 0, 503);
-      return;
-    }
+    if (type === FRAME_HEARTBEAT) return; // the parser already checked its channel and size
     if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
-    const ch = this.channelFor(channel);
+    const ch = this.channels.forFrame(channel);
     if (type === FRAME_HEADER) this.frames.onHeader(ch, payload);
-    else if (type === FRAME_BODY) this.frames.onBody(ch, payload);
-    else throw new DecodeError(`unknown frame type ${type}`, 0, 501, true);
+    else this.frames.onBody(ch, payload); // the parser lets only types 1, 2, 3 and 8 through
   }
 
   private decodeMethod(payload: Uint8Array): { def: MethodDef; method: AnyMethod } {
-    if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 501);
+    if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 502);
     const id = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
     const def = this.registry.byId(id);
     if (!def) throw new DecodeError(`unknown method ${id >>> 16}.${id & 0xffff}`, 0, 540);
@@ -313,35 +342,29 @@ export class ConnectionCore {
     return { def, method };
   }
 
-  private channelFor(channel: number): ChannelState {
-    const ch = this.channels[channel];
-    if (!ch || ch.state === 'closed') throw new DecodeError(`frame on channel ${channel}, which is not open`, 0, 504);
-    return ch;
-  }
-
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
     const s = this.state;
-    switch (m.kind) {
-      case 'connection.start':
-        if (s !== 'awaiting-start') break;
-        return this.onStart(m as ConnectionStart);
-      case 'connection.secure':
-        if (s !== 'awaiting-tune' || !this.mechanism) break;
-        return this.onSecure(m as ConnectionSecure);
-      case 'connection.tune':
-        if (s !== 'awaiting-tune') break;
-        return this.onTune(m as ConnectionTune);
-      case 'connection.open-ok':
-        if (s !== 'awaiting-open-ok') break;
+    if (s === 'awaiting-start' || s === 'awaiting-tune' || s === 'awaiting-open-ok') {
+      const next = this.handshake.onMethod(s, m);
+      if (next === 'failed') return;
+      if (next === 'open') {
         this.state = 'open';
         this.deadline = Infinity;
         this.emit({ type: 'open', serverProperties: this.serverProperties, tune: this.tune });
         return;
+      }
+      if (next !== undefined) {
+        this.state = next;
+        return;
+      }
+    }
+    switch (m.kind) {
       case 'connection.close': {
         const c = m as ConnectionClose;
         this.writeMethod(0, { kind: 'connection.close-ok' } as AnyMethod);
-        const error = this.replyError(c.replyCode, c.replyText, c.classId, c.methodId, true);
-        return this.finish(s === 'closing' && this.error === undefined ? error : (this.error ?? error), false);
+        const error = replyError(this.registry, c, true);
+        // Crossed closes: our own reason, if we had one, is the better explanation.
+        return this.finish(s === 'closing' ? (this.error ?? error) : error, false);
       }
       case 'connection.close-ok':
         if (s !== 'closing') break;
@@ -358,46 +381,9 @@ export class ConnectionCore {
         return;
       default:
         if (s === 'closing') return; // everything else is discarded while closing
-        if (s === 'open') return this.frames.onMethod(this.zero, def, m);
+        if (s === 'open') return this.frames.onMethod(this.channels.zero, def, m);
     }
-    if (s === 'closing') return;
     throw new DecodeError(`unexpected ${m.kind} in state ${s}`, 0, 503);
-  }
-
-  private onStart(m: ConnectionStart): void {
-    this.serverProperties = m.serverProperties;
-    if (m.versionMajor !== 0 || m.versionMinor !== 9) {
-      return this.finish(new ProtocolVersionError(`the server speaks AMQP ${m.versionMajor}-${m.versionMinor}, not 0-9`), true);
-    }
-    const mechanism = chooseMechanism(this.opts.mechanisms, m.mechanisms);
-    if (!mechanism) {
-      const offered = new TextDecoder().decode(m.mechanisms).split(/\s+/).filter(Boolean);
-      return this.finish(new AuthMechanismError(this.opts.mechanisms.map((x) => x.name), offered), true);
-    }
-    this.mechanism = mechanism;
-    this.state = 'awaiting-tune';
-    this.writeMethod(0, {
-      kind: 'connection.start-ok',
-      clientProperties: this.opts.clientProperties,
-      mechanism: mechanism.name,
-      response: mechanism.start(),
-      locale: this.opts.locale ?? 'en_US',
-    } as AnyMethod);
-  }
-
-  private onSecure(m: ConnectionSecure): void {
-    const mech = this.mechanism!;
-    if (!mech.challenge) return this.finish(new AuthMechanismError([mech.name], [`${mech.name} (sent an unexpected challenge)`]), true);
-    this.writeMethod(0, { kind: 'connection.secure-ok', response: mech.challenge(m.challenge) } as AnyMethod);
-  }
-
-  private onTune(m: ConnectionTune): void {
-    this.tune = negotiate(this.opts.tune, m);
-    this.parser.frameMax = this.tune.frameMax;
-    this.channels = new Array<ChannelState | undefined>(Math.min(this.tune.channelMax, 65535) + 1);
-    this.writeMethod(0, { kind: 'connection.tune-ok', ...this.tune } as AnyMethod);
-    this.writeMethod(0, { kind: 'connection.open', virtualHost: this.opts.vhost } as AnyMethod);
-    this.state = 'awaiting-open-ok';
   }
 
   // ------------------------------------------------------------------ closing
@@ -405,17 +391,19 @@ export class ConnectionCore {
   /** A remote protocol error: close with its reply code, or drop the socket if unframeable. */
   private violation(e: DecodeError): void {
     if (this.state === 'closed') return;
-    const error = this.replyError(e.replyCode, e.message, 0, 0, false, e);
-    if (e.fatal || this.state !== 'open') return this.finish(error, true);
-    this.beginClose(this.lastReceived, e.replyCode, e.message.slice(0, 255), 0, 0, error);
+    const error = replyError(this.registry, { replyCode: e.replyCode, replyText: e.message, classId: 0, methodId: 0 }, false, e);
+    if (e.fatal) return this.finish(error, true);
+    if (this.state === 'closing') return; // already closing: keep waiting for close-ok
+    if (this.state !== 'open') return this.finish(error, true);
+    this.beginClose(this.lastReceived, e.replyCode, e.message.slice(0, 255), error);
   }
 
-  private beginClose(now: number, code: number, text: string, classId: number, methodId: number, error: Error | undefined): void {
+  private beginClose(now: number, code: number, text: string, error: Error | undefined): void {
     this.state = 'closing';
     this.error = error;
     this.deadline = now + (this.opts.closeTimeout ?? 10_000);
-    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId, methodId } as AnyMethod);
-    if (error) this.failAll(error);
+    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
+    if (error) this.channels.failAll(error);
   }
 
   /** Ends the connection: fails everything pending, reports each channel and then the connection closed. */
@@ -424,24 +412,14 @@ export class ConnectionCore {
     this.state = 'closed';
     this.error = error;
     this.deadline = Infinity;
-    const reason = error ?? new ConnectionClosedError('the connection was closed by the application');
-    this.failAll(reason);
-    for (const ch of this.channels) {
-      if (ch && ch.state !== "closed") this.finalizeChannel(ch, error);
+    // Spec 4.2.3: after a framing error nothing more may be sent; after a timeout or a lost
+    // transport queued bytes have nowhere useful to go either.
+    if (destroy) this.out.take();
+    this.channels.failAll(error ?? new ConnectionClosedError('the connection was closed by the application'));
+    for (const ch of this.channels.allocated()) {
+      if (ch.state !== 'closed') this.finalizeChannel(ch, error);
     }
     this.emit({ type: 'closed', error, destroy });
-  }
-
-  private failAll(error: Error): void {
-    this.failCalls(this.zero, error);
-    for (const ch of this.channels) if (ch) this.failCalls(ch, error);
-  }
-
-  private failCalls(ch: ChannelState, error: Error): void {
-    const calls = ch.calls.splice(0);
-    for (const c of calls) {
-      if (!c.abandoned) this.emit({ type: 'call-failed', channel: ch.id, call: c.call, error });
-    }
   }
 
   /**
@@ -452,7 +430,7 @@ export class ConnectionCore {
     ch.state = 'closing';
     ch.error = error;
     ch.assembly = undefined;
-    this.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
+    this.channels.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
     this.writeMethod(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
   }
 
@@ -462,16 +440,12 @@ export class ConnectionCore {
     ch.state = 'closed';
     ch.assembly = undefined;
     ch.error = reason;
-    this.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
-    if (this.channels[ch.id] === ch) this.channels[ch.id] = undefined;
+    this.channels.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
+    this.channels.release(ch);
     this.emit({ type: 'channel-closed', channel: ch.id, error: reason });
   }
 
   // ------------------------------------------------------------------ helpers
-
-  private replyError(replyCode: number, replyText: string, classId: number, methodId: number, remote: boolean, cause?: unknown): Error {
-    return replyError(this.registry, { replyCode, replyText, classId, methodId }, remote, cause);
-  }
 
   private def(kind: string): MethodDef {
     const def = this.registry.byKind(kind);
@@ -490,7 +464,9 @@ export class ConnectionCore {
   }
 
   private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind)): void {
+    const before = this.out.w.pos;
     writeMethodFrame(this.out.w, channel, def, m);
+    this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: this.out.w.pos - before - 8, method: def.kind });
   }
 
   /** Sends the next queued call of a channel once the head was answered. */
@@ -509,24 +485,16 @@ export class ConnectionCore {
 
   private openChannelState(channel: number): ChannelState {
     this.assertOpen();
-    const ch = channel === 0 ? this.zero : this.channels[channel];
-    if (!ch || ch.state === 'closing' || ch.state === 'closed') {
-      throw new ChannelClosedError(`channel ${channel} is ${ch ? ch.state : 'not open'}`, { cause: ch?.error });
-    }
-    return ch;
+    return this.channels.forCommand(channel);
   }
+}
 
-  private allocateChannel(): number {
-    const max = this.channels.length - 1;
-    for (let i = 0; i < max; i++) {
-      const id = ((this.nextChannel - 1 + i) % max) + 1;
-      if (this.channels[id] === undefined) {
-        this.nextChannel = (id % max) + 1;
-        return id;
-      }
-    }
-    throw new ChannelClosedError(`all ${max} channels (the negotiated channel_max) are in use`);
-  }
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 export type { ProtocolEvent };

@@ -36,3 +36,18 @@ export type ProtocolEvent =
   | { readonly type: 'closed'; readonly error?: Error; readonly destroy: boolean };
 
 export type ProtocolEventListener = (event: ProtocolEvent) => void;
+
+/**
+ * One frame as diagnostics see it: never the arguments or the body (they may hold credentials
+ * or message data), only what identifies the frame.
+ */
+export interface FrameTrace {
+  readonly direction: 'in' | 'out';
+  /** Frame type: 1 method, 2 content header, 3 body, 8 heartbeat. */
+  readonly type: number;
+  readonly channel: number;
+  /** Payload bytes, when known without extra work. */
+  readonly size?: number;
+  /** The method's dotted name, for method frames. */
+  readonly method?: string | undefined;
+}

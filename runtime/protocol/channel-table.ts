@@ -1,0 +1,88 @@
+/**
+ * The connection's channels by id. Ids run from 1 to the negotiated channel_max and are handed
+ * out round-robin, so a just-closed id is the last to be reused (a late frame for it is then
+ * less likely to meet a new channel). An id stays taken until its channel is fully closed
+ * (close-ok received or sent), never while `closing`. Channel 0 is the connection itself: it
+ * carries the connection's own synchronous calls (update-secret) and is always open.
+ */
+import { DecodeError } from '../codec/index.js';
+import { ChannelClosedError, ChannelLimitError } from '../errors.js';
+import { ChannelState } from './channel-state.js';
+import type { ProtocolEventListener } from './events.js';
+
+export class ChannelTable {
+  readonly zero = new ChannelState(0);
+  private slots: (ChannelState | undefined)[] = [];
+  private next = 1;
+  private readonly emit: ProtocolEventListener;
+
+  constructor(emit: ProtocolEventListener) {
+    this.emit = emit;
+    this.zero.state = 'open';
+  }
+
+  /** Sizes the table once channel_max is negotiated (ids 1..channelMax). */
+  resize(channelMax: number): void {
+    this.slots = new Array<ChannelState | undefined>(Math.min(channelMax, 65535) + 1);
+  }
+
+  /** The channel with this id (0 is the connection), or undefined when it is not allocated. */
+  get(id: number): ChannelState | undefined {
+    return id === 0 ? this.zero : this.slots[id];
+  }
+
+  /** Allocates the next free id for a new channel; ChannelLimitError when all are taken. */
+  open(): ChannelState {
+    const max = this.slots.length - 1;
+    for (let i = 0; i < max; i++) {
+      const id = ((this.next - 1 + i) % max) + 1;
+      if (this.slots[id] === undefined) {
+        this.next = (id % max) + 1;
+        const ch = new ChannelState(id);
+        this.slots[id] = ch;
+        return ch;
+      }
+    }
+    throw new ChannelLimitError(`all ${Math.max(max, 0)} channels (the negotiated channel_max) are in use; close one first`);
+  }
+
+  /** The channel an incoming frame is for: 504 channel-error when it is not open. */
+  forFrame(id: number): ChannelState {
+    const ch = this.slots[id];
+    if (!ch || ch.state === 'closed') throw new DecodeError(`frame on channel ${id}, which is not open`, 0, 504);
+    return ch;
+  }
+
+  /** The channel a command is for: ChannelClosedError (with the reason as `cause`) unless opening or open. */
+  forCommand(id: number): ChannelState {
+    const ch = this.get(id);
+    if (!ch || ch.state === 'closing' || ch.state === 'closed') {
+      throw new ChannelClosedError(`channel ${id} is ${ch ? ch.state : 'not open'}`, { cause: ch?.error });
+    }
+    return ch;
+  }
+
+  /** Frees the id of a closed channel. */
+  release(ch: ChannelState): void {
+    if (this.slots[ch.id] === ch) this.slots[ch.id] = undefined;
+  }
+
+  /** Every allocated channel, channel 0 excluded. */
+  *allocated(): IterableIterator<ChannelState> {
+    for (const ch of this.slots) if (ch) yield ch;
+  }
+
+  /** Fails every pending call of the channel once (abandoned ones silently). */
+  failCalls(ch: ChannelState, error: Error): void {
+    const calls = ch.calls.splice(0);
+    for (const c of calls) {
+      if (!c.abandoned) this.emit({ type: 'call-failed', channel: ch.id, call: c.call, error });
+    }
+  }
+
+  /** Fails every pending call on every channel, channel 0 included. */
+  failAll(error: Error): void {
+    this.failCalls(this.zero, error);
+    for (const ch of this.slots) if (ch) this.failCalls(ch, error);
+  }
+}
