@@ -1,6 +1,10 @@
 /**
  * RabbitMQ quirks, as data (house style, after amq-protocol): emitters read these tables and
  * never test a particular field or domain name themselves.
+ *
+ * Only choices about what warren emits belong here. Errors in the spec itself that RabbitMQ's
+ * behaviour settles (e.g. basic.recover being synchronous, answered by basic.recover-ok) are
+ * protocol facts: they are fixed in spec/rabbitmq.xml, where users see and can override them.
  */
 
 /** The `<assert check="...">` kinds the generator knows how to enforce in encoders. */
