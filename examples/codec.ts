@@ -1,15 +1,15 @@
 // warren/codec on its own: encode a publish (method + header + body frames) and parse it back,
 // with no connection and no I/O. Run: npx tsx examples/codec.ts
-import { FrameParser, Writer, decodeContentHeader, decodeMethod, registry, writeContentFrames } from '../runtime/exports/codec.js';
+import { FrameParser, Writer, basicProperties, basicPublish, decodeContentHeader, decodeMethod, registry, writeContentFrames } from '../runtime/exports/codec.js';
 
 export function main(): { method: unknown; properties: unknown; body: string } {
   const w = new Writer();
   writeContentFrames(
     w,
     1, // channel
-    registry.byKind('basic.publish')!,
+    basicPublish, // the generated MethodDef: typed, so the method below is checked
     { kind: 'basic.publish', exchange: '', routingKey: 'tasks', mandatory: false, immediate: false },
-    registry.properties(60)!, // basic's content properties
+    basicProperties, // basic's content properties
     { contentType: 'text/plain', priority: 0, headers: { attempt: 1 } },
     new TextEncoder().encode('hello'),
     131072, // frame_max: bodies are split at frame_max - 8

@@ -73,8 +73,10 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string {
     return s;
   }
   if (n > INTERN_MAX) return decoder.decode(buf.subarray(start, end));
+  // Hash the length and the last 12 bytes only (tags and keys differ at the end); the full
+  // compare below decides.
   let h = n;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  for (let i = end - 12; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
   const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
   const known = internBytes[slot];
   if (known !== undefined && known.length === n) {
