@@ -381,7 +381,8 @@ export class ConnectionCore {
         return;
       default:
         if (s === 'closing') return; // everything else is discarded while closing
-        if (s === 'open') return this.frames.onMethod(this.channels.zero, def, m);
+        // Channel 0 takes only answers to the connection's own calls (update-secret-ok).
+        if (s === 'open' && this.channels.zero.head?.def.responses.includes(m.kind)) return this.frames.onMethod(this.channels.zero, def, m);
     }
     throw new DecodeError(`unexpected ${m.kind} in state ${s}`, 0, 503);
   }
