@@ -144,7 +144,7 @@ describe('content assembly', () => {
     const peer = open();
     const ch = peer.openChannel();
     peer.feed(bytes(peer, ch), chunking);
-    return peer.eventsOf('content').map((e) => ({ tag: (e.method as { deliveryTag: number }).deliveryTag, props: e.content.properties, body: Buffer.from(e.content.body).toString() }));
+    return peer.eventsOf('content').map((e) => ({ tag: (e.method as unknown as { deliveryTag: number }).deliveryTag, props: e.content.properties, body: Buffer.from(e.content.body).toString() }));
   }
 
   it('method → header → body, with properties', () => {
