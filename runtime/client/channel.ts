@@ -297,6 +297,16 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
     return this.#confirms !== undefined;
   }
 
+  /** Publishes sent and awaiting the broker's ack or nack (0 outside confirm mode). */
+  get unconfirmed(): number {
+    return this.#confirms?.size ?? 0;
+  }
+
+  /** publish() calls waiting to be sent (blocked connection, full confirm window). */
+  get waitingPublishes(): number {
+    return this.#backlog.length;
+  }
+
   /**
    * Publishes a message. The body is bytes as given, a string encoded as text, or any other
    * value as JSON. Without confirms, resolves once the frames are handed to the socket (waiting
