@@ -11,7 +11,7 @@ import { ConnectionClosedError } from '../errors.js';
 import { ConnectionCore } from '../protocol/connection.js';
 import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
-import { SocketDriver } from '../io/driver.js';
+import { SocketDriver, frameTracer } from '../io/driver.js';
 import { openSocket } from '../io/open-socket.js';
 import { Channel } from './channel.js';
 import { clientProperties } from './client-properties.js';
@@ -237,6 +237,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
   let opened!: () => void;
   let failed!: (e: Error) => void;
   const handshake = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+  const id = `warren-${++connectionIds}`;
   const core = new ConnectionCore(
     {
       registry: o.registry,
@@ -247,6 +248,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
       connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
       closeTimeout: o.closeTimeout,
       maxBodySize: o.maxBodySize,
+      trace: frameTracer(id),
     },
     (e) => {
       if (connection) return connection.onEvent(e);
@@ -258,7 +260,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
       early.push(e);
     },
   );
-  const driver = new SocketDriver(core, socket, `warren-${++connectionIds}`);
+  const driver = new SocketDriver(core, socket, id);
   driver.start();
   await handshake;
   connection = new Connection(core, driver, o);

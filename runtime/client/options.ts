@@ -111,15 +111,15 @@ export function parseUrl(url: string): ConnectOptions {
   const o: ConnectOptions = {};
   if (u.hostname) o.hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   if (u.port) o.port = Number(u.port);
-  if (u.username) o.username = decodeURIComponent(u.username);
-  if (u.password) o.password = decodeURIComponent(u.password);
+  if (u.username) o.username = decodeComponent(u.username, 'user name');
+  if (u.password) o.password = decodeComponent(u.password, 'password');
   // "amqp://h" and "amqp://h/" both mean the default vhost "/", as in every mainstream client;
   // any other path is one percent-encoded segment ("%2F" is "/", "%2Fprod" is "/prod").
   const path = u.pathname;
   if (path && path !== '/') {
     const segment = path.slice(1);
     if (segment.includes('/')) throw new ConfigurationError('the vhost in an AMQP URL must be one path segment; encode "/" as %2F');
-    o.vhost = decodeURIComponent(segment);
+    o.vhost = decodeComponent(segment, 'vhost');
   }
   const tls: TlsOptions = {};
   const mechanisms: string[] = [];
@@ -140,6 +140,15 @@ export function parseUrl(url: string): ConnectOptions {
   if (scheme === 'amqps:') o.tls = tls;
   else if (Object.keys(tls).length) throw new ConfigurationError('TLS parameters need an amqps:// URL');
   return o;
+}
+
+/** decodeURIComponent whose error names the part, never its text (it may be the password). */
+function decodeComponent(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConfigurationError(`invalid percent-encoding in the ${part} of the AMQP URL`);
+  }
 }
 
 function mechanism(m: string | SaslMechanism, username: string, password: string): SaslMechanism {

@@ -8,20 +8,40 @@
  * on the next setImmediate after a command, or at once when FLUSH_AT bytes are pending.
  * Backpressure: `writable()` resolves at once while the socket buffer is below its high water
  * mark, else on 'drain'; publishers await it, so nothing buffers without bound.
+ * Time: one timer is kept armed for the core's next deadline; it is re-armed whenever a received
+ * chunk moves that deadline earlier (open-ok starts heartbeats long before the handshake
+ * deadline the timer was armed for).
  */
 import type { Socket } from 'node:net';
 import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
 import type { ConnectionCore } from '../protocol/connection.js';
+import type { FrameTrace } from '../protocol/events.js';
 import { ConnectionLostError } from '../errors.js';
 
 /** Flush at once when this much is pending, without waiting for the end of the turn. */
 const FLUSH_AT = 128 * 1024;
 
-/** node:diagnostics_channel names: subscribers get `{ connection, bytes }` for each write/read. */
+/**
+ * node:diagnostics_channel channels. `frameIn` / `frameOut` (`warren:frame-in`,
+ * `warren:frame-out`) get `{ connection, direction, type, channel, size?, method? }` for every
+ * frame: what identifies it, never its arguments or body. `bytesIn` / `bytesOut`
+ * (`warren:bytes-in`, `warren:bytes-out`) get `{ connection, bytes }` for each socket read and
+ * write, except the writes of the SASL exchange (start-ok, secure-ok), which carry credentials.
+ */
 export const diagnostics = {
+  frameIn: diagnosticsChannel('warren:frame-in'),
+  frameOut: diagnosticsChannel('warren:frame-out'),
   bytesOut: diagnosticsChannel('warren:bytes-out'),
   bytesIn: diagnosticsChannel('warren:bytes-in'),
 };
+
+/** The core's `trace` hook for connection `id`: publishes frames to the diagnostics channels. */
+export function frameTracer(id: string): (frame: FrameTrace) => void {
+  return (frame) => {
+    const ch = frame.direction === 'in' ? diagnostics.frameIn : diagnostics.frameOut;
+    if (ch.hasSubscribers) ch.publish({ connection: id, ...frame });
+  };
+}
 
 const resolved = Promise.resolve();
 
@@ -31,6 +51,8 @@ export class SocketDriver {
   private readonly id: string;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (Date.now() scale), Infinity when none is armed. */
+  private due = Infinity;
   private drainWaiters: (() => void)[] = [];
   private ended = false;
   /** Runs first in every flush: the client's ack batches go out with everything else. */
@@ -43,8 +65,10 @@ export class SocketDriver {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (diagnostics.bytesIn.hasSubscribers) diagnostics.bytesIn.publish({ connection: this.id, bytes: chunk });
-      this.core.receive(chunk, Date.now());
+      const now = Date.now();
+      this.core.receive(chunk, now);
       this.flush();
+      if (now + this.core.nextTick(now) < this.due) this.armTimer();
     });
     socket.on('drain', () => this.releaseDrainWaiters());
     socket.on('error', (e) => this.core.lost(e));
@@ -90,15 +114,23 @@ export class SocketDriver {
       for (const c of chunks) s.write(c);
       s.uncork();
     }
-    if (diagnostics.bytesOut.hasSubscribers) for (const c of chunks) diagnostics.bytesOut.publish({ connection: this.id, bytes: c });
+    // Bytes written while awaiting tune are the SASL responses: never published.
+    if (diagnostics.bytesOut.hasSubscribers && this.core.state !== 'awaiting-tune') {
+      for (const c of chunks) diagnostics.bytesOut.publish({ connection: this.id, bytes: c });
+    }
   }
 
-  /** Ends the socket: gracefully (after pending writes) or at once. */
+  /** Ends the socket: gracefully (after pending writes, e.g. a close-ok) or at once, writing nothing more. */
   end(destroy: boolean): void {
     clearTimeout(this.timer);
+    this.due = Infinity;
+    if (destroy) {
+      this.ended = true;
+      this.socket.destroy();
+      return;
+    }
     this.flush();
-    if (destroy) this.socket.destroy();
-    else this.socket.end();
+    this.socket.end();
   }
 
   private releaseDrainWaiters(): void {
@@ -110,9 +142,12 @@ export class SocketDriver {
   /** Keeps one timer armed for the core's next deadline (heartbeat, handshake, close-ok). */
   armTimer(): void {
     clearTimeout(this.timer);
+    this.due = Infinity;
     if (this.ended) return;
-    const wait = this.core.nextTick(Date.now());
+    const now = Date.now();
+    const wait = this.core.nextTick(now);
     if (!Number.isFinite(wait)) return;
+    this.due = now + wait;
     this.timer = setTimeout(() => {
       this.core.tick(Date.now());
       this.flush();
