@@ -66,7 +66,9 @@ export interface ConnectOptions {
 
 /** An optional logging hook: warren writes nothing to the console itself. */
 export interface Logger {
+  /** Routine diagnostics. */
   debug?(message: string, data?: Record<string, unknown>): void;
+  /** Something went wrong that the application may want to know (a connection error...). */
   warn?(message: string, data?: Record<string, unknown>): void;
 }
 

@@ -16,6 +16,7 @@ const TWO_32 = 4294967296;
 /** hi word limit for an exact number: 2^53 - 1 = (2^21 - 1) * 2^32 + (2^32 - 1) */
 const MAX_SAFE_HI = 0x1fffff;
 
+/** Reads AMQP values from a window of bytes; see the file comment. */
 export class Reader {
   buf: Uint8Array;
   pos: number;
@@ -57,11 +58,13 @@ export class Reader {
     }
   }
 
+  /** An octet. */
   octet(): number {
     if (this.pos >= this.end) this.need(1, 'octet');
     return this.buf[this.pos++]!;
   }
 
+  /** A big-endian unsigned short. */
   short(): number {
     const p = this.pos;
     if (p + 2 > this.end) this.need(2, 'short');
@@ -69,6 +72,7 @@ export class Reader {
     return (this.buf[p]! << 8) | this.buf[p + 1]!;
   }
 
+  /** A big-endian unsigned long. */
   long(): number {
     const p = this.pos;
     if (p + 4 > this.end) this.need(4, 'long');
@@ -77,6 +81,7 @@ export class Reader {
     return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
 
+  /** An unsigned 64-bit integer: number when exact, else bigint. */
   longlong(): Long {
     const p = this.pos;
     if (p + 8 > this.end) this.need(8, 'longlong');
@@ -101,6 +106,7 @@ export class Reader {
     return this.view.getBigInt64(p);
   }
 
+  /** A short string (octet length + UTF-8). */
   shortstr(): string {
     const p = this.pos;
     if (p >= this.end) this.need(1, 'shortstr length');

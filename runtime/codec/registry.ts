@@ -58,6 +58,7 @@ export interface PropertiesDef<P = object> {
   readonly fields: readonly FieldDef[];
   /** Writes the property flags and the present properties. */
   encode(w: Writer, p: P): void;
+  /** Reads the property flags and the present properties (absent ones undefined). */
   decode(r: Reader): P;
 }
 
@@ -66,6 +67,7 @@ export interface ProtocolRegistry {
   readonly methods: readonly MethodDef[];
   /** Look up by `classId << 16 | methodId`. */
   byId(id: number): MethodDef | undefined;
+  /** Look up by dotted name, e.g. `basic.publish`. */
   byKind(kind: string): MethodDef | undefined;
   /** Content-header properties per class id (60 for basic). */
   properties(classId: number): PropertiesDef | undefined;

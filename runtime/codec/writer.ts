@@ -48,6 +48,7 @@ export function bit(v: unknown, ctx: string, field: string): number {
   return wrongType(ctx, field, 'boolean', v);
 }
 
+/** Appends AMQP values to a growable buffer; see the file comment for the validation contract. */
 export class Writer {
   buf: Uint8Array;
   view: DataView;
@@ -90,11 +91,13 @@ export class Writer {
 
   // ---- unchecked writers, for frame headers and already validated values ----
 
+  /** Appends an octet, unchecked. */
   u8(v: number): void {
     this.reserve(1);
     this.buf[this.pos++] = v;
   }
 
+  /** Appends a big-endian short, unchecked. */
   u16(v: number): void {
     this.reserve(2);
     const b = this.buf;
@@ -104,6 +107,7 @@ export class Writer {
     this.pos = p + 2;
   }
 
+  /** Appends a big-endian long, unchecked. */
   u32(v: number): void {
     this.reserve(4);
     const b = this.buf;
@@ -146,18 +150,22 @@ export class Writer {
 
   // ---- checked writers: validate, then write ----
 
+  /** An octet (0..255); EncodeError naming `ctx` and `field` otherwise. */
   octet(v: unknown, ctx: string, field: string): void {
     this.u8(checkUint(v, 0xff, 'octet', ctx, field));
   }
 
+  /** A short (0..65535). */
   short(v: unknown, ctx: string, field: string): void {
     this.u16(checkUint(v, 0xffff, 'short', ctx, field));
   }
 
+  /** A long (0..2^32-1). */
   long(v: unknown, ctx: string, field: string): void {
     this.u32(checkUint(v, 0xffffffff, 'long', ctx, field));
   }
 
+  /** A longlong (0..2^64-1) from a number (exact to 2^53-1) or a bigint. */
   longlong(v: unknown, ctx: string, field: string): void {
     if (typeof v === 'bigint') {
       if (v < 0n || v > MAX_U64) throw new EncodeError(ctx, field, `longlong must be from 0 to 2^64-1, got ${v}`);
