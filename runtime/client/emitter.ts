@@ -11,7 +11,6 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
   private listeners: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
 
   /** Called with an error thrown by a listener; default: rethrown on a later tick (like an uncaught exception). */
-  /** Called with an error thrown by a listener; default: rethrown on a later tick (like an uncaught exception). */
   protected onListenerError(e: unknown): void {
     queueMicrotask(() => {
       throw e;
