@@ -8,7 +8,8 @@ import { Writer } from '../../runtime/codec/index.js';
 import { decodeContentHeader, decodeMethod, writeContentFrames, writeHeaderFrame } from '../../runtime/frame/index.js';
 import { basicProperties, registry } from '../../generated/registry.js';
 import type { BasicProperties } from '../../generated/properties.js';
-import { concat, toHex } from '../helpers/hex.js';
+import type { Method } from '../../generated/methods.js';
+import { concat, hex, toHex } from '../helpers/hex.js';
 import { contentVectors, headerVectors } from './content.js';
 import { TRAILER, decodeErrorOf, feed, walkFrames, type FeedMode, type PlainFrame } from './harness.js';
 import type { ContentVector, HeaderVector } from './types.js';
@@ -105,7 +106,7 @@ function assemble(fs: readonly PlainFrame[]): ContentVector['value'] & { bodyFra
   const header = decodeContentHeader<BasicProperties>(registry, h!.payload);
   const body = concat(bodies.map((b) => b.payload));
   expect(header.bodySize).toBe(body.length);
-  return { channel: m!.channel, method: decodeMethod(registry, m!.payload), properties: header.properties, body, frameMax: 0, bodyFrames: bodies.length };
+  return { channel: m!.channel, method: decodeMethod(registry, m!.payload) as Method, properties: header.properties, body, frameMax: 0, bodyFrames: bodies.length };
 }
 
 function decodeContent(bytes: Uint8Array, frameMax: number): ContentVector['value'] {
@@ -146,4 +147,14 @@ describe.each(contentVectors.map((v) => [v.name, v] as const))('content %s', (_,
     expect(r.frames).toEqual(walkFrames(v.hex));
     expect(r.parser.buffered).toBe(mode === 'trailing' ? TRAILER.length : 0);
   });
+});
+
+// Known bug (runtime/codec/reader.ts, Reader.timestamp): a timestamp property beyond the last
+// second a Date holds (8.64e12 s, year 275760) decodes to an Invalid Date, so the value is lost
+// and the decoded properties cannot be re-encoded (EncodeError "timestamp must be a valid Date").
+// Field tables keep such a `T` as `field.timestamp(seconds)`; content properties should not lose
+// it either (PROTOCOL-NOTES: longlong values must not lose precision). Flip to `it` when fixed.
+it.fails('BUG: a timestamp property above 8.64e12 s survives decode → encode (Reader.timestamp gives Invalid Date)', () => {
+  const bytes = hex`02 0001 00000016  003c 0000 00000000 00000000 0040 000007db a8218001 ce`;
+  expect(toHex(encodeHeader(decodeHeader(bytes)))).toBe(toHex(bytes));
 });

@@ -7,6 +7,7 @@
  * body:   03 · channel · size · at most frame_max - 8 body bytes · ce   (no body frame when empty)
  * ```
  */
+import type { Method } from '../../generated/methods.js';
 import { hex } from '../helpers/hex.js';
 import { HAND_CONTENT, HAND_HEADER, ss, type ContentVector, type HeaderVector } from './types.js';
 
@@ -63,6 +64,12 @@ export const headerVectors: HeaderVector[] = [
     value: { channel: 7, classId: 60, bodySize: 2n ** 53n, properties: {} },
   },
   {
+    name: 'timestamp at the last second a Date can hold (8.64e12 s)',
+    source: HAND_HEADER,
+    hex: hex`02 0001 00000016  003c 0000 00000000 00000000 0040 000007db a8218000 ce`,
+    value: { channel: 1, classId: 60, bodySize: 0, properties: { timestamp: new Date(8.64e15) } },
+  },
+  {
     name: 'only the last flag (cluster-id, bit 2) and delivery-mode 0',
     source: HAND_HEADER,
     hex: hex`02 0001 00000012  003c 0000 00000000 00000001 1004 00 ${ss('cl')} ce`,
@@ -79,7 +86,7 @@ const body4089 = counting(4089);
 
 /** basic.publish to exchange '' with routing key '': 17 bytes, so that it fits a tiny frame_max. */
 const tinyPublish = hex`01 0001 00000009  003c 0028 0000 00 00 00 ce`;
-const tinyPublishValue = { kind: 'basic.publish', exchange: '', routingKey: '', mandatory: false, immediate: false };
+const tinyPublishValue: Method = { kind: 'basic.publish', exchange: '', routingKey: '', mandatory: false, immediate: false };
 
 export const contentVectors: ContentVector[] = [
   {

@@ -11,6 +11,7 @@ import { toHex } from '../helpers/hex.js';
 import { TRAILER, decodeErrorOf, feed, walkFrames, type FeedMode } from './harness.js';
 import { methodVectors } from './methods.js';
 import type { MethodVector } from './types.js';
+import type { Method } from '../../generated/methods.js';
 
 function encode(value: MethodVector['value']): Uint8Array {
   const def = registry.byKind(value.method.kind);
@@ -26,14 +27,14 @@ function decode(bytes: Uint8Array): MethodVector['value'] {
   expect(r.frames).toHaveLength(1);
   const f = r.frames[0]!;
   expect(f.type).toBe(1);
-  return { channel: f.channel, method: decodeMethod(registry, f.payload) };
+  return { channel: f.channel, method: decodeMethod(registry, f.payload) as Method };
 }
 
 const payloadOf = (v: MethodVector): Uint8Array => walkFrames(v.hex)[0]!.payload;
 
 describe('method vectors: coverage and well-formedness', () => {
   it('cover every method of the registry', () => {
-    const covered = new Set(methodVectors.map((v) => v.value.method.kind));
+    const covered = new Set<string>(methodVectors.map((v) => v.value.method.kind));
     const missing = registry.methods.map((d) => d.kind).filter((k) => !covered.has(k));
     expect(missing).toEqual([]);
     expect(covered.size).toBe(64);

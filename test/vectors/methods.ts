@@ -57,7 +57,7 @@ const exchangeDeclareBits: MethodVector[] = Array.from({ length: 32 }, (_, bits)
     `exchange.declare bits 0b${bits.toString(2).padStart(5, '0')}`,
     hex`01 0001 00000014  0028 000a  0000 ${ss('ex')} ${ss('topic')} ${bits} 00000000 ce`,
     1,
-    { kind: 'exchange.declare', exchange: 'ex', type: 'topic', ...flags, arguments: {} },
+    { kind: 'exchange.declare', exchange: 'ex', type: 'topic', ...(flags as Record<(typeof bitNames)[number], boolean>), arguments: {} },
   );
 });
 

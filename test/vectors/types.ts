@@ -9,7 +9,8 @@
  * `ss` and `ls` only spare counting the letters of ASCII strings: they build the length prefix
  * from the string's own length (a shortstr is one length octet, a longstr four; spec 4.2.5.3).
  */
-import type { AnyMethod, FieldTable, Long } from '../../runtime/codec/index.js';
+import type { FieldTable, Long } from '../../runtime/codec/index.js';
+import type { Method } from '../../generated/methods.js';
 import type { BasicProperties } from '../../generated/properties.js';
 
 /** Where the bytes of the hand-assembled vectors come from. */
@@ -24,7 +25,7 @@ export interface MethodVector {
   name: string;
   source: string;
   hex: Uint8Array;
-  value: { channel: number; method: AnyMethod };
+  value: { channel: number; method: Method };
 }
 
 /** One content-header frame (type 2) on its own. */
@@ -40,7 +41,7 @@ export interface ContentVector {
   name: string;
   source: string;
   hex: Uint8Array;
-  value: { channel: number; method: AnyMethod; properties: BasicProperties; body: Uint8Array; frameMax: number };
+  value: { channel: number; method: Method; properties: BasicProperties; body: Uint8Array; frameMax: number };
 }
 
 /** Where an error must surface: in the frame parser, or in the method or content-header decoder. */
