@@ -5,5 +5,6 @@
  */
 export * from '../codec/index.js';
 export { FRAME_SIZE_CEILING, type Frame, writeMethodFrame, writeContentFrames, writeHeaderFrame, writeHeartbeat, FrameParser, type FrameParserOptions, decodeMethod, decodeContentHeader, type ContentHeader } from '../frame/index.js';
+// The bytes form of the protocol header wins over the generated array form.
 export { PROTOCOL_HEADER } from '../frame/index.js';
 export * from '../../generated/index.js';

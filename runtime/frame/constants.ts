@@ -11,28 +11,14 @@
  * ```
  */
 
-/** What the client sends first: `"AMQP" 0 0 9 1` (spec 4.2.2). Shared: never mutate it. */
-export const PROTOCOL_HEADER: Uint8Array = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1);
+import { FRAME_OVERHEAD, PROTOCOL_HEADER as HEADER_BYTES } from '../../generated/constants.js';
 
-/** Frame type octets (spec constants frame-method, frame-header, frame-body, frame-heartbeat). */
-export const FrameType = {
-  method: 1,
-  header: 2,
-  body: 3,
-  heartbeat: 8,
-} as const;
+// The spec's own constants (frame types, frame-end, frame-min-size...) come from the generated
+// constants, so there is one definition of each; this file adds only what the frame layer needs.
+export { FrameType, FRAME_END, FRAME_MIN_SIZE, FRAME_OVERHEAD } from '../../generated/constants.js';
 
-/** One of the {@link FrameType} values. */
-export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-
-/** The frame-end octet (spec constant frame-end, 206). */
-export const FRAME_END = 0xce;
-
-/** Bytes a frame adds around its payload: 7 of header and 1 frame-end octet. */
-export const FRAME_OVERHEAD = 8;
-
-/** The frame_max both peers must accept before connection.tune (spec constant frame-min-size). */
-export const FRAME_MIN_SIZE = 4096;
+/** What the client sends first: `"AMQP" 0 0 9 1` (spec 4.2.2), as bytes. Shared: never mutate it. */
+export const PROTOCOL_HEADER: Uint8Array = Uint8Array.from(HEADER_BYTES);
 
 /**
  * The largest frame accepted when frame_max is 0 ("no limit", spec connection.tune): RabbitMQ's
