@@ -9,3 +9,4 @@ export { readUtf8, writeUtf8, utf8, utf8Length, tryReadUtf8 } from './utf8.js';
 export type { AnyMethod, Direction, FieldDef, FieldType, MethodDef, PropertiesDef, ProtocolRegistry } from './registry.js';
 export { writeTable, readTable, writeArray, readArray, MAX_DEPTH, type FieldValue, type FieldTable } from './field-table.js';
 export { Field, Decimal, field, checkFieldValue, type FieldTag, type FieldTagValue } from './field.js';
+export { WireTimestamp, MAX_DATE_SECONDS } from './timestamp.js';

@@ -9,6 +9,7 @@
  * precision and the common case costs no BigInt allocation.
  */
 import { DecodeError } from './errors.js';
+import { MAX_DATE_SECONDS, WireTimestamp } from './timestamp.js';
 import { readUtf8 } from './utf8.js';
 import type { Long } from './writer.js';
 
@@ -128,7 +129,7 @@ export class Reader {
   /** A timestamp (seconds since the epoch, spec 4.2.5.4) as a Date. */
   timestamp(): Date {
     const s = this.longlong();
-    return new Date(Number(s) * 1000);
+    return typeof s === 'number' && s <= MAX_DATE_SECONDS ? new Date(s * 1000) : new WireTimestamp(s);
   }
 
   /** `n` raw bytes as a view into the input. */

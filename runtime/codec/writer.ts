@@ -12,6 +12,7 @@
  * to 2^64 - 1): the representation that decoding hands back is the same (see Reader.longlong).
  */
 import { EncodeError } from './errors.js';
+import { WireTimestamp } from './timestamp.js';
 import { writeUtf8 } from './utf8.js';
 
 /** An unsigned 64-bit integer: a `number` while it is exact (<= 2^53 - 1), else a `bigint`. */
@@ -204,6 +205,7 @@ export class Writer {
   /** A timestamp: seconds since the epoch as a longlong (spec 4.2.5.4); sub-second precision is dropped. */
   timestamp(v: unknown, ctx: string, field: string): void {
     if (!(v instanceof Date)) wrongType(ctx, field, 'Date', v);
+    if (v instanceof WireTimestamp) return this.u64(v.seconds); // beyond a Date's range, kept exact
     const ms = v.getTime();
     if (!(ms >= 0)) throw new EncodeError(ctx, field, `timestamp must be a valid Date at or after 1970, got ${String(v)}`);
     this.u64(Math.floor(ms / 1000));
