@@ -19,7 +19,6 @@ export default defineConfig([
     entry: { 'codegen-cli': 'codegen/cli.ts' },
     format: ['esm'],
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
     external: ['fast-xml-parser', 'ts-morph'],
   },
 ]);
