@@ -28,3 +28,4 @@ export { NackError, UnroutableError, type PublishOptions, type ReturnedMessage }
 export type { Body, JsonValue, TextEncoding } from './client/body.js';
 export type { ExchangeType, ExchangeOptions, QueueOptions, QueueType, BindOptions } from './client/topology.js';
 export type { QueueInfo } from './client/channel.js';
+export { createRpcClient, serveRpc, RpcClient, RpcTimeoutError, DIRECT_REPLY_TO, type RpcCallOptions, type RpcClientOptions, type RpcHandler, type ServeRpcOptions } from './client/rpc.js';

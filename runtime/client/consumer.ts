@@ -36,7 +36,7 @@ export interface ConsumeOptions {
  * not awaited (bound concurrency with `prefetch`). A handler that throws does not disturb the
  * connection: the error is rethrown on a later tick, like an uncaught exception.
  */
-export type ConsumeHandler = (message: Message) => void | Promise<void>;
+export type ConsumeHandler = (message: Message) => unknown;
 
 /** The broker cancelled the consumer (e.g. its queue was deleted). */
 export class ConsumerCancelledError extends WarrenError {
@@ -61,7 +61,8 @@ export class Consumer implements AsyncIterable<Message> {
   readonly #handler: ConsumeHandler | undefined;
   #buffer: Message[] = [];
   #head = 0;
-  #waiter: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void } | undefined;
+  /** next() calls waiting for a delivery, oldest first (the iterator protocol allows several). */
+  #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void }[] = [];
   #ended = false;
   #error: Error | undefined;
   #cancelling: Promise<void> | undefined;
@@ -107,11 +108,8 @@ export class Consumer implements AsyncIterable<Message> {
       }
       return;
     }
-    const w = this.#waiter;
-    if (w) {
-      this.#waiter = undefined;
-      w.resolve({ value: m, done: false });
-    } else this.#buffer.push(m);
+    if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
+    else this.#buffer.push(m);
   }
 
   /** @internal no more deliveries; `error` makes the iterator throw after the buffer drains */
@@ -119,9 +117,7 @@ export class Consumer implements AsyncIterable<Message> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    const w = this.#waiter;
-    this.#waiter = undefined;
-    if (w) {
+    for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });
     }
@@ -140,7 +136,7 @@ export class Consumer implements AsyncIterable<Message> {
           return Promise.resolve({ value: m, done: false });
         }
         if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+        return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
       },
       return: async () => {
         await this.cancel().catch(() => undefined);
