@@ -128,7 +128,8 @@ export function parseUrl(url: string): ConnectOptions {
   for (const [key, value] of u.searchParams) {
     if (key in INT_PARAMS) {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`URL parameter ${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
+      // The value is not echoed: a URL is where credentials live, and a misplaced one may be here.
+      if (value === '' || !Number.isInteger(n) || n < 0) throw new ConfigurationError(`URL parameter ${key} must be a non-negative integer`);
       o[INT_PARAMS[key as keyof typeof INT_PARAMS]] = n;
     } else if (key === 'auth_mechanism') mechanisms.push(value);
     else if (key === 'cacertfile' || key === 'certfile' || key === 'keyfile') tls[key] = value;
@@ -136,7 +137,7 @@ export function parseUrl(url: string): ConnectOptions {
     else if (key === 'verify') tls.rejectUnauthorized = value !== 'verify_none';
     else if (key === 'password') tls.passphrase = value;
     else if (key === 'name' || key === 'connection_name') o.connectionName = value;
-    else throw new ConfigurationError(`unknown AMQP URL parameter ${key}`);
+    else throw new ConfigurationError(/^[a-z_]{1,40}$/.test(key) ? `unknown AMQP URL parameter ${key}` : 'unknown AMQP URL parameter (name not shown: it does not look like one)');
   }
   if (mechanisms.length) o.authMechanisms = mechanisms;
   if (scheme === 'amqps:') o.tls = tls;
