@@ -8,7 +8,10 @@ import { EncodeError } from '../codec/errors.js';
 /** A JSON value, as accepted for a JSON body. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** What publish() accepts: bytes as they are, a string as text, anything else as JSON. */
+/**
+ * What publish() accepts: bytes (Uint8Array, Buffer, ArrayBuffer or any view of one) as they
+ * are, a string as text, anything else as JSON.
+ */
 export type Body = Uint8Array | string | JsonValue | object;
 
 /** Encodings for string bodies. */

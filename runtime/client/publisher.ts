@@ -73,6 +73,7 @@ const NO_PROPERTIES: BasicProperties = {};
 
 /** The body bytes and the properties of a publish; validates what the codec cannot see. */
 export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uint8Array; properties: BasicProperties } {
+  if (!(body instanceof Uint8Array) && (body instanceof ArrayBuffer || ArrayBuffer.isView(body))) body = asBytes(body);
   if (o === undefined) {
     if (body instanceof Uint8Array) return { bytes: body, properties: NO_PROPERTIES };
     if (typeof body === 'string') return { bytes: encodeText(body, 'utf-8'), properties: NO_PROPERTIES };
@@ -101,6 +102,11 @@ export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uin
     if (o.setContentEncoding ?? (o.encoding !== undefined && enc !== 'utf-8' && enc !== 'utf8')) p.contentEncoding ??= enc;
   } else bytes = body;
   return { bytes, properties: p as BasicProperties };
+}
+
+/** An ArrayBuffer or a view of one (DataView, Int16Array...) as a Uint8Array over the same bytes. */
+function asBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 interface Unconfirmed {
