@@ -79,7 +79,9 @@ export async function closedPort(): Promise<number> {
 }
 
 interface On {
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  // Loosely typed on purpose: warren's emitters type `on` per event name.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: any, listener: any): unknown;
 }
 
 /** Resolves with the arguments of the next `event`, rejects after `ms`. */

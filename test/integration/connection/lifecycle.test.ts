@@ -77,8 +77,14 @@ describe('connection lifecycle', () => {
     const blocked = nextEvent<[string]>(conn, 'blocked');
     await setMemoryAlarm();
     try {
-      // RabbitMQ blocks a connection once it publishes during the alarm.
-      void ch.sendToQueue(q, 'x').catch(() => undefined);
+      // RabbitMQ blocks a connection once it publishes during the alarm; the alarm reaches the
+      // connection's reader asynchronously, so publish until it does.
+      let gotBlocked = false;
+      void blocked.then(() => (gotBlocked = true), () => undefined);
+      for (let i = 0; i < 50 && !gotBlocked; i++) {
+        void ch.sendToQueue(q, 'x').catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const [reason] = await blocked;
       expect(typeof reason).toBe('string');
       expect(reason.length).toBeGreaterThan(0);
