@@ -255,14 +255,14 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
   }
 
   /**
-   * Redelivers this channel's unacknowledged messages (basic.recover; requeue by default).
-   * RabbitMQ answers with basic.recover-ok, but the spec XML declares basic.recover
-   * asynchronous (no `synchronous`/`response`), so the generated registry does not wait for
-   * the answer: this resolves once the method is sent, and the recover-ok that follows is
-   * ignored as an unsolicited method. Redeliveries arrive after it, as ordinary deliveries.
+   * Redelivers this channel's unacknowledged messages (basic.recover; requeue by default) and
+   * waits for basic.recover-ok. The spec XML omits that answer; the rabbitmq.xml overlay makes
+   * basic.recover synchronous, as RabbitMQ behaves. Flushes held acks first, so that messages
+   * the application already acked are not redelivered.
    */
-  async recover(options: { requeue?: boolean } = {}): Promise<void> {
-    await this.request(this.method('basic.recover', { requeue: options.requeue ?? true }));
+  async recover(options: { requeue?: boolean; signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
+    this.flushAcks();
+    await this.call('basic.recover', { requeue: options.requeue ?? true }, options);
   }
 
   async txSelect(): Promise<void> {
