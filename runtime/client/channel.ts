@@ -1,20 +1,21 @@
 /**
  * A channel's Promise API: typed synchronous calls with AbortSignal/timeout, close, flow, and
  * the routing of the server's methods to the messaging features (publisher confirms,
- * consumers, returns) that live in their own files.
+ * consumers, returns) that live in their own files. The declaration methods (exchangeDeclare,
+ * queueDeclare, bindings, passive checks...) are inherited from Declarations in topology.ts.
  */
 import type { AnyMethod, FieldDef, FieldTable, FieldType, Long } from '../codec/index.js';
-import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, MethodMap, QueueDeclareOk, ResponseMap } from '../../generated/index.js';
+import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, MethodMap, ResponseMap } from '../../generated/index.js';
 import { ChannelClosedError, OperationAbortedError } from '../errors.js';
 import type { Content } from '../protocol/events.js';
 import { AckBatcher } from './acks.js';
 import type { Body } from './body.js';
 import type { Connection, Reply } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
-import { Emitter } from './emitter.js';
 import { Message, type MessageOwner } from './message.js';
 import { ConfirmTracker, prepare, PublishBacklog, type PublishOptions, type ReturnedMessage } from './publisher.js';
-import { bindArguments, exchangeArguments, queueArguments, type BindOptions, type ExchangeOptions, type ExchangeType, type QueueOptions } from './topology.js';
+import { Declarations } from './topology.js';
+export type { QueueInfo } from './topology.js';
 
 /** The arguments of a method as a caller gives them: `kind` implied, every field optional (spec defaults: false, 0, '', empty). */
 export type CallArgs<K extends keyof MethodMap> = Partial<Omit<MethodMap[K], 'kind'>>;
@@ -40,13 +41,6 @@ export interface ChannelEvents {
   cancel: [consumerTag: string];
 }
 
-/** What queueDeclare() and checkQueue() tell. */
-export interface QueueInfo {
-  queue: string;
-  messageCount: number;
-  consumerCount: number;
-}
-
 const DEFAULTS: Record<FieldType, () => unknown> = {
   bit: () => false,
   octet: () => 0,
@@ -67,7 +61,7 @@ export function withDefaults(kind: string, fields: readonly FieldDef[], args: ob
   return m as unknown as AnyMethod;
 }
 
-export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
+export class Channel extends Declarations implements MessageOwner {
   /** The channel number on the connection. */
   readonly id: number;
   readonly connection: Connection;
@@ -102,7 +96,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
    * the spec's zero values. Rejects with the broker's error class (NotFoundError...) when the
    * broker closes the channel instead.
    */
-  async call<K extends keyof ResponseMap & keyof MethodMap>(kind: K, args?: CallArgs<K>, options?: CallOptions): Promise<ResponseMap[K]> {
+  override async call<K extends keyof ResponseMap & keyof MethodMap>(kind: K, args?: CallArgs<K>, options?: CallOptions): Promise<ResponseMap[K]> {
     const r = await this.request(this.method(kind, args), options);
     return r.method as ResponseMap[K];
   }
@@ -157,94 +151,6 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  // ------------------------------------------------------------------ declarations
-
-  /** Declares an exchange (durable by default). */
-  async exchangeDeclare(name: string, type: ExchangeType, options: ExchangeOptions = {}): Promise<void> {
-    await this.call('exchange.declare', {
-      exchange: name,
-      type,
-      durable: options.durable ?? true,
-      autoDelete: options.autoDelete ?? false,
-      internal: options.internal ?? false,
-      arguments: exchangeArguments(options),
-    });
-  }
-
-  /**
-   * Resolves when the exchange exists; rejects with NotFoundError when it does not. The check
-   * runs on a short-lived channel of its own, because a failed passive declare closes its
-   * channel (spec exchange.declare `passive`): this channel, and calls queued on it, go on.
-   */
-  async checkExchange(name: string, options?: CallOptions): Promise<void> {
-    await this.#onSpareChannel((ch) => ch.call('exchange.declare', { exchange: name, passive: true }, options));
-  }
-
-  async exchangeDelete(name: string, options: { ifUnused?: boolean } = {}): Promise<void> {
-    await this.call('exchange.delete', { exchange: name, ifUnused: options.ifUnused ?? false });
-  }
-
-  /** Routes messages from `source` to `destination` (RabbitMQ exchange-to-exchange binding). */
-  async exchangeBind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
-    await this.call('exchange.bind', { destination, source, routingKey, arguments: bindArguments(options) });
-  }
-
-  async exchangeUnbind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
-    await this.call('exchange.unbind', { destination, source, routingKey, arguments: bindArguments(options) });
-  }
-
-  /**
-   * Declares a queue. An empty or omitted name asks the broker for a generated one (returned in
-   * `queue`), which is then exclusive and non-durable unless said otherwise.
-   */
-  async queueDeclare(name = '', options: QueueOptions = {}): Promise<QueueInfo> {
-    const serverNamed = name === '';
-    const ok = await this.call('queue.declare', {
-      queue: name,
-      durable: options.durable ?? !serverNamed,
-      exclusive: options.exclusive ?? serverNamed,
-      autoDelete: options.autoDelete ?? false,
-      arguments: queueArguments(options),
-    });
-    return info(ok);
-  }
-
-  /**
-   * The queue's counts; rejects with NotFoundError when it does not exist. Like checkExchange(),
-   * runs on a short-lived channel, so a missing queue does not close this one.
-   */
-  async checkQueue(name: string, options?: CallOptions): Promise<QueueInfo> {
-    return info(await this.#onSpareChannel((ch) => ch.call('queue.declare', { queue: name, passive: true }, options)));
-  }
-
-  async #onSpareChannel<T>(f: (ch: Channel) => Promise<T>): Promise<T> {
-    this.assertOpen();
-    const ch = await this.connection.channel();
-    try {
-      return await f(ch);
-    } finally {
-      if (ch.isOpen) await ch.close();
-    }
-  }
-
-  async queueBind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
-    await this.call('queue.bind', { queue, exchange, routingKey, arguments: bindArguments(options) });
-  }
-
-  async queueUnbind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
-    await this.call('queue.unbind', { queue, exchange, routingKey, arguments: bindArguments(options) });
-  }
-
-  /** Removes every ready message; resolves with how many. */
-  async queuePurge(queue: string): Promise<number> {
-    return (await this.call('queue.purge', { queue })).messageCount;
-  }
-
-  /** Deletes a queue; resolves with how many messages it held. */
-  async queueDelete(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
-    return (await this.call('queue.delete', { queue, ifUnused: options.ifUnused ?? false, ifEmpty: options.ifEmpty ?? false })).messageCount;
   }
 
   // ------------------------------------------------------------------ qos, recover, tx
@@ -502,7 +408,7 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
   }
 
   /** @internal */
-  assertOpen(): void {
+  override assertOpen(): void {
     if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.id} is closed`, { cause: this.#error });
   }
 
@@ -511,9 +417,6 @@ export class Channel extends Emitter<ChannelEvents> implements MessageOwner {
   }
 }
 
-function info(ok: QueueDeclareOk): QueueInfo {
-  return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
-}
 
 function callSignal(o: CallOptions | undefined): AbortSignal | undefined {
   if (!o) return undefined;

@@ -1,9 +1,15 @@
 /**
- * Declarations: typed options for exchanges, queues and bindings, and their translation into
- * the methods' arguments and RabbitMQ's `x-` arguments.
+ * Declarations: typed options for exchanges, queues and bindings, their translation into the
+ * methods' arguments and RabbitMQ's `x-` arguments, and the declaration methods of a Channel
+ * (in `Declarations`, the base class of Channel, so that channel.ts keeps to the channel's own
+ * state: calls, publishing, consuming).
  */
+import type { MethodMap, QueueDeclareOk, ResponseMap } from '../../generated/index.js';
 import { EncodeError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
+import type { CallArgs, CallOptions, Channel, ChannelEvents } from './channel.js';
+import type { Connection } from './connection.js';
+import { Emitter } from './emitter.js';
 
 /** Built-in exchange types; any other string names a plugin's type (e.g. `x-delayed-message`). */
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
@@ -108,4 +114,110 @@ export function bindArguments(o: BindOptions | undefined): FieldTable {
   const args: FieldTable = { ...o.headers };
   if (o.match !== undefined || o.headers !== undefined) args['x-match'] = o.match ?? 'all';
   return { ...args, ...o.arguments };
+}
+
+/** What queueDeclare() and checkQueue() tell. */
+export interface QueueInfo {
+  queue: string;
+  messageCount: number;
+  consumerCount: number;
+}
+
+/** Exchange, queue and binding declarations of a channel; see Channel. */
+export abstract class Declarations extends Emitter<ChannelEvents> {
+  abstract readonly connection: Connection;
+  abstract call<K extends keyof ResponseMap & keyof MethodMap>(kind: K, args?: CallArgs<K>, options?: CallOptions): Promise<ResponseMap[K]>;
+  /** @internal */
+  abstract assertOpen(): void;
+
+
+  /** Declares an exchange (durable by default). */
+  async exchangeDeclare(name: string, type: ExchangeType, options: ExchangeOptions = {}): Promise<void> {
+    await this.call('exchange.declare', {
+      exchange: name,
+      type,
+      durable: options.durable ?? true,
+      autoDelete: options.autoDelete ?? false,
+      internal: options.internal ?? false,
+      arguments: exchangeArguments(options),
+    });
+  }
+
+  /**
+   * Resolves when the exchange exists; rejects with NotFoundError when it does not. The check
+   * runs on a short-lived channel of its own, because a failed passive declare closes its
+   * channel (spec exchange.declare `passive`): this channel, and calls queued on it, go on.
+   */
+  async checkExchange(name: string, options?: CallOptions): Promise<void> {
+    await this.#onSpareChannel((ch) => ch.call('exchange.declare', { exchange: name, passive: true }, options));
+  }
+
+  async exchangeDelete(name: string, options: { ifUnused?: boolean } = {}): Promise<void> {
+    await this.call('exchange.delete', { exchange: name, ifUnused: options.ifUnused ?? false });
+  }
+
+  /** Routes messages from `source` to `destination` (RabbitMQ exchange-to-exchange binding). */
+  async exchangeBind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('exchange.bind', { destination, source, routingKey, arguments: bindArguments(options) });
+  }
+
+  async exchangeUnbind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('exchange.unbind', { destination, source, routingKey, arguments: bindArguments(options) });
+  }
+
+  /**
+   * Declares a queue. An empty or omitted name asks the broker for a generated one (returned in
+   * `queue`), which is then exclusive and non-durable unless said otherwise.
+   */
+  async queueDeclare(name = '', options: QueueOptions = {}): Promise<QueueInfo> {
+    const serverNamed = name === '';
+    const ok = await this.call('queue.declare', {
+      queue: name,
+      durable: options.durable ?? !serverNamed,
+      exclusive: options.exclusive ?? serverNamed,
+      autoDelete: options.autoDelete ?? false,
+      arguments: queueArguments(options),
+    });
+    return info(ok);
+  }
+
+  /**
+   * The queue's counts; rejects with NotFoundError when it does not exist. Like checkExchange(),
+   * runs on a short-lived channel, so a missing queue does not close this one.
+   */
+  async checkQueue(name: string, options?: CallOptions): Promise<QueueInfo> {
+    return info(await this.#onSpareChannel((ch) => ch.call('queue.declare', { queue: name, passive: true }, options)));
+  }
+
+  async #onSpareChannel<T>(f: (ch: Channel) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const ch = await this.connection.channel();
+    try {
+      return await f(ch);
+    } finally {
+      if (ch.isOpen) await ch.close();
+    }
+  }
+
+  async queueBind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('queue.bind', { queue, exchange, routingKey, arguments: bindArguments(options) });
+  }
+
+  async queueUnbind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
+    await this.call('queue.unbind', { queue, exchange, routingKey, arguments: bindArguments(options) });
+  }
+
+  /** Removes every ready message; resolves with how many. */
+  async queuePurge(queue: string): Promise<number> {
+    return (await this.call('queue.purge', { queue })).messageCount;
+  }
+
+  /** Deletes a queue; resolves with how many messages it held. */
+  async queueDelete(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
+    return (await this.call('queue.delete', { queue, ifUnused: options.ifUnused ?? false, ifEmpty: options.ifEmpty ?? false })).messageCount;
+  }
+}
+
+function info(ok: QueueDeclareOk): QueueInfo {
+  return { queue: ok.queue, messageCount: ok.messageCount, consumerCount: ok.consumerCount };
 }
