@@ -275,9 +275,8 @@ describe('get, qos, recover, tx', () => {
     const ch2 = await channel();
     const q2 = await queue(ch2);
     for (const i of range(10)) await ch2.sendToQueue(q2, String(i));
-    await ch2.prefetch(4, { global: true });
     const seen: Message[] = [];
-    await ch2.consume(q2, (m) => seen.push(m));
+    await ch2.consume(q2, (m) => seen.push(m), { prefetch: 4, globalPrefetch: true });
     await ch2.consume(q2, (m) => seen.push(m));
     await sleep(150);
     expect(seen).toHaveLength(4); // shared by both consumers of the channel

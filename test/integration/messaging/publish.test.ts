@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EncodeError, NackError, UnroutableError, type Channel, type ReturnedMessage } from 'warren';
-import { clearMemoryAlarm, setMemoryAlarm, uniqueName } from '../../helpers/broker.js';
+import { evalErlang, uniqueName } from '../../helpers/broker.js';
+
+// A disk alarm blocks publishers as a memory alarm does; using it keeps this test apart from
+// other tests (other files, run in parallel) that raise and clear the memory alarm.
+const setDiskAlarm = () => evalErlang('rabbit_alarm:set_alarm({{resource_limit, disk, node()}, []})');
+const clearDiskAlarm = () => evalErlang('rabbit_alarm:clear_alarm({resource_limit, disk, node()})');
 import { channel, connection, exchange, queue, sleep, take } from './fixture.js';
 
 async function getOne(ch: Channel, q: string) {
@@ -272,7 +277,7 @@ describe('confirms', () => {
 
 describe('flow control', () => {
   afterEach(async () => {
-    await clearMemoryAlarm();
+    await clearDiskAlarm();
   });
 
   it('while the broker blocks the connection, publish waits (abortable) and goes out after unblocked', async () => {
@@ -281,7 +286,7 @@ describe('flow control', () => {
     const q = await queue(ch);
     await ch.sendToQueue(q, 'before');
     const blocked = new Promise((r) => c.once('blocked', r));
-    await setMemoryAlarm();
+    await setDiskAlarm();
     // RabbitMQ sends connection.blocked when a connection publishes under an alarm (its reader
     // goes running → blocking → blocked): this publish is sent, and held by the broker.
     // The reader learns of the alarm asynchronously: publish until the broker says blocked.
@@ -303,7 +308,7 @@ describe('flow control', () => {
     await expect(aborted).rejects.toThrow('gave up');
     expect(ch.waitingPublishes).toBe(1);
     const unblocked = new Promise<void>((r) => c.once('unblocked', () => r()));
-    await clearMemoryAlarm();
+    await clearDiskAlarm();
     await unblocked;
     await waiting;
     const consumer = await ch.consume(q, { noAck: true });
