@@ -56,7 +56,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #channels = new Map<number, Channel>();
   /** Channels holding a batch of acks for the next flush. */
   readonly #ackBatches = new Set<Channel>();
-  readonly #closeTimeout: number;
   readonly #logger: Logger | undefined;
   #closed: Promise<void> | undefined;
   #closedResolve!: () => void;
@@ -69,7 +68,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.driver = driver;
     this.serverProperties = core.serverProperties;
     this.tune = core.tune;
-    this.#closeTimeout = options.closeTimeout;
     this.#logger = options.logger;
     driver.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;

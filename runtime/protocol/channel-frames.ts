@@ -4,7 +4,7 @@
  * path. Split from connection.ts so that each file holds one concern; it owns no state of its
  * own beyond lookup tables: everything lives in ChannelState.
  */
-import { DecodeError, EncodeError, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
+import { DecodeError, EncodeError, Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
 import { FRAME_SIZE_CEILING, decodeContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
 import type { ChannelClose } from '../../generated/index.js';
 import type { Assembly, ChannelState } from './channel-state.js';
@@ -173,6 +173,21 @@ export class ChannelFrames {
       w.u8(0xce);
     }
   }
+}
+
+/**
+ * Decodes a method frame's payload into its definition and arguments: 540 for ids the registry
+ * does not know, 502 for arguments that do not parse or leave bytes over.
+ */
+export function decodeMethodFrame(registry: ProtocolRegistry, payload: Uint8Array): { def: MethodDef; method: AnyMethod } {
+  if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 502);
+  const id = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
+  const def = registry.byId(id);
+  if (!def) throw new DecodeError(`unknown method ${id >>> 16}.${id & 0xffff}`, 0, 540);
+  const r = new Reader(payload, 4);
+  const method = def.decode(r);
+  if (r.pos !== r.end) throw new DecodeError(`${def.kind} has ${r.end - r.pos} bytes after its arguments`, r.pos, 502);
+  return { def, method };
 }
 
 function newAssembly(method: AnyMethod, call: Assembly['call']): Assembly {

@@ -5,7 +5,7 @@
  * (close-ok received or sent), never while `closing`. Channel 0 is the connection itself: it
  * carries the connection's own synchronous calls (update-secret) and is always open.
  */
-import { DecodeError } from '../codec/index.js';
+import { DecodeError, type AnyMethod } from '../codec/index.js';
 import { ChannelClosedError, ChannelLimitError } from '../errors.js';
 import { ChannelState } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
@@ -15,9 +15,11 @@ export class ChannelTable {
   private slots: (ChannelState | undefined)[] = [];
   private next = 1;
   private readonly emit: ProtocolEventListener;
+  private readonly send: (channel: number, m: AnyMethod) => void;
 
-  constructor(emit: ProtocolEventListener) {
+  constructor(emit: ProtocolEventListener, send: (channel: number, m: AnyMethod) => void) {
     this.emit = emit;
+    this.send = send;
     this.zero.state = 'open';
   }
 
@@ -70,6 +72,50 @@ export class ChannelTable {
   /** Every allocated channel, channel 0 excluded. */
   *allocated(): IterableIterator<ChannelState> {
     for (const ch of this.slots) if (ch) yield ch;
+  }
+
+  /**
+   * Sends channel.close; pending calls fail now (their answers will be discarded). `error` is
+   * our reason when we close because of the peer, undefined when the application asked.
+   */
+  beginClose(ch: ChannelState, code: number, text: string, error: Error | undefined): void {
+    ch.state = 'closing';
+    ch.error = error;
+    ch.assembly = undefined;
+    this.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
+    this.send(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
+  }
+
+  /** The channel is gone: its calls fail, its id is freed, `channel-closed` reports `error` (the server's close or the connection's end), if any. */
+  finalize(ch: ChannelState, error: Error | undefined): void {
+    const reason = error ?? ch.error;
+    ch.state = 'closed';
+    ch.assembly = undefined;
+    ch.error = reason;
+    this.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
+    this.release(ch);
+    this.emit({ type: 'channel-closed', channel: ch.id, error: reason });
+  }
+
+  /**
+   * The caller no longer wants the answer to `call` (aborted, timed out). A queued call is
+   * dropped; a sent one stays in the queue so that its answer is still matched, then ignored.
+   */
+  abandon(channel: number, call: number): void {
+    const ch = this.get(channel);
+    const i = ch ? ch.calls.findIndex((c) => c.call === call) : -1;
+    if (i < 0) return;
+    const c = ch!.calls[i]!;
+    if (c.sent) c.abandoned = true;
+    else ch!.calls.splice(i, 1);
+  }
+
+  /** Sends the next queued call of a channel once the head was answered. */
+  sendNext(ch: ChannelState): void {
+    const next = ch.calls[0];
+    if (!next || next.sent) return;
+    this.send(ch.id, next.method);
+    next.sent = true;
   }
 
   /** Fails every pending call of the channel once (abandoned ones silently). */

@@ -22,50 +22,29 @@
  * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
  *   assembly in channel-state.ts and channel-frames.ts, negotiation rules in handshake.ts.
  */
-import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
+import { DecodeError, EncodeError, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
 import { FrameParser, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
 import { registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
-import { ChannelClosedError, ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
+import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
 import type { ChannelState, PendingCall } from './channel-state.js';
-import { ChannelFrames } from './channel-frames.js';
+import { ChannelFrames, decodeMethodFrame } from './channel-frames.js';
 import { ChannelTable } from './channel-table.js';
 import type { FrameTrace, ProtocolEvent, ProtocolEventListener } from './events.js';
-import { Handshake, sniffProtocolHeader } from './handshake.js';
+import { Handshake, ProtocolHeaderSniffer } from './handshake.js';
 import { Output } from './output.js';
 import { replyError } from './reply.js';
-import type { SaslMechanism } from './sasl.js';
+import type { ConnectionStateName, CoreOptions } from './core-options.js';
+import { Timers } from './timers.js';
 import { methodName, traceContent } from './trace.js';
 import type { TuneWanted } from './tune.js';
 
-export interface CoreOptions {
-  /** Protocol bindings; default: warren's generated spec + RabbitMQ overlay. */
-  registry?: ProtocolRegistry;
-  vhost: string;
-  /** SASL mechanisms in order of preference; the first the server offers is used. */
-  mechanisms: readonly SaslMechanism[];
-  clientProperties: FieldTable;
-  /** channelMax, frameMax (bytes) and heartbeat (seconds) to propose; 0 = no limit / off. */
-  tune: TuneWanted;
-  /** Milliseconds from start() to open-ok. */
-  connectionTimeout: number;
-  /** Milliseconds to wait for close-ok before giving up on a graceful close. */
-  closeTimeout?: number;
-  locale?: string;
-  /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
-  maxBodySize?: number;
-  /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
-  trace?: ((frame: FrameTrace) => void) | undefined;
-}
-
-export type ConnectionStateName = 'new' | 'awaiting-start' | 'awaiting-tune' | 'awaiting-open-ok' | 'open' | 'closing' | 'closed';
+export type { CoreOptions, ConnectionStateName };
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
-const FRAME_BODY = 3;
 const FRAME_HEARTBEAT = 8;
 const CONNECTION_CLASS = 10;
-const EMPTY = new Uint8Array(0);
 
 export class ConnectionCore {
   readonly registry: ProtocolRegistry;
@@ -87,11 +66,9 @@ export class ConnectionCore {
   private readonly handshake: Handshake;
   private readonly trace: ((frame: FrameTrace) => void) | undefined;
   private nextCall = 1;
-  private deadline = Infinity;
-  private lastReceived = 0;
-  private lastSent = 0;
-  /** Bytes received before we know whether they are frames or a protocol header (see handshake.ts). */
-  private head: Uint8Array | undefined = EMPTY;
+  private readonly timers = new Timers();
+  /** Until the first frame: tells frames from a server's protocol header (see handshake.ts). */
+  private sniffer: ProtocolHeaderSniffer | undefined = new ProtocolHeaderSniffer();
 
   constructor(opts: CoreOptions, emit: ProtocolEventListener) {
     this.opts = opts;
@@ -108,16 +85,16 @@ export class ConnectionCore {
       },
     });
     this.trace = opts.trace;
-    this.channels = new ChannelTable(emit);
+    this.channels = new ChannelTable(emit, (ch, m) => this.writeMethod(ch, m));
     // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
     // a bigger connection.start, then hold it to the negotiated frame_max.
     this.parser = new FrameParser({ frameMax: 131072 });
     this.frames = new ChannelFrames(this.registry, {
       emit,
       send: (ch, m) => this.writeMethod(ch, m),
-      sendNext: (ch) => this.sendQueued(ch),
-      closeChannel: (ch, code, text, error) => this.closeChannelFor(ch, code, text, error),
-      finalize: (ch, error) => this.finalizeChannel(ch, error),
+      sendNext: (ch) => this.channels.sendNext(ch),
+      closeChannel: (ch, code, text, error) => this.channels.beginClose(ch, code, text, error),
+      finalize: (ch, error) => this.channels.finalize(ch, error),
       maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
     });
   }
@@ -128,25 +105,21 @@ export class ConnectionCore {
   start(now: number): void {
     if (this.state !== 'new') throw new ConnectionClosedError('start() was already called');
     this.state = 'awaiting-start';
-    this.deadline = now + this.opts.connectionTimeout;
-    this.lastReceived = this.lastSent = now;
+    this.timers.deadline = now + this.opts.connectionTimeout;
+    this.timers.lastReceived = this.timers.lastSent = now;
     this.out.w.raw(PROTOCOL_HEADER);
   }
 
   /** Feeds bytes from the transport. Events are emitted before it returns. */
   receive(chunk: Uint8Array, now: number): void {
     if (this.state === 'closed') return;
-    this.lastReceived = now;
-    if (this.head !== undefined) {
-      const head = joined(this.head, chunk);
-      const seen = sniffProtocolHeader(head);
-      if (seen === 'undecided') {
-        this.head = head;
-        return;
-      }
-      this.head = undefined;
-      if (seen !== 'frames') return this.finish(seen, true);
-      chunk = head;
+    this.timers.lastReceived = now;
+    if (this.sniffer !== undefined) {
+      const seen = this.sniffer.push(chunk);
+      if (seen === undefined) return;
+      this.sniffer = undefined;
+      if (seen instanceof Error) return this.finish(seen, true);
+      chunk = seen;
     }
     // After a framing error the stream cannot be parsed any more: while our connection.close
     // waits for a close-ok that we could not read, bytes are dropped; the close timeout or the
@@ -165,31 +138,26 @@ export class ConnectionCore {
     }
   }
 
-  /** Advances time: heartbeats, the handshake deadline and the close-ok deadline. */
+  /** Advances time: heartbeats, the handshake deadline and the close-ok deadline (timers.ts). */
   tick(now: number): void {
     const s = this.state;
     if (s === 'closed' || s === 'new') return;
-    if (now >= this.deadline) {
-      if (s === 'closing') return this.finish(this.error, true);
-      return this.finish(new ConnectTimeoutError(`no connection.open-ok within ${this.opts.connectionTimeout} ms (state ${s})`), true);
-    }
-    const hb = this.tune.heartbeat * 1000;
-    if (hb > 0 && (s === 'open' || s === 'closing')) {
-      if (now - this.lastReceived >= 2 * hb) {
-        return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - this.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
-      }
-      if (now - this.lastSent >= hb / 2 && this.out.size === 0) {
+    const t = this.timers;
+    switch (t.due(now, this.out.size > 0)) {
+      case 'deadline':
+        if (s === 'closing') return this.finish(this.error, true);
+        return this.finish(new ConnectTimeoutError(`no connection.open-ok within ${this.opts.connectionTimeout} ms (state ${s})`), true);
+      case 'dead':
+        return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - t.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
+      case 'beat':
         writeHeartbeat(this.out.w);
         this.trace?.({ direction: 'out', type: FRAME_HEARTBEAT, channel: 0, size: 0 });
-      }
     }
   }
 
   /** Milliseconds until tick() has something to do, for the driver's timer. */
   nextTick(now: number): number {
-    const hb = this.tune.heartbeat * 1000;
-    const beat = hb > 0 && (this.state === 'open' || this.state === 'closing') ? hb / 4 : Infinity;
-    return Math.max(0, Math.min(this.deadline - now, beat));
+    return this.timers.next(now);
   }
 
   /** True once the connection is finished (a fresh read: TS narrows `state` across calls). */
@@ -209,7 +177,7 @@ export class ConnectionCore {
 
   /** Everything to write, in order, for one vectored write. */
   takeOutput(now: number): Uint8Array[] {
-    if (this.out.size > 0) this.lastSent = now;
+    if (this.out.size > 0) this.timers.lastSent = now;
     return this.out.take();
   }
 
@@ -260,13 +228,7 @@ export class ConnectionCore {
    * dropped; a sent one stays in the queue so that its answer is still matched, then ignored.
    */
   abandon(channel: number, call: number): void {
-    const ch = this.channels.get(channel);
-    if (!ch) return;
-    const i = ch.calls.findIndex((c) => c.call === call);
-    if (i < 0) return;
-    const c = ch.calls[i]!;
-    if (c.sent) c.abandoned = true;
-    else ch.calls.splice(i, 1);
+    this.channels.abandon(channel, call);
   }
 
   /** Sends an asynchronous method (basic.ack, basic.reject...). */
@@ -287,7 +249,7 @@ export class ConnectionCore {
   closeChannel(channel: number, replyCode = 200, replyText = 'Goodbye'): void {
     const ch = channel === 0 ? undefined : this.channels.get(channel);
     if (!ch || ch.state === 'closing' || ch.state === 'closed' || this.state !== 'open') return;
-    this.closeChannelFor(ch, replyCode, replyText, undefined);
+    this.channels.beginClose(ch, replyCode, replyText, undefined);
   }
 
   /** Starts a graceful close; a `closed` event follows close-ok (or the close timeout). */
@@ -316,7 +278,7 @@ export class ConnectionCore {
     // Spec connection.close: after sending close, everything but close and close-ok is discarded.
     if (this.state === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
     if (type === FRAME_METHOD) {
-      const { def, method } = this.decodeMethod(payload);
+      const { def, method } = decodeMethodFrame(this.registry, payload);
       if (channel === 0) {
         if (def.classId !== CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel 0`, 0, 503);
         return this.onConnectionMethod(def, method);
@@ -331,17 +293,6 @@ export class ConnectionCore {
     else this.frames.onBody(ch, payload); // the parser lets only types 1, 2, 3 and 8 through
   }
 
-  private decodeMethod(payload: Uint8Array): { def: MethodDef; method: AnyMethod } {
-    if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 502);
-    const id = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
-    const def = this.registry.byId(id);
-    if (!def) throw new DecodeError(`unknown method ${id >>> 16}.${id & 0xffff}`, 0, 540);
-    const r = new Reader(payload, 4);
-    const method = def.decode(r);
-    if (r.pos !== r.end) throw new DecodeError(`${def.kind} has ${r.end - r.pos} bytes after its arguments`, r.pos, 502);
-    return { def, method };
-  }
-
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
     const s = this.state;
     if (s === 'awaiting-start' || s === 'awaiting-tune' || s === 'awaiting-open-ok') {
@@ -349,7 +300,8 @@ export class ConnectionCore {
       if (next === 'failed') return;
       if (next === 'open') {
         this.state = 'open';
-        this.deadline = Infinity;
+        this.timers.deadline = Infinity;
+        this.timers.heartbeat = this.tune.heartbeat * 1000;
         this.emit({ type: 'open', serverProperties: this.serverProperties, tune: this.tune });
         return;
       }
@@ -396,13 +348,13 @@ export class ConnectionCore {
     if (e.fatal) return this.finish(error, true);
     if (this.state === 'closing') return; // already closing: keep waiting for close-ok
     if (this.state !== 'open') return this.finish(error, true);
-    this.beginClose(this.lastReceived, e.replyCode, e.message.slice(0, 255), error);
+    this.beginClose(this.timers.lastReceived, e.replyCode, e.message.slice(0, 255), error);
   }
 
   private beginClose(now: number, code: number, text: string, error: Error | undefined): void {
     this.state = 'closing';
     this.error = error;
-    this.deadline = now + (this.opts.closeTimeout ?? 10_000);
+    this.timers.deadline = now + (this.opts.closeTimeout ?? 10_000);
     this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
     if (error) this.channels.failAll(error);
   }
@@ -412,38 +364,15 @@ export class ConnectionCore {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.error = error;
-    this.deadline = Infinity;
+    this.timers.deadline = Infinity;
     // Spec 4.2.3: after a framing error nothing more may be sent; after a timeout or a lost
     // transport queued bytes have nowhere useful to go either.
     if (destroy) this.out.take();
     this.channels.failAll(error ?? new ConnectionClosedError('the connection was closed by the application'));
     for (const ch of this.channels.allocated()) {
-      if (ch.state !== 'closed') this.finalizeChannel(ch, error);
+      if (ch.state !== 'closed') this.channels.finalize(ch, error);
     }
     this.emit({ type: 'closed', error, destroy });
-  }
-
-  /**
-   * Sends channel.close; pending calls fail now (their answers will be discarded). `error` is
-   * our reason when we close because of the peer, undefined when the application asked.
-   */
-  private closeChannelFor(ch: ChannelState, code: number, text: string, error: Error | undefined): void {
-    ch.state = 'closing';
-    ch.error = error;
-    ch.assembly = undefined;
-    this.channels.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
-    this.writeMethod(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
-  }
-
-  /** The channel is gone: `error` is the server's close or the connection's end, if any. */
-  private finalizeChannel(ch: ChannelState, error: Error | undefined): void {
-    const reason = error ?? ch.error;
-    ch.state = 'closed';
-    ch.assembly = undefined;
-    ch.error = reason;
-    this.channels.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
-    this.channels.release(ch);
-    this.emit({ type: 'channel-closed', channel: ch.id, error: reason });
   }
 
   // ------------------------------------------------------------------ helpers
@@ -470,14 +399,6 @@ export class ConnectionCore {
     this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: this.out.w.pos - before - 8, method: def.kind });
   }
 
-  /** Sends the next queued call of a channel once the head was answered. */
-  private sendQueued(ch: ChannelState): void {
-    const next = ch.calls[0];
-    if (!next || next.sent) return;
-    this.writeMethod(ch.id, next.method, next.def);
-    next.sent = true;
-  }
-
   private assertOpen(): void {
     if (this.state !== 'open') {
       throw new ConnectionClosedError(`the connection is ${this.state}`, { cause: this.error });
@@ -488,14 +409,6 @@ export class ConnectionCore {
     this.assertOpen();
     return this.channels.forCommand(channel);
   }
-}
-
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 export type { ProtocolEvent };

@@ -30,17 +30,31 @@ export interface HandshakeOptions {
 const AMQP = [0x41, 0x4d, 0x51, 0x50]; // "AMQP"
 
 /**
- * Decides from the first bytes received whether the server sent frames or a protocol header.
- * Returns `'frames'` (parse normally), `'undecided'` (keep these bytes, wait for more), or the
- * ProtocolVersionError for a header. Anything that is not a complete `AMQP` header is left to
- * the frame parser, which rejects it as an unknown frame type.
+ * Tells from the first bytes received whether the server sent frames or a protocol header.
+ * `push()` returns undefined while undecided (the bytes are kept), then either every byte
+ * received so far (they are frames: parse them) or the ProtocolVersionError for a header.
+ * Anything that is not a complete `AMQP` header is left to the frame parser, which rejects it
+ * as an unknown frame type.
  */
-export function sniffProtocolHeader(head: Uint8Array): 'frames' | 'undecided' | ProtocolVersionError {
-  const n = Math.min(head.length, 4);
-  for (let i = 0; i < n; i++) if (head[i] !== AMQP[i]) return 'frames';
-  if (head.length < 8) return 'undecided';
-  const v = Array.from(head.subarray(4, 8)).join('.');
-  return new ProtocolVersionError(`the server does not speak AMQP 0-9-1; it answered with protocol header AMQP ${v}`);
+export class ProtocolHeaderSniffer {
+  private head: Uint8Array = new Uint8Array(0);
+
+  push(chunk: Uint8Array): Uint8Array | ProtocolVersionError | undefined {
+    let head = chunk;
+    if (this.head.length > 0) {
+      head = new Uint8Array(this.head.length + chunk.length);
+      head.set(this.head);
+      head.set(chunk, this.head.length);
+    }
+    const n = Math.min(head.length, 4);
+    for (let i = 0; i < n; i++) if (head[i] !== AMQP[i]) return head;
+    if (head.length < 8) {
+      this.head = head;
+      return undefined;
+    }
+    const v = Array.from(head.subarray(4, 8)).join('.');
+    return new ProtocolVersionError(`the server does not speak AMQP 0-9-1; it answered with protocol header AMQP ${v}`);
+  }
 }
 
 const text = new TextDecoder();

@@ -1,0 +1,28 @@
+/** What a ConnectionCore is configured with, and the names of its states. */
+import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
+import type { FrameTrace } from './events.js';
+import type { SaslMechanism } from './sasl.js';
+import type { TuneWanted } from './tune.js';
+
+export interface CoreOptions {
+  /** Protocol bindings; default: warren's generated spec + RabbitMQ overlay. */
+  registry?: ProtocolRegistry;
+  vhost: string;
+  /** SASL mechanisms in order of preference; the first the server offers is used. */
+  mechanisms: readonly SaslMechanism[];
+  clientProperties: FieldTable;
+  /** channelMax, frameMax (bytes) and heartbeat (seconds) to propose; 0 = no limit / off. */
+  tune: TuneWanted;
+  /** Milliseconds from start() to open-ok. */
+  connectionTimeout: number;
+  /** Milliseconds to wait for close-ok before giving up on a graceful close (default 10000). */
+  closeTimeout?: number;
+  locale?: string;
+  /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
+  maxBodySize?: number;
+  /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
+  trace?: ((frame: FrameTrace) => void) | undefined;
+}
+
+/** The connection's states; see the diagram in connection.ts. */
+export type ConnectionStateName = 'new' | 'awaiting-start' | 'awaiting-tune' | 'awaiting-open-ok' | 'open' | 'closing' | 'closed';
