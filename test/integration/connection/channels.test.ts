@@ -59,6 +59,16 @@ describe('channels', () => {
     expect(conn.isOpen).toBe(true);
   });
 
+  it('2,000 channels open at once within the default channel_max 2047', async () => {
+    const conn = await track(connect(amqpUrl()));
+    const chans = await Promise.all(Array.from({ length: 2000 }, () => conn.channel()));
+    expect(new Set(chans.map((c) => c.id)).size).toBe(2000);
+    expect(Math.max(...chans.map((c) => c.id))).toBeLessThanOrEqual(2047);
+    await Promise.all(chans.map((c) => c.close()));
+    const ch = await conn.channel();
+    await ch.prefetch(1);
+  });
+
   it('more than channel_max channels: a clear error, the connection stays usable', async () => {
     const conn = await track(connect(`${amqpUrl()}?channel_max=5`));
     const chans = await Promise.all(Array.from({ length: 5 }, () => conn.channel()));

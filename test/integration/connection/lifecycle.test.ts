@@ -5,7 +5,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionClosedError, ConnectionForcedError, HeartbeatTimeoutError, connect, diagnostics, type Connection } from 'warren';
+import { ConnectionClosedError, ConnectionForcedError, ConnectionLostError, HeartbeatTimeoutError, connect, diagnostics, type Connection } from 'warren';
 import { amqpUrl, clearMemoryAlarm, closeConnection, setMemoryAlarm, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 import { startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
@@ -40,6 +40,19 @@ describe('connection lifecycle', () => {
     await expect(pending).rejects.toBeInstanceOf(HeartbeatTimeoutError);
     expect(conn.isOpen).toBe(false);
     expect(conn.closeReason).toBe(error);
+  });
+
+  it('the network cut: ConnectionLostError, pending calls fail with it', async () => {
+    const u = new URL(amqpUrl());
+    proxy = await startProxy(u.hostname, Number(u.port));
+    const conn = await track(connect(proxy.url(amqpUrl())));
+    const ch = await conn.channel();
+    const closed = nextEvent<[Error | undefined]>(conn, 'close');
+    const pending = ch.call('queue.declare', { queue: '', exclusive: true });
+    proxy.cut();
+    const [error] = await closed;
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    await expect(pending).rejects.toBe(error);
   });
 
   it('heartbeats keep an idle connection alive', async () => {
