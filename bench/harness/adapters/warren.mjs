@@ -23,7 +23,8 @@ export async function connect(url, { frameMax } = {}) {
       await ch.queueDelete(queue);
     },
     async messageCount(queue) {
-      return (await ch.checkQueue(queue)).messageCount;
+      // passive declare on the publishing channel, so it is ordered after the publishes
+      return (await ch.call('queue.declare', { queue, passive: true })).messageCount;
     },
 
     // publish() resolves at once while the socket takes more (it waits on a full socket);
