@@ -32,7 +32,8 @@ export class Reader {
 
   /** Points this reader at another window, so one Reader can serve every frame of a stream. */
   reset(buf: Uint8Array, pos = 0, end = buf.length): this {
-    if (buf.buffer !== this.buf.buffer || buf.byteOffset !== this.buf.byteOffset) this.dv = undefined;
+    // Identity, not `.buffer`: reading `.buffer` can make V8 materialise an ArrayBuffer.
+    if (buf !== this.buf) this.dv = undefined;
     this.buf = buf;
     this.pos = pos;
     this.end = end;

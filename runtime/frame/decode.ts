@@ -17,7 +17,7 @@
  */
 import { DecodeError } from '../codec/errors.js';
 import { Reader } from '../codec/reader.js';
-import type { AnyMethod, ProtocolRegistry } from '../codec/registry.js';
+import type { AnyMethod, MethodDef, ProtocolRegistry } from '../codec/registry.js';
 import type { Long } from '../codec/writer.js';
 
 /** A decoded content header (frame type 2). */
@@ -31,21 +31,35 @@ export interface ContentHeader<P = object> {
 }
 
 /**
+ * Reads a method payload's class-id and method-id from `r` (whose window is the payload) and
+ * returns their definition, leaving `r` at the arguments. DecodeError 502 for a payload too short
+ * for the ids (from the Reader), 540 for an unknown method. The connection core uses this with one reused Reader.
+ */
+export function readMethodDef(registry: ProtocolRegistry, r: Reader): MethodDef {
+  const at = r.pos;
+  const classId = r.short();
+  const methodId = r.short();
+  const def = registry.byId((classId << 16) | methodId);
+  if (def === undefined) {
+    throw new DecodeError(`unknown method ${classId}.${methodId} (class-id ${classId}, method-id ${methodId}) at offset ${at}`, at, 540);
+  }
+  return def;
+}
+
+/** Throws DecodeError 502 when bytes are left after a payload's last field. */
+export function expectEnd(r: Reader, what: string): void {
+  if (r.pos !== r.end) throw new DecodeError(`${what}: ${r.end - r.pos} unexpected trailing bytes at offset ${r.pos}`, r.pos, 502);
+}
+
+/**
  * Decodes a method frame's payload: class-id, method-id, then the arguments with the generated
  * decoder. Throws DecodeError 540 for an unknown method, 502 for malformed or trailing arguments.
  */
 export function decodeMethod(registry: ProtocolRegistry, payload: Uint8Array): AnyMethod {
   const r = new Reader(payload);
-  const classId = r.short();
-  const methodId = r.short();
-  const def = registry.byId((classId << 16) | methodId);
-  if (def === undefined) {
-    throw new DecodeError(`unknown method ${classId}.${methodId} (class-id ${classId}, method-id ${methodId}) at offset 0`, 0, 540);
-  }
+  const def = readMethodDef(registry, r);
   const m = def.decode(r);
-  if (r.pos !== r.end) {
-    throw new DecodeError(`${def.kind}: ${r.end - r.pos} unexpected trailing bytes at offset ${r.pos}`, r.pos, 502);
-  }
+  expectEnd(r, def.kind);
   return m;
 }
 
@@ -55,7 +69,11 @@ export function decodeMethod(registry: ProtocolRegistry, payload: Uint8Array): A
  * a non-zero weight, malformed properties or trailing bytes.
  */
 export function decodeContentHeader<P = object>(registry: ProtocolRegistry, payload: Uint8Array): ContentHeader<P> {
-  const r = new Reader(payload);
+  return readContentHeader(registry, new Reader(payload));
+}
+
+/** {@link decodeContentHeader} from a Reader whose window is the payload. */
+export function readContentHeader<P = object>(registry: ProtocolRegistry, r: Reader): ContentHeader<P> {
   const classId = r.short();
   const weight = r.short();
   if (weight !== 0) throw new DecodeError(`content header weight ${weight} at offset 2, expected 0`, 2, 502);
@@ -65,8 +83,6 @@ export function decodeContentHeader<P = object>(registry: ProtocolRegistry, payl
     throw new DecodeError(`content header for class ${classId}, which has no content properties, at offset 0`, 0, 540);
   }
   const properties = def.decode(r) as P;
-  if (r.pos !== r.end) {
-    throw new DecodeError(`content header of class ${classId}: ${r.end - r.pos} unexpected trailing bytes at offset ${r.pos}`, r.pos, 502);
-  }
+  expectEnd(r, `content header of class ${classId}`);
   return { classId, bodySize, properties };
 }

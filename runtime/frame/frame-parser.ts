@@ -124,8 +124,27 @@ export class FrameParser {
     this.pos = 0;
   }
 
+  /** Type of the frame found by the last successful {@link advance}. */
+  frameType = 0;
+  /** Channel of that frame. */
+  frameChannel = 0;
+  /** That frame's payload is `frameBuf[frameStart, frameEnd)` (valid as long as you keep it). */
+  frameBuf: Uint8Array = EMPTY;
+  frameStart = 0;
+  frameEnd = 0;
+
   /** The next whole frame, or undefined when more bytes are needed. Throws a DecodeError on bad input. */
   next(): Frame | undefined {
+    if (!this.advance()) return undefined;
+    return { type: this.frameType, channel: this.frameChannel, payload: this.frameBuf.subarray(this.frameStart, this.frameEnd) };
+  }
+
+  /**
+   * Finds the next whole frame without allocating anything for it: on true, the `frame*` fields
+   * describe it (the connection core decodes methods and headers straight from `frameBuf`); on
+   * false more bytes are needed. Throws a DecodeError on bad input, as next() does.
+   */
+  advance(): boolean {
     if (this.error) throw this.error;
     try {
       return this.body !== null || this.headLen > 0 ? this.resume() : this.fast();
@@ -135,8 +154,17 @@ export class FrameParser {
     }
   }
 
+  private found(type: number, channel: number, buf: Uint8Array, start: number, end: number): true {
+    this.frameType = type;
+    this.frameChannel = channel;
+    this.frameBuf = buf;
+    this.frameStart = start;
+    this.frameEnd = end;
+    return true;
+  }
+
   /** Parses a frame that starts in the current chunk. */
-  private fast(): Frame | undefined {
+  private fast(): boolean {
     const b = this.buf;
     const p = this.pos;
     const avail = b.length - p;
@@ -147,7 +175,7 @@ export class FrameParser {
         this.start = this.base + p;
         this.pos = b.length;
       }
-      return undefined;
+      return false;
     }
     const type = b[p]!;
     const channel = (b[p + 1]! << 8) | b[p + 2]!;
@@ -158,7 +186,7 @@ export class FrameParser {
       const fe = b[end]!;
       if (fe !== FRAME_END) throw badEnd(fe, this.base + end);
       this.pos = end + 1;
-      return { type, channel, payload: b.subarray(p + 7, end) };
+      return this.found(type, channel, b, p + 7, end);
     }
     // The frame spans chunks: keep what is here, wait for the rest.
     this.begin(type, channel, size, this.base + p);
@@ -166,18 +194,18 @@ export class FrameParser {
     this.body!.set(b.subarray(p + 7));
     this.bodyLen = have;
     this.pos = b.length;
-    return undefined;
+    return false;
   }
 
   /** Continues a frame that started in an earlier chunk. */
-  private resume(): Frame | undefined {
+  private resume(): boolean {
     const b = this.buf;
     if (this.body === null) {
       const n = Math.min(7 - this.headLen, b.length - this.pos);
       this.head.set(b.subarray(this.pos, this.pos + n), this.headLen);
       this.headLen += n;
       this.pos += n;
-      if (this.headLen < 7) return undefined;
+      if (this.headLen < 7) return false;
       const h = this.head;
       const size = ((h[3]! << 24) | (h[4]! << 16) | (h[5]! << 8) | h[6]!) >>> 0;
       const channel = (h[1]! << 8) | h[2]!;
@@ -190,12 +218,12 @@ export class FrameParser {
     body.set(b.subarray(this.pos, this.pos + n), this.bodyLen);
     this.bodyLen += n;
     this.pos += n;
-    if (this.bodyLen < body.length) return undefined;
+    if (this.bodyLen < body.length) return false;
     const fe = body[body.length - 1]!;
     if (fe !== FRAME_END) throw badEnd(fe, this.start + 7 + body.length - 1);
     this.body = null;
     this.bodyLen = 0;
-    return { type: this.type, channel: this.channel, payload: body.subarray(0, body.length - 1) };
+    return this.found(this.type, this.channel, body, 0, body.length - 1);
   }
 
   private begin(type: number, channel: number, size: number, start: number): void {

@@ -4,8 +4,8 @@
  * path. Split from connection.ts so that each file holds one concern; it owns no state of its
  * own beyond lookup tables: everything lives in ChannelState.
  */
-import { DecodeError, EncodeError, Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
-import { FRAME_SIZE_CEILING, decodeContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
+import { DecodeError, EncodeError, type Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
+import { FRAME_SIZE_CEILING, readContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
 import type { ChannelClose } from '../../generated/index.js';
 import type { Assembly, ChannelState } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
@@ -91,13 +91,14 @@ export class ChannelFrames {
     host.emit({ type: 'method', channel: ch.id, method: m });
   }
 
-  onHeader(ch: ChannelState, payload: Uint8Array): void {
+  /** A content header; `r`'s window is its payload. */
+  onHeader(ch: ChannelState, r: Reader): void {
     if (ch.state === 'closing') return;
     const a = ch.assembly;
     if (!a || a.properties !== undefined) {
       throw new DecodeError(`content header on channel ${ch.id} ${a ? 'after another header' : 'without a content method'}`, 0, 505);
     }
-    const header = decodeContentHeader(this.registry, payload);
+    const header = readContentHeader(this.registry, r);
     const size = header.bodySize;
     if (header.classId !== this.registry.byKind(a.method.kind)?.classId) {
       throw new DecodeError(`content header of class ${header.classId} after ${a.method.kind}`, 0, 505);
@@ -179,17 +180,6 @@ export class ChannelFrames {
  * Decodes a method frame's payload into its definition and arguments: 540 for ids the registry
  * does not know, 502 for arguments that do not parse or leave bytes over.
  */
-export function decodeMethodFrame(registry: ProtocolRegistry, payload: Uint8Array): { def: MethodDef; method: AnyMethod } {
-  if (payload.length < 4) throw new DecodeError(`method frame payload of ${payload.length} bytes`, 0, 502);
-  const id = ((payload[0]! << 24) | (payload[1]! << 16) | (payload[2]! << 8) | payload[3]!) >>> 0;
-  const def = registry.byId(id);
-  if (!def) throw new DecodeError(`unknown method ${id >>> 16}.${id & 0xffff}`, 0, 540);
-  const r = new Reader(payload, 4);
-  const method = def.decode(r);
-  if (r.pos !== r.end) throw new DecodeError(`${def.kind} has ${r.end - r.pos} bytes after its arguments`, r.pos, 502);
-  return { def, method };
-}
-
 function newAssembly(method: AnyMethod, call: Assembly['call']): Assembly {
   return { method, call, properties: undefined, bodySize: 0, body: undefined, received: 0 };
 }

@@ -22,13 +22,13 @@
  * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
  *   assembly in channel-state.ts and channel-frames.ts, negotiation rules in handshake.ts.
  */
-import { DecodeError, EncodeError, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
-import { FrameParser, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
+import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
+import { FrameParser, expectEnd, readMethodDef, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
 import { registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
 import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
 import type { ChannelState, PendingCall } from './channel-state.js';
-import { ChannelFrames, decodeMethodFrame } from './channel-frames.js';
+import { ChannelFrames } from './channel-frames.js';
 import { ChannelTable } from './channel-table.js';
 import type { FrameTrace, ProtocolEvent, ProtocolEventListener } from './events.js';
 import { Handshake, ProtocolHeaderSniffer } from './handshake.js';
@@ -67,6 +67,8 @@ export class ConnectionCore {
   private readonly trace: ((frame: FrameTrace) => void) | undefined;
   private nextCall = 1;
   private readonly timers = new Timers();
+  /** One Reader re-pointed at each method and header payload: no allocation per frame. */
+  private readonly reader = new Reader(new Uint8Array(0));
   /** Until the first frame: tells frames from a server's protocol header (see handshake.ts). */
   private sniffer: ProtocolHeaderSniffer | undefined = new ProtocolHeaderSniffer();
 
@@ -126,16 +128,21 @@ export class ConnectionCore {
     // server closing the socket ends the connection.
     if (this.parser.failed) return;
     try {
-      this.parser.push(chunk);
-      for (let f = this.parser.next(); f !== undefined; f = this.parser.next()) {
-        this.trace?.({ direction: 'in', type: f.type, channel: f.channel, size: f.payload.length, method: methodName(this.registry, f.type, f.payload) });
-        this.onFrame(f.type, f.channel, f.payload);
+      const p = this.parser;
+      p.push(chunk);
+      while (p.advance()) {
+        if (this.trace) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd));
+        this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
         if (this.isClosed) return;
       }
     } catch (e) {
       if (!isDecodeError(e)) throw e;
       this.violation(e);
     }
+  }
+
+  private traceIn(type: number, channel: number, payload: Uint8Array): void {
+    this.trace?.({ direction: 'in', type, channel, size: payload.length, method: methodName(this.registry, type, payload) });
   }
 
   /** Advances time: heartbeats, the handshake deadline and the close-ok deadline (timers.ts). */
@@ -274,11 +281,15 @@ export class ConnectionCore {
 
   // ------------------------------------------------------------------ incoming frames
 
-  private onFrame(type: number, channel: number, payload: Uint8Array): void {
+  /** One frame whose payload is `buf[start, end)`: methods and headers are decoded in place. */
+  private onFrame(type: number, channel: number, buf: Uint8Array, start: number, end: number): void {
     // Spec connection.close: after sending close, everything but close and close-ok is discarded.
     if (this.state === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
     if (type === FRAME_METHOD) {
-      const { def, method } = decodeMethodFrame(this.registry, payload);
+      const r = this.reader.reset(buf, start, end);
+      const def = readMethodDef(this.registry, r);
+      const method = def.decode(r);
+      expectEnd(r, def.kind);
       if (channel === 0) {
         if (def.classId !== CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel 0`, 0, 503);
         return this.onConnectionMethod(def, method);
@@ -289,8 +300,8 @@ export class ConnectionCore {
     if (type === FRAME_HEARTBEAT) return; // the parser already checked its channel and size
     if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
     const ch = this.channels.forFrame(channel);
-    if (type === FRAME_HEADER) this.frames.onHeader(ch, payload);
-    else this.frames.onBody(ch, payload); // the parser lets only types 1, 2, 3 and 8 through
+    if (type === FRAME_HEADER) this.frames.onHeader(ch, this.reader.reset(buf, start, end));
+    else this.frames.onBody(ch, buf.subarray(start, end)); // the parser lets only types 1, 2, 3 and 8 through
   }
 
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
