@@ -69,6 +69,13 @@ export class FrameParser {
   /** Payload + frame-end of a spanning frame whose header is complete, and how much is filled. */
   private body: Uint8Array | null = null;
   private bodyLen = 0;
+  /** Bytes of `body` the spanning frame needs (payload + frame-end). */
+  private bodyNeed = 0;
+  /**
+   * The buffer spanning frames are gathered in, reused from frame to frame: a 64 MiB message in
+   * 128 KiB frames over 64 KiB reads would otherwise leave 512 frame-sized buffers of garbage.
+   */
+  private scratch: Uint8Array | null = null;
   private type = 0;
   private channel = 0;
   /** Stream offset of the spanning frame's first byte. */
@@ -132,11 +139,17 @@ export class FrameParser {
   frameBuf: Uint8Array = EMPTY;
   frameStart = 0;
   frameEnd = 0;
+  /**
+   * True when the payload lies in the parser's reused scratch buffer (the frame spanned chunks):
+   * it is valid only until the next advance(), so copy what you keep. next() copies for you.
+   */
+  frameShared = false;
 
   /** The next whole frame, or undefined when more bytes are needed. Throws a DecodeError on bad input. */
   next(): Frame | undefined {
     if (!this.advance()) return undefined;
-    return { type: this.frameType, channel: this.frameChannel, payload: this.frameBuf.subarray(this.frameStart, this.frameEnd) };
+    const payload = this.frameShared ? this.frameBuf.slice(this.frameStart, this.frameEnd) : this.frameBuf.subarray(this.frameStart, this.frameEnd);
+    return { type: this.frameType, channel: this.frameChannel, payload };
   }
 
   /**
@@ -154,7 +167,8 @@ export class FrameParser {
     }
   }
 
-  private found(type: number, channel: number, buf: Uint8Array, start: number, end: number): true {
+  private found(type: number, channel: number, buf: Uint8Array, start: number, end: number, shared = false): true {
+    this.frameShared = shared;
     this.frameType = type;
     this.frameChannel = channel;
     this.frameBuf = buf;
@@ -214,23 +228,27 @@ export class FrameParser {
       this.begin(h[0]!, channel, size, this.start);
     }
     const body = this.body!;
-    const n = Math.min(body.length - this.bodyLen, b.length - this.pos);
+    const need = this.bodyNeed;
+    const n = Math.min(need - this.bodyLen, b.length - this.pos);
     body.set(b.subarray(this.pos, this.pos + n), this.bodyLen);
     this.bodyLen += n;
     this.pos += n;
-    if (this.bodyLen < body.length) return false;
-    const fe = body[body.length - 1]!;
-    if (fe !== FRAME_END) throw badEnd(fe, this.start + 7 + body.length - 1);
+    if (this.bodyLen < need) return false;
+    const fe = body[need - 1]!;
+    if (fe !== FRAME_END) throw badEnd(fe, this.start + 7 + need - 1);
     this.body = null;
     this.bodyLen = 0;
-    return this.found(this.type, this.channel, body, 0, body.length - 1);
+    return this.found(this.type, this.channel, body, 0, need - 1, true);
   }
 
   private begin(type: number, channel: number, size: number, start: number): void {
     this.type = type;
     this.channel = channel;
     this.start = start;
-    this.body = new Uint8Array(size + 1); // payload + frame-end; size already checked against frameMax
+    // payload + frame-end; size was already checked against frameMax
+    if (this.scratch === null || this.scratch.length < size + 1) this.scratch = new Uint8Array(Math.max(size + 1, 4096));
+    this.body = this.scratch;
+    this.bodyNeed = size + 1;
     this.bodyLen = 0;
   }
 

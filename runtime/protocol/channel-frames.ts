@@ -113,7 +113,8 @@ export class ChannelFrames {
     if (size === 0) this.complete(ch, a, EMPTY);
   }
 
-  onBody(ch: ChannelState, payload: Uint8Array): void {
+  /** A body frame; `shared` payloads live in the parser's scratch buffer and must be copied to be kept. */
+  onBody(ch: ChannelState, payload: Uint8Array, shared = false): void {
     if (ch.state === 'closing') return;
     const a = ch.assembly;
     if (!a || a.properties === undefined) {
@@ -123,7 +124,7 @@ export class ChannelFrames {
     if (a.received + n > a.bodySize) {
       throw new DecodeError(`content body on channel ${ch.id} overruns the announced ${a.bodySize} bytes`, 0, 505);
     }
-    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, payload);
+    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, shared ? payload.slice() : payload);
     a.body ??= new Uint8Array(a.bodySize);
     a.body.set(payload, a.received);
     a.received += n;

@@ -43,6 +43,7 @@ export type { CoreOptions, ConnectionStateName };
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
+const FRAME_BODY = 3;
 const FRAME_HEARTBEAT = 8;
 const CONNECTION_CLASS = 10;
 
@@ -285,6 +286,13 @@ export class ConnectionCore {
   private onFrame(type: number, channel: number, buf: Uint8Array, start: number, end: number): void {
     // Spec connection.close: after sending close, everything but close and close-ok is discarded.
     if (this.state === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
+    if (type !== FRAME_BODY && this.parser.frameShared) {
+      // A method or header that spanned reads lies in the parser's reused buffer; decoded values
+      // may be views of it (longstr), so give them bytes of their own. Rare: bodies are the big frames.
+      buf = buf.slice(start, end);
+      start = 0;
+      end = buf.length;
+    }
     if (type === FRAME_METHOD) {
       const r = this.reader.reset(buf, start, end);
       const def = readMethodDef(this.registry, r);
@@ -301,7 +309,7 @@ export class ConnectionCore {
     if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
     const ch = this.channels.forFrame(channel);
     if (type === FRAME_HEADER) this.frames.onHeader(ch, this.reader.reset(buf, start, end));
-    else this.frames.onBody(ch, buf.subarray(start, end)); // the parser lets only types 1, 2, 3 and 8 through
+    else this.frames.onBody(ch, buf.subarray(start, end), this.parser.frameShared); // the parser lets only types 1, 2, 3 and 8 through
   }
 
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {

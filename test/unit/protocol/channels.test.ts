@@ -157,6 +157,14 @@ describe('content assembly', () => {
     expect(deliveries((p, ch) => ScriptedPeer.concat(p.method(ch, deliver(1)), p.header(ch, 60, 0)))).toEqual([{ tag: 1, props: {}, body: '' }]);
   });
 
+  it('bodies that arrived in frames spanning reads stay intact after later frames (the parser reuses its buffer)', () => {
+    const bodies = Array.from({ length: 20 }, (_, i) => String.fromCharCode(97 + i).repeat(100 + i));
+    const bytes = (p: ScriptedPeer, ch: number) => ScriptedPeer.concat(...bodies.map((b, i) => p.content(ch, deliver(i + 1), {}, utf8(b))));
+    for (const chunking of ['bytes', [7], [33, 5, 301]] as const) {
+      expect(deliveries(bytes, chunking).map((d) => d.body)).toEqual(bodies);
+    }
+  });
+
   it('a body split across many frames and any chunking reassembles', () => {
     const body = 'x'.repeat(5000) + 'y'.repeat(5000);
     const bytes = (p: ScriptedPeer, ch: number) => ScriptedPeer.concat(p.content(ch, deliver(1), {}, utf8(body), 4096), p.content(ch, deliver(2), {}, utf8('tail'), 4096));
