@@ -229,7 +229,11 @@ export class Connection extends Emitter<ConnectionEvents> {
 export async function connect(url?: string | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
   const o = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url ?? options);
   const started = Date.now();
-  const socket = await openSocket({ hostname: o.hostname, port: o.port, tls: o.tls, timeout: o.connectionTimeout });
+  // Plain TCP reads into one reused buffer (no 64 KiB of garbage per read, which is what bounds
+  // the memory of large messages); the core copies what it keeps. Nothing is read before
+  // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
+  const reuse = o.tls === undefined;
+  const socket = await openSocket({ hostname: o.hostname, port: o.port, tls: o.tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined });
   let connection: Connection | undefined;
   const early: ProtocolEvent[] = [];
   let opened!: () => void;
@@ -246,6 +250,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
       connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
       closeTimeout: o.closeTimeout,
       maxBodySize: o.maxBodySize,
+      reusedChunks: reuse,
       trace: frameTracer(id),
     },
     (e) => {

@@ -27,6 +27,7 @@ const FLUSH_AT = 128 * 1024;
  * frame: what identifies it, never its arguments or body. `bytesIn` / `bytesOut`
  * (`warren:bytes-in`, `warren:bytes-out`) get `{ connection, bytes }` for each socket read and
  * write, except the writes of the SASL exchange (start-ok, secure-ok), which carry credentials.
+ * `bytes` of a read is valid only during the call (plain TCP reads reuse one buffer): copy it to keep it.
  */
 export const diagnostics = {
   frameIn: diagnosticsChannel('warren:frame-in'),
@@ -63,13 +64,7 @@ export class SocketDriver {
     this.socket = socket;
     this.id = id;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (diagnostics.bytesIn.hasSubscribers) diagnostics.bytesIn.publish({ connection: this.id, bytes: chunk });
-      const now = Date.now();
-      this.core.receive(chunk, now);
-      this.flush();
-      if (now + this.core.nextTick(now) < this.due) this.armTimer();
-    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.releaseDrainWaiters());
     socket.on('error', (e) => this.core.lost(e));
     socket.on('close', () => {
@@ -78,6 +73,18 @@ export class SocketDriver {
       clearTimeout(this.timer);
       this.core.lost(new ConnectionLostError('the socket closed'));
     });
+  }
+
+  /**
+   * Bytes from the socket: from 'data' events, or from the reused `onread` buffer (then valid
+   * only during this call; the core was told so with `reusedChunks` and copies what it keeps).
+   */
+  onData(chunk: Buffer): void {
+    if (diagnostics.bytesIn.hasSubscribers) diagnostics.bytesIn.publish({ connection: this.id, bytes: chunk });
+    const now = Date.now();
+    this.core.receive(chunk, now);
+    this.flush();
+    if (now + this.core.nextTick(now) < this.due) this.armTimer();
   }
 
   /** Starts the handshake. */

@@ -17,7 +17,16 @@ export interface SocketTarget {
   /** Milliseconds until the attempt is abandoned. */
   timeout: number;
   signal?: AbortSignal | undefined;
+  /**
+   * For plain TCP: receive data through this callback, read into one reused buffer (node:net
+   * `onread`) instead of a fresh Buffer per read; the bytes are valid only during the call.
+   * TLS sockets do not support it and emit 'data' as usual.
+   */
+  onRead?: ((chunk: Buffer) => void) | undefined;
 }
+
+/** Size of the reused read buffer: what one read() may return. */
+const READ_BUFFER = 64 * 1024;
 
 function pem(v: string | Uint8Array): string | Buffer {
   return typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -49,7 +58,14 @@ export function openSocket(t: SocketTarget): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
     try {
-      socket = t.tls ? tlsConnect(tlsSettings(t)) : netConnect({ host: t.hostname, port: t.port });
+      const onRead = t.onRead;
+      socket = t.tls
+        ? tlsConnect(tlsSettings(t))
+        : netConnect(
+            onRead
+              ? { host: t.hostname, port: t.port, onread: { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: (n: number, buf: Uint8Array): boolean => (onRead((buf as Buffer).subarray(0, n)), true) } }
+              : { host: t.hostname, port: t.port },
+          );
     } catch (e) {
       reject(new ConnectionLostError(`cannot connect to ${t.hostname}:${t.port}: ${(e as Error).message}`, { cause: e }));
       return;

@@ -23,6 +23,8 @@ export interface ChannelFramesHost {
   /** The channel is closed: free it, fail its calls, report it. */
   finalize(ch: ChannelState, error: Error | undefined): void;
   maxBodySize: number;
+  /** Received chunks are reused by the transport: copy bodies instead of keeping views. */
+  reusedChunks: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -124,7 +126,7 @@ export class ChannelFrames {
     if (a.received + n > a.bodySize) {
       throw new DecodeError(`content body on channel ${ch.id} overruns the announced ${a.bodySize} bytes`, 0, 505);
     }
-    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, shared ? payload.slice() : payload);
+    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, shared || this.host.reusedChunks ? payload.slice() : payload);
     a.body ??= new Uint8Array(a.bodySize);
     a.body.set(payload, a.received);
     a.received += n;

@@ -70,6 +70,8 @@ export class ConnectionCore {
   private readonly timers = new Timers();
   /** One Reader re-pointed at each method and header payload: no allocation per frame. */
   private readonly reader = new Reader(new Uint8Array(0));
+  /** With reusedChunks: methods whose decoded form holds views of the payload (longstr fields). */
+  private viewMethods: Set<MethodDef> | undefined;
   /** Until the first frame: tells frames from a server's protocol header (see handshake.ts). */
   private sniffer: ProtocolHeaderSniffer | undefined = new ProtocolHeaderSniffer();
 
@@ -99,7 +101,9 @@ export class ConnectionCore {
       closeChannel: (ch, code, text, error) => this.channels.beginClose(ch, code, text, error),
       finalize: (ch, error) => this.channels.finalize(ch, error),
       maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
+      reusedChunks: opts.reusedChunks ?? false,
     });
+    if (opts.reusedChunks) this.viewMethods = new Set(this.registry.methods.filter((d) => d.fields.some((f) => f.type === 'longstr')));
   }
 
   // ------------------------------------------------------------------ driver interface
@@ -294,8 +298,9 @@ export class ConnectionCore {
       end = buf.length;
     }
     if (type === FRAME_METHOD) {
-      const r = this.reader.reset(buf, start, end);
+      let r = this.reader.reset(buf, start, end);
       const def = readMethodDef(this.registry, r);
+      if (this.viewMethods?.has(def)) r = r.reset(buf.slice(start, end), 4); // its longstrs must outlive the chunk
       const method = def.decode(r);
       expectEnd(r, def.kind);
       if (channel === 0) {

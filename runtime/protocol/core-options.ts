@@ -20,6 +20,12 @@ export interface CoreOptions {
   locale?: string;
   /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
   maxBodySize?: number;
+  /**
+   * The transport reuses the memory of each chunk after receive() returns (a Node socket with a
+   * fixed `onread` buffer): the core then copies every received byte it keeps (bodies delivered
+   * as views, longstr arguments). Default false: chunks are fresh and kept as zero-copy views.
+   */
+  reusedChunks?: boolean;
   /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
   trace?: ((frame: FrameTrace) => void) | undefined;
 }
