@@ -8,7 +8,10 @@
  *
  * Synchronous calls: AMQP allows one outstanding synchronous request per channel, so calls
  * queue here; the head of the queue has been sent, the rest are sent one by one as answers
- * arrive. A call whose method has `noWait: true` expects no answer and is not queued.
+ * arrive. Wire order follows the order of commands: an asynchronous method or a publish given
+ * while calls wait unsent is encoded at once (so errors surface at once) and queued after them
+ * as `frames`, to be written right after the call before it is sent. (Without this, a publish
+ * issued after an un-awaited queue.bind would overtake the bind and could go unrouted.)
  *
  * Content assembly (method → header → body*), three named states as in amqp091-go:
  *   idle ──content method──▶ header ──header frame──▶ body ──last body frame──▶ idle
@@ -28,6 +31,14 @@ export interface PendingCall {
   abandoned: boolean;
 }
 
+/** Already encoded asynchronous frames waiting behind the calls queued before them (no answer). */
+export interface QueuedFrames {
+  readonly call: -1;
+  readonly frames: readonly Uint8Array[];
+  readonly sent: false;
+  readonly abandoned: false;
+}
+
 export type ChannelLifecycle = 'opening' | 'open' | 'closing' | 'closed';
 
 export interface Assembly {
@@ -43,7 +54,7 @@ export interface Assembly {
 export class ChannelState {
   readonly id: number;
   state: ChannelLifecycle = 'opening';
-  readonly calls: PendingCall[] = [];
+  readonly calls: (PendingCall | QueuedFrames)[] = [];
   assembly: Assembly | undefined;
   /** Why the channel closed, once it is closed by the server or a protocol error. */
   error: Error | undefined;
@@ -55,6 +66,6 @@ export class ChannelState {
   /** The call whose answer is awaited now. */
   get head(): PendingCall | undefined {
     const c = this.calls[0];
-    return c && c.sent ? c : undefined;
+    return c !== undefined && c.sent ? c : undefined;
   }
 }

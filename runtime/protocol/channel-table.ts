@@ -7,7 +7,7 @@
  */
 import { DecodeError, type AnyMethod } from '../codec/index.js';
 import { ChannelClosedError, ChannelLimitError } from '../errors.js';
-import { ChannelState } from './channel-state.js';
+import { ChannelState, type QueuedFrames } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
 
 export class ChannelTable {
@@ -16,10 +16,12 @@ export class ChannelTable {
   private next = 1;
   private readonly emit: ProtocolEventListener;
   private readonly send: (channel: number, m: AnyMethod) => void;
+  private readonly write: (bytes: Uint8Array) => void;
 
-  constructor(emit: ProtocolEventListener, send: (channel: number, m: AnyMethod) => void) {
+  constructor(emit: ProtocolEventListener, send: (channel: number, m: AnyMethod) => void, write: (bytes: Uint8Array) => void) {
     this.emit = emit;
     this.send = send;
+    this.write = write;
     this.zero.state = 'open';
   }
 
@@ -110,19 +112,29 @@ export class ChannelTable {
     else ch!.calls.splice(i, 1);
   }
 
-  /** Sends the next queued call of a channel once the head was answered. */
+  /**
+   * Once the head was answered: sends the next queued call, with the frames queued between it
+   * and the call after it (they needed only to follow it on the wire, not its answer).
+   */
   sendNext(ch: ChannelState): void {
-    const next = ch.calls[0];
-    if (!next || next.sent) return;
+    const calls = ch.calls;
+    for (let c = calls[0]; c !== undefined && c.call === -1; c = calls[0]) this.writeAll(calls.shift() as QueuedFrames); // behind calls already sent
+    const next = calls[0];
+    if (next === undefined || next.sent || 'frames' in next) return;
     this.send(ch.id, next.method);
     next.sent = true;
+    while (calls.length > 1 && calls[1]!.call === -1) this.writeAll(calls.splice(1, 1)[0] as QueuedFrames);
+  }
+
+  private writeAll(q: QueuedFrames): void {
+    for (const f of q.frames) this.write(f);
   }
 
   /** Fails every pending call of the channel once (abandoned ones silently). */
   failCalls(ch: ChannelState, error: Error): void {
     const calls = ch.calls.splice(0);
     for (const c of calls) {
-      if (!c.abandoned) this.emit({ type: 'call-failed', channel: ch.id, call: c.call, error });
+      if (!c.abandoned && c.call !== -1) this.emit({ type: 'call-failed', channel: ch.id, call: c.call, error });
     }
   }
 

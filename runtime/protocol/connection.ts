@@ -90,7 +90,7 @@ export class ConnectionCore {
       },
     });
     this.trace = opts.trace;
-    this.channels = new ChannelTable(emit, (ch, m) => this.writeMethod(ch, m));
+    this.channels = new ChannelTable(emit, (ch, m) => this.writeMethod(ch, m), (bytes) => this.out.appendView(bytes));
     // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
     // a bigger connection.start, then hold it to the negotiated frame_max.
     this.parser = new FrameParser({ frameMax: 131072 });
@@ -221,7 +221,7 @@ export class ConnectionCore {
     const ch = this.openChannelState(channel);
     const def = this.def(method.kind);
     if (!def.synchronous || (method as { noWait?: boolean }).noWait === true) {
-      this.writeMethod(channel, method, def);
+      this.sendAsync(ch, (out) => this.writeMethod(channel, method, def, out));
       return -1;
     }
     const pending: PendingCall = { call: this.nextCall++, def, method, sent: false, abandoned: false };
@@ -245,16 +245,28 @@ export class ConnectionCore {
 
   /** Sends an asynchronous method (basic.ack, basic.reject...). */
   send(channel: number, method: AnyMethod): void {
-    this.openChannelState(channel);
-    this.writeMethod(channel, method, this.def(method.kind));
+    const ch = this.openChannelState(channel);
+    const def = this.def(method.kind);
+    this.sendAsync(ch, (out) => this.writeMethod(channel, method, def, out));
   }
 
   /** Publishes a content-carrying method with properties and body (see channel-frames.ts). */
   publish(channel: number, method: AnyMethod, properties: object, body: Uint8Array): void {
-    this.openChannelState(channel);
+    const ch = this.openChannelState(channel);
     const def = this.def(method.kind);
-    this.frames.writeContent(this.out, channel, def, method, properties, body, this.tune.frameMax);
+    this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.tune.frameMax));
     if (this.trace) traceContent(this.trace, channel, def.kind, body.length, this.tune.frameMax);
+  }
+
+  /**
+   * Writes asynchronous frames now, or, while synchronous calls wait unsent on the channel,
+   * encodes them now (errors surface now) and queues them behind those calls (channel-state.ts).
+   */
+  private sendAsync(ch: ChannelState, write: (out: Output) => void): void {
+    if (ch.calls.length <= 1) return write(this.out); // nothing unsent ahead (the head is always sent)
+    const aside = new Output();
+    write(aside);
+    ch.calls.push({ call: -1, frames: aside.take(), sent: false, abandoned: false });
   }
 
   /** Starts closing a channel; a `channel-closed` event follows when the server confirms. */
@@ -417,10 +429,10 @@ export class ConnectionCore {
     }
   }
 
-  private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind)): void {
-    const before = this.out.w.pos;
-    writeMethodFrame(this.out.w, channel, def, m);
-    this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: this.out.w.pos - before - 8, method: def.kind });
+  private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind), out: Output = this.out): void {
+    const before = out.w.pos;
+    writeMethodFrame(out.w, channel, def, m);
+    this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: out.w.pos - before - 8, method: def.kind });
   }
 
   private assertOpen(): void {
