@@ -98,6 +98,7 @@ export interface Class extends Documented {
   readonly methods: readonly Method[];
 }
 
+/** A normalised protocol model: classes, methods, fields with resolved types, constants, docs. */
 export interface Protocol {
   readonly major: number;
   readonly minor: number;

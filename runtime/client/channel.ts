@@ -28,6 +28,7 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/** Events of a Channel, with their payloads. */
 export interface ChannelEvents {
   /** The channel closed; `error` is the broker's channel.close (e.g. NotFoundError) or the connection's end, undefined after close(). */
   close: [error: Error | undefined];
@@ -61,6 +62,7 @@ export function withDefaults(kind: string, fields: readonly FieldDef[], args: ob
   return m as unknown as AnyMethod;
 }
 
+/** An AMQP channel: declarations, publishing (with confirms), consumers, get, qos, transactions and typed calls. Open one with `connection.channel()`. */
 export class Channel extends Declarations implements MessageOwner {
   /** The channel number on the connection. */
   readonly id: number;
@@ -149,6 +151,7 @@ export class Channel extends Declarations implements MessageOwner {
     return this.#closing;
   }
 
+/** Closes the channel (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -171,15 +174,18 @@ export class Channel extends Declarations implements MessageOwner {
     await this.call('basic.recover', { requeue: options.requeue ?? true }, options);
   }
 
+/** Puts the channel in transaction mode (tx.select): publishes and acks take effect on txCommit(). */
   async txSelect(): Promise<void> {
     await this.call('tx.select', {});
   }
 
+/** Commits the current transaction (tx.commit); held acks are sent first. */
   async txCommit(): Promise<void> {
     this.flushAcks();
     await this.call('tx.commit', {});
   }
 
+/** Abandons the current transaction (tx.rollback); held acks are sent first. */
   async txRollback(): Promise<void> {
     this.flushAcks();
     await this.call('tx.rollback', {});

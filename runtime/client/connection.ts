@@ -125,6 +125,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#closed;
   }
 
+/** Closes the connection (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

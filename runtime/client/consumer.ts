@@ -54,6 +54,7 @@ export interface ConsumerOwner {
   requeue(messages: readonly Message[]): void;
 }
 
+/** A consumer of one queue (basic.consume): iterate it with `for await`, or created with a handler. */
 export class Consumer implements AsyncIterable<Message> {
   readonly queue: string;
   /** @internal set once consume-ok arrives */ tag = '';
@@ -123,6 +124,7 @@ export class Consumer implements AsyncIterable<Message> {
     }
   }
 
+/** The deliveries, in order; leaving the loop cancels the consumer and requeues unread ones. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     if (this.#handler) throw new TypeError('this consumer was created with a callback; it cannot also be iterated');
     return {

@@ -9,12 +9,15 @@ import { decodeText, type Body } from './body.js';
 import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
 
-/** What a Message needs from its channel. */
+/** What a Message needs from its channel (the Channel implements it). */
 export interface MessageOwner {
+  /** Acks, nacks or rejects the message's delivery. */
   settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void;
+  /** Publishes a reply to the message's replyTo. */
   reply(message: Message, body: Body, options: PublishOptions | undefined): Promise<void>;
 }
 
+/** The delivery fields of a Message (basic.deliver or basic.get-ok). */
 export interface MessageFields {
   deliveryTag: Long;
   redelivered: boolean;
@@ -28,6 +31,7 @@ export interface MessageFields {
   needsAck: boolean;
 }
 
+/** A received message: body, properties, delivery fields, and ack/nack/reject/reply. */
 export class Message {
   readonly body: Uint8Array;
   readonly properties: BasicProperties;

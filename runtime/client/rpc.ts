@@ -41,6 +41,7 @@ export interface RpcCallOptions extends Omit<PublishOptions, 'replyTo' | 'correl
   exchange?: string;
 }
 
+/** Options of createRpcClient(). */
 export interface RpcClientOptions {
   /** Default timeout of each call in milliseconds (default 30,000; Infinity for none). */
   timeout?: number;
@@ -157,6 +158,7 @@ export async function createRpcClient(channel: Channel, options: RpcClientOption
 /** What an RPC handler may return: the reply body, or undefined for no reply. */
 export type RpcHandler = (request: Message) => Body | undefined | Promise<Body | undefined>;
 
+/** Options of serveRpc(): the consumer options (acks are always manual) and more. */
 export interface ServeRpcOptions extends Omit<ConsumeOptions, 'noAck'> {
   /** Requests handled at once (basic.qos prefetch; default 16). */
   prefetch?: number;

@@ -14,6 +14,7 @@ import { Emitter } from './emitter.js';
 /** Built-in exchange types; any other string names a plugin's type (e.g. `x-delayed-message`). */
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
 
+/** Options of exchangeDeclare(). */
 export interface ExchangeOptions {
   /** Survives a broker restart (default true). */
   durable?: boolean;
@@ -27,8 +28,10 @@ export interface ExchangeOptions {
   arguments?: FieldTable;
 }
 
+/** RabbitMQ queue types (`x-queue-type`). */
 export type QueueType = 'classic' | 'quorum' | 'stream';
 
+/** Options of queueDeclare(): the queue flags and RabbitMQ's typed x-arguments. */
 export interface QueueOptions {
   /** Survives a broker restart (default true; false for server-named queues). */
   durable?: boolean;
@@ -99,6 +102,7 @@ export function exchangeArguments(o: ExchangeOptions): FieldTable {
   return { ...args, ...o.arguments };
 }
 
+/** Options of a binding: raw arguments, or a headers-exchange match. */
 export interface BindOptions {
   /** Binding arguments (raw). */
   arguments?: FieldTable;
@@ -152,6 +156,7 @@ export abstract class Declarations extends Emitter<ChannelEvents> {
     await this.#onSpareChannel((ch) => ch.call('exchange.declare', { exchange: name, passive: true }, options));
   }
 
+/** Deletes an exchange (with `ifUnused`, only when it has no bindings). */
   async exchangeDelete(name: string, options: { ifUnused?: boolean } = {}): Promise<void> {
     await this.call('exchange.delete', { exchange: name, ifUnused: options.ifUnused ?? false });
   }
@@ -161,6 +166,7 @@ export abstract class Declarations extends Emitter<ChannelEvents> {
     await this.call('exchange.bind', { destination, source, routingKey, arguments: bindArguments(options) });
   }
 
+/** Removes an exchange-to-exchange binding. */
   async exchangeUnbind(destination: string, source: string, routingKey = '', options?: BindOptions): Promise<void> {
     await this.call('exchange.unbind', { destination, source, routingKey, arguments: bindArguments(options) });
   }
@@ -199,10 +205,12 @@ export abstract class Declarations extends Emitter<ChannelEvents> {
     }
   }
 
+/** Binds a queue to an exchange with a routing key (or headers for a headers exchange). */
   async queueBind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
     await this.call('queue.bind', { queue, exchange, routingKey, arguments: bindArguments(options) });
   }
 
+/** Removes a queue binding. */
   async queueUnbind(queue: string, exchange: string, routingKey = '', options?: BindOptions): Promise<void> {
     await this.call('queue.unbind', { queue, exchange, routingKey, arguments: bindArguments(options) });
   }

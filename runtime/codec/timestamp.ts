@@ -9,6 +9,7 @@ import type { Long } from './writer.js';
 /** Largest number of seconds a Date can represent. */
 export const MAX_DATE_SECONDS = 8.64e12;
 
+/** A timestamp beyond a Date's range: an Invalid Date that keeps the exact seconds (see the file comment). */
 export class WireTimestamp extends Date {
   /** The seconds as they were on the wire. */
   readonly seconds: Long;

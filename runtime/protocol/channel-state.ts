@@ -21,6 +21,7 @@
  */
 import type { AnyMethod, MethodDef } from '../codec/index.js';
 
+/** A synchronous call queued or awaiting its answer on a channel. */
 export interface PendingCall {
   readonly call: number;
   readonly def: MethodDef;
@@ -39,8 +40,10 @@ export interface QueuedFrames {
   readonly abandoned: false;
 }
 
+/** The states of a channel (see the file comment). */
 export type ChannelLifecycle = 'opening' | 'open' | 'closing' | 'closed';
 
+/** Incoming content being assembled: the method, then its header, then its body. */
 export interface Assembly {
   readonly method: AnyMethod;
   /** Set for basic.get-ok: the content answers this call. */
@@ -51,6 +54,7 @@ export interface Assembly {
   received: number;
 }
 
+/** What the core keeps per channel: lifecycle, call queue, content assembly. */
 export class ChannelState {
   readonly id: number;
   state: ChannelLifecycle = 'opening';

@@ -12,6 +12,7 @@ export interface Content<P = Record<string, unknown>> {
   readonly body: Uint8Array;
 }
 
+/** Everything the sans-io core reports, as a discriminated union on `type`. */
 export type ProtocolEvent =
   /** The handshake finished: connection.open-ok received. */
   | { readonly type: 'open'; readonly serverProperties: FieldTable; readonly tune: TuneWanted }
@@ -35,6 +36,7 @@ export type ProtocolEvent =
    */
   | { readonly type: 'closed'; readonly error?: Error; readonly destroy: boolean };
 
+/** Receives the core's events synchronously. */
 export type ProtocolEventListener = (event: ProtocolEvent) => void;
 
 /**
