@@ -51,6 +51,13 @@ export interface FrameParserOptions {
    * (bounded by FRAME_SIZE_CEILING).
    */
   frameMax?: number;
+  /**
+   * Hand out body frames (type 3) that span chunks piece by piece, as views of the chunks
+   * (`frameOffset`, `frameSize`, `frameComplete` tell where each piece belongs), instead of
+   * gathering each into a buffer first: the receiver copies each byte once, straight into the
+   * message body. Only {@link FrameParser.advance} supports it; next() is for whole frames.
+   */
+  streamBodies?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -81,10 +88,16 @@ export class FrameParser {
   /** Stream offset of the spanning frame's first byte. */
   private start = 0;
   private error: DecodeError | null = null;
+  /** See {@link FrameParserOptions.streamBodies}. */
+  private readonly streamBodies: boolean;
+  /** A body frame being streamed: payload bytes still to come (-1 = none in progress). */
+  private streamLeft = -1;
+  private streamSize = 0;
 
   /** Creates a parser; `options.frameMax` defaults to 4096 (frame-min-size) until tune. */
   constructor(options: FrameParserOptions = {}) {
     if (options.frameMax !== undefined) this.frameMax = options.frameMax;
+    this.streamBodies = options.streamBodies ?? false;
   }
 
   /** Largest frame accepted (frame_max, 0 = no limit); set it after connection.tune. */
@@ -144,9 +157,18 @@ export class FrameParser {
    * it is valid only until the next advance(), so copy what you keep. next() copies for you.
    */
   frameShared = false;
+  /**
+   * With `streamBodies`: where this piece starts in its frame's payload, the payload's whole size,
+   * and whether the frame is complete (last piece, frame-end checked). Whole frames have offset
+   * 0, size = their payload length and complete = true.
+   */
+  frameOffset = 0;
+  frameSize = 0;
+  frameComplete = true;
 
   /** The next whole frame, or undefined when more bytes are needed. Throws a DecodeError on bad input. */
   next(): Frame | undefined {
+    if (this.streamBodies) throw new TypeError('next() yields whole frames: use advance() with streamBodies');
     if (!this.advance()) return undefined;
     const payload = this.frameShared ? this.frameBuf.slice(this.frameStart, this.frameEnd) : this.frameBuf.subarray(this.frameStart, this.frameEnd);
     return { type: this.frameType, channel: this.frameChannel, payload };
@@ -160,6 +182,7 @@ export class FrameParser {
   advance(): boolean {
     if (this.error) throw this.error;
     try {
+      if (this.streamLeft >= 0) return this.stream();
       return this.body !== null || this.headLen > 0 ? this.resume() : this.fast();
     } catch (e) {
       this.error = e as DecodeError;
@@ -169,6 +192,9 @@ export class FrameParser {
 
   private found(type: number, channel: number, buf: Uint8Array, start: number, end: number, shared = false): true {
     this.frameShared = shared;
+    this.frameOffset = 0;
+    this.frameSize = end - start;
+    this.frameComplete = true;
     this.frameType = type;
     this.frameChannel = channel;
     this.frameBuf = buf;
@@ -203,6 +229,7 @@ export class FrameParser {
       return this.found(type, channel, b, p + 7, end);
     }
     // The frame spans chunks: keep what is here, wait for the rest.
+    if (type === 3 && this.streamBodies) return this.beginStream(channel, size, this.base + p, p + 7);
     this.begin(type, channel, size, this.base + p);
     const have = b.length - p - 7;
     this.body!.set(b.subarray(p + 7));
@@ -225,6 +252,7 @@ export class FrameParser {
       const channel = (h[1]! << 8) | h[2]!;
       this.check(h[0]!, channel, size, this.start);
       this.headLen = 0;
+      if (h[0] === 3 && this.streamBodies) return this.beginStream(channel, size, this.start, this.pos);
       this.begin(h[0]!, channel, size, this.start);
     }
     const body = this.body!;
@@ -239,6 +267,61 @@ export class FrameParser {
     this.body = null;
     this.bodyLen = 0;
     return this.found(this.type, this.channel, body, 0, need - 1, true);
+  }
+
+  /**
+   * A body frame that does not fit in the current chunk, with `streamBodies`: hand out the part
+   * of its payload that is here (from `from`) as a piece, without copying or buffering it.
+   */
+  private beginStream(channel: number, size: number, start: number, from: number): boolean {
+    this.type = 3;
+    this.channel = channel;
+    this.start = start;
+    this.streamSize = size;
+    this.streamLeft = size;
+    this.pos = from;
+    return this.stream();
+  }
+
+  /** The next piece of a streamed body frame: payload bytes of this chunk, or the frame-end. */
+  private stream(): boolean {
+    const b = this.buf;
+    const left = this.streamLeft;
+    const avail = b.length - this.pos;
+    if (left > 0) {
+      if (avail === 0) return false;
+      const n = Math.min(left, avail);
+      const from = this.pos;
+      const to = from + n;
+      this.pos = to;
+      this.streamLeft = left - n;
+      const complete = this.streamLeft === 0 && to < b.length && this.endFrame();
+      return this.piece(from, to, complete);
+    }
+    if (avail === 0) return false; // the frame-end octet is still to come
+    return this.piece(this.pos, this.pos, this.endFrame());
+  }
+
+  /** Checks the frame-end octet of a streamed body frame and leaves streaming. */
+  private endFrame(): true {
+    const fe = this.buf[this.pos]!;
+    if (fe !== FRAME_END) throw badEnd(fe, this.base + this.pos);
+    this.pos++;
+    this.streamLeft = -1;
+    return true;
+  }
+
+  private piece(from: number, to: number, complete: boolean): true {
+    this.frameShared = false;
+    this.frameType = 3;
+    this.frameChannel = this.channel;
+    this.frameBuf = this.buf;
+    this.frameStart = from;
+    this.frameEnd = to;
+    this.frameSize = this.streamSize;
+    this.frameOffset = this.streamSize - (complete ? 0 : this.streamLeft) - (to - from);
+    this.frameComplete = complete;
+    return true;
   }
 
   private begin(type: number, channel: number, size: number, start: number): void {

@@ -115,22 +115,31 @@ export class ChannelFrames {
     if (size === 0) this.complete(ch, a, EMPTY);
   }
 
-  /** A body frame; `shared` payloads live in the parser's scratch buffer and must be copied to be kept. */
-  onBody(ch: ChannelState, payload: Uint8Array, shared = false): void {
+  /**
+   * A body frame, or a piece of one (`offset` into its payload of `frameSize` bytes; `frameDone`
+   * once its frame-end was checked). A body that came whole in one frame is kept as a view of it
+   * unless the bytes are `shared` (the parser's scratch) or the transport reuses its chunks;
+   * otherwise the pieces are copied, once, into a buffer of the announced body size.
+   */
+  onBody(ch: ChannelState, payload: Uint8Array, shared = false, offset = 0, frameSize = payload.length, frameDone = true): void {
     if (ch.state === 'closing') return;
     const a = ch.assembly;
     if (!a || a.properties === undefined) {
       throw new DecodeError(`content body on channel ${ch.id} without a content header`, 0, 505);
     }
-    const n = payload.length;
-    if (a.received + n > a.bodySize) {
+    if (offset === 0 && a.received + frameSize > a.bodySize) {
       throw new DecodeError(`content body on channel ${ch.id} overruns the announced ${a.bodySize} bytes`, 0, 505);
     }
-    if (a.received === 0 && n === a.bodySize) return this.complete(ch, a, shared || this.host.reusedChunks ? payload.slice() : payload);
-    a.body ??= new Uint8Array(a.bodySize);
-    a.body.set(payload, a.received);
-    a.received += n;
-    if (a.received === a.bodySize) this.complete(ch, a, a.body);
+    const n = payload.length;
+    if (frameDone && offset === 0 && a.received === 0 && n === a.bodySize) {
+      return this.complete(ch, a, shared || this.host.reusedChunks ? payload.slice() : payload);
+    }
+    if (n > 0) {
+      a.body ??= new Uint8Array(a.bodySize);
+      a.body.set(payload, a.received);
+      a.received += n;
+    }
+    if (frameDone && a.received === a.bodySize) this.complete(ch, a, a.body!);
   }
 
   private complete(ch: ChannelState, a: Assembly, body: Uint8Array): void {

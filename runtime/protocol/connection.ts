@@ -93,7 +93,7 @@ export class ConnectionCore {
     this.channels = new ChannelTable(emit, (ch, m) => this.writeMethod(ch, m), (bytes) => this.out.appendView(bytes));
     // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
     // a bigger connection.start, then hold it to the negotiated frame_max.
-    this.parser = new FrameParser({ frameMax: 131072 });
+    this.parser = new FrameParser({ frameMax: 131072, streamBodies: true });
     this.frames = new ChannelFrames(this.registry, {
       emit,
       send: (ch, m) => this.writeMethod(ch, m),
@@ -136,7 +136,7 @@ export class ConnectionCore {
       const p = this.parser;
       p.push(chunk);
       while (p.advance()) {
-        if (this.trace) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd));
+        if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
         this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
         if (this.isClosed) return;
       }
@@ -146,8 +146,8 @@ export class ConnectionCore {
     }
   }
 
-  private traceIn(type: number, channel: number, payload: Uint8Array): void {
-    this.trace?.({ direction: 'in', type, channel, size: payload.length, method: methodName(this.registry, type, payload) });
+  private traceIn(type: number, channel: number, payload: Uint8Array, size: number): void {
+    this.trace?.({ direction: 'in', type, channel, size, method: methodName(this.registry, type, payload) });
   }
 
   /** Advances time: heartbeats, the handshake deadline and the close-ok deadline (timers.ts). */
@@ -326,7 +326,11 @@ export class ConnectionCore {
     if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
     const ch = this.channels.forFrame(channel);
     if (type === FRAME_HEADER) this.frames.onHeader(ch, this.reader.reset(buf, start, end));
-    else this.frames.onBody(ch, buf.subarray(start, end), this.parser.frameShared); // the parser lets only types 1, 2, 3 and 8 through
+    else {
+      // the parser lets only types 1, 2, 3 and 8 through; bodies may come in pieces (streamBodies)
+      const p = this.parser;
+      this.frames.onBody(ch, buf.subarray(start, end), p.frameShared, p.frameOffset, p.frameSize, p.frameComplete);
+    }
   }
 
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
