@@ -133,7 +133,11 @@ export class Channel extends Declarations implements MessageOwner {
     this.connection.driver.scheduleFlush();
   }
 
-  /** Asks the broker to pause or resume deliveries on this channel (channel.flow). */
+  /**
+   * Asks the broker to pause or resume deliveries on this channel (channel.flow). RabbitMQ
+   * implements only `true`; `false` is answered with 540 not-implemented, which closes the
+   * connection (NotImplementedError). Use prefetch (basic.qos) or cancel consumers instead.
+   */
   async flow(active: boolean, options?: CallOptions): Promise<boolean> {
     return (await this.call('channel.flow', { active }, options)).active;
   }
