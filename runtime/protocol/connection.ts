@@ -24,7 +24,7 @@
  */
 import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
 import { FrameParser, expectEnd, readMethodDef, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
-import { registry as defaultRegistry } from '../../generated/index.js';
+import { FrameType, registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
 import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
 import type { ChannelState, PendingCall } from './channel-state.js';
@@ -41,10 +41,9 @@ import type { TuneWanted } from './tune.js';
 
 export type { CoreOptions, ConnectionStateName };
 
-const FRAME_METHOD = 1;
-const FRAME_HEADER = 2;
-const FRAME_BODY = 3;
-const FRAME_HEARTBEAT = 8;
+// The spec's frame types, named once in the generated constants.
+const { method: FRAME_METHOD, header: FRAME_HEADER, body: FRAME_BODY, heartbeat: FRAME_HEARTBEAT } = FrameType;
+/** Class id of `connection`: its methods travel on channel 0 only (spec 2.3.5). */
 const CONNECTION_CLASS = 10;
 
 export class ConnectionCore {
