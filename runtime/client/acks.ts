@@ -82,6 +82,12 @@ export class AckBatcher {
     this.settle({ kind: 'basic.reject', deliveryTag: tag, requeue }, tag, false);
   }
 
+  /** Forgets the held run: its channel is closing, and the broker requeues unacked deliveries. */
+  discard(): void {
+    this.held = 0;
+    this.heldCount = 0;
+  }
+
   /** Sends the held run, if any. */
   flush(): void {
     if (this.held === 0) return;

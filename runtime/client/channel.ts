@@ -6,7 +6,7 @@
  */
 import type { AnyMethod, FieldDef, FieldTable, FieldType, Long } from '../codec/index.js';
 import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, MethodMap, ResponseMap } from '../../generated/index.js';
-import { ChannelClosedError, OperationAbortedError } from '../errors.js';
+import { ChannelClosedError, ConnectionClosedError, OperationAbortedError } from '../errors.js';
 import type { Content } from '../protocol/events.js';
 import { AckBatcher } from './acks.js';
 import type { Body } from './body.js';
@@ -178,18 +178,18 @@ export class Channel extends Declarations implements MessageOwner {
     await this.call('basic.recover', { requeue: options.requeue ?? true }, options);
   }
 
-/** Puts the channel in transaction mode (tx.select): publishes and acks take effect on txCommit(). */
+  /** Puts the channel in transaction mode (tx.select): publishes and acks take effect on txCommit(). */
   async txSelect(): Promise<void> {
     await this.call('tx.select', {});
   }
 
-/** Commits the current transaction (tx.commit); held acks are sent first. */
+  /** Commits the current transaction (tx.commit); held acks are sent first. */
   async txCommit(): Promise<void> {
     this.flushAcks();
     await this.call('tx.commit', {});
   }
 
-/** Abandons the current transaction (tx.rollback); held acks are sent first. */
+  /** Abandons the current transaction (tx.rollback); held acks are sent first. */
   async txRollback(): Promise<void> {
     this.flushAcks();
     await this.call('tx.rollback', {});
@@ -204,8 +204,11 @@ export class Channel extends Declarations implements MessageOwner {
    */
   async confirmSelect(options: { maxUnconfirmed?: number } = {}): Promise<void> {
     if (this.#confirms) return;
-    await this.call('confirm.select', {});
+    // Counting starts with confirm.select on the wire, not with its answer: a publish issued
+    // before select-ok already carries delivery tag 1 on the broker.
+    const selected = this.call('confirm.select', {});
     this.#confirms = new ConfirmTracker(options.maxUnconfirmed ?? Infinity, () => this.drainBacklog());
+    await selected;
   }
 
   /** True after confirmSelect(). */
@@ -230,8 +233,11 @@ export class Channel extends Declarations implements MessageOwner {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
-    if (this.#backlog.length > 0 || this.#mustWait()) return this.#backlog.enqueue(exchange, routingKey, body, options);
     try {
+      if (this.#backlog.length > 0 || this.#mustWait()) {
+        this.assertOpen(); // a closed channel's backlog would never drain
+        return this.#backlog.enqueue(exchange, routingKey, body, options);
+      }
       return this.#publishNow(exchange, routingKey, body, options);
     } catch (e) {
       return Promise.reject(e);
@@ -349,7 +355,12 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal acks held for batching go out now */
   flushAcks(): void {
-    if (this.#acks.pending && this.#open) this.#acks.flush();
+    if (!this.#acks.pending) return;
+    // Only into a channel the core still has open: once the channel or the connection is
+    // closing, the broker discards acks anyway and requeues what they would have settled.
+    const core = this.connection.core;
+    if (!this.#open || core.state !== 'open' || core.channelState(this.id)?.state !== 'open') return this.#acks.discard();
+    this.#acks.flush();
   }
 
   // ------------------------------------------------------------------ events from the core
@@ -420,6 +431,9 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal */
   override assertOpen(): void {
     if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.id} is closed`, { cause: this.#error });
+    const core = this.connection.core;
+    if (core.state !== 'open') throw new ConnectionClosedError(`the connection is ${core.state}`, { cause: core.error });
+    if (core.channelState(this.id)?.state !== 'open') throw new ChannelClosedError(`channel ${this.id} is closing`, { cause: this.#error });
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

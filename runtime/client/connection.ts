@@ -71,8 +71,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#logger = options.logger;
     driver.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;
-      for (const ch of this.#ackBatches) ch.flushAcks();
+      const batches = [...this.#ackBatches];
       this.#ackBatches.clear();
+      for (const ch of batches) ch.flushAcks();
     };
   }
 

@@ -54,7 +54,7 @@ export class SocketDriver {
   private timer: NodeJS.Timeout | undefined;
   /** When the armed timer fires (Date.now() scale), Infinity when none is armed. */
   private due = Infinity;
-  private drainWaiters: (() => void)[] = [];
+  private drainWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   private ended = false;
   /** Runs first in every flush: the client's ack batches go out with everything else. */
   beforeFlush: (() => void) | undefined;
@@ -65,13 +65,14 @@ export class SocketDriver {
     this.id = id;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.releaseDrainWaiters());
+    socket.on('drain', () => this.releaseDrainWaiters(undefined));
     socket.on('error', (e) => this.core.lost(e));
     socket.on('close', () => {
       this.ended = true;
-      this.releaseDrainWaiters();
       clearTimeout(this.timer);
       this.core.lost(new ConnectionLostError('the socket closed'));
+      // A publish waiting for room did not reach the broker: it fails with the connection.
+      this.releaseDrainWaiters(this.core.error ?? new ConnectionLostError('the socket closed before the data was written'));
     });
   }
 
@@ -104,8 +105,9 @@ export class SocketDriver {
 
   /** Resolves when the socket can take more (immediately unless its buffer is full). */
   writable(): Promise<void> {
-    if (!this.socket.writableNeedDrain || this.ended) return resolved;
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    if (this.ended) return Promise.reject(this.core.error ?? new ConnectionLostError('the socket is closed'));
+    if (!this.socket.writableNeedDrain) return resolved;
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 
   /** Writes everything pending now. */
@@ -140,10 +142,13 @@ export class SocketDriver {
     this.socket.end();
   }
 
-  private releaseDrainWaiters(): void {
+  private releaseDrainWaiters(error: Error | undefined): void {
     const w = this.drainWaiters;
     this.drainWaiters = [];
-    for (const f of w) f();
+    for (const f of w) {
+      if (error) f.reject(error);
+      else f.resolve();
+    }
   }
 
   /** Keeps one timer armed for the core's next deadline (heartbeat, handshake, close-ok). */

@@ -20,8 +20,10 @@ export interface ChannelFramesHost {
   sendNext(ch: ChannelState): void;
   /** Closes the channel from our side with a reply code (e.g. 311 for an oversized body). */
   closeChannel(ch: ChannelState, code: number, text: string, error: Error): void;
-  /** The channel is closed: free it, fail its calls, report it. */
-  finalize(ch: ChannelState, error: Error | undefined): void;
+  /** The channel is closed: fail its calls, report it, free its id (unless `keepId`: our close-ok is still due). */
+  finalize(ch: ChannelState, error: Error | undefined, keepId?: boolean): void;
+  /** Frees the id of a channel kept by finalize(…, keepId). */
+  release(ch: ChannelState): void;
   maxBodySize: number;
   /** Received chunks are reused by the transport: copy bodies instead of keeping views. */
   reusedChunks: boolean;
@@ -43,12 +45,18 @@ export class ChannelFrames {
 
   onMethod(ch: ChannelState, def: MethodDef, m: AnyMethod): void {
     const host = this.host;
+    if (ch.state === 'closed') {
+      // Both sides closed at once: the channel is reported closed, its id kept until the
+      // close-ok for our own channel.close arrives (then the id may be reused).
+      if (m.kind === 'channel.close-ok') host.release(ch);
+      return;
+    }
     if (ch.state === 'closing') {
       // Spec channel.close: after sending close, discard everything until close-ok.
       if (m.kind === 'channel.close-ok') return host.finalize(ch, undefined);
       if (m.kind === 'channel.close') {
         host.send(ch.id, { kind: 'channel.close-ok' } as AnyMethod);
-        return host.finalize(ch, replyError(this.registry, m as ChannelClose, true));
+        return host.finalize(ch, replyError(this.registry, m as ChannelClose, true), true);
       }
       return;
     }
@@ -95,7 +103,7 @@ export class ChannelFrames {
 
   /** A content header; `r`'s window is its payload. */
   onHeader(ch: ChannelState, r: Reader): void {
-    if (ch.state === 'closing') return;
+    if (ch.state === 'closing' || ch.state === 'closed') return;
     const a = ch.assembly;
     if (!a || a.properties !== undefined) {
       throw new DecodeError(`content header on channel ${ch.id} ${a ? 'after another header' : 'without a content method'}`, 0, 505);
@@ -122,7 +130,7 @@ export class ChannelFrames {
    * otherwise the pieces are copied, once, into a buffer of the announced body size.
    */
   onBody(ch: ChannelState, payload: Uint8Array, shared = false, offset = 0, frameSize = payload.length, frameDone = true): void {
-    if (ch.state === 'closing') return;
+    if (ch.state === 'closing' || ch.state === 'closed') return;
     const a = ch.assembly;
     if (!a || a.properties === undefined) {
       throw new DecodeError(`content body on channel ${ch.id} without a content header`, 0, 505);

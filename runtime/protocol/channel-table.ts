@@ -53,7 +53,8 @@ export class ChannelTable {
   /** The channel an incoming frame is for: 504 channel-error when it is not open. */
   forFrame(id: number): ChannelState {
     const ch = this.slots[id];
-    if (!ch || ch.state === 'closed') throw new DecodeError(`frame on channel ${id}, which is not open`, 0, 504);
+    // A closed channel still in its slot awaits the close-ok of a simultaneous close.
+    if (!ch) throw new DecodeError(`frame on channel ${id}, which is not open`, 0, 504);
     return ch;
   }
 
@@ -81,6 +82,7 @@ export class ChannelTable {
    * our reason when we close because of the peer, undefined when the application asked.
    */
   beginClose(ch: ChannelState, code: number, text: string, error: Error | undefined): void {
+    if (error === undefined) this.flushQueuedFrames(ch);
     ch.state = 'closing';
     ch.error = error;
     ch.assembly = undefined;
@@ -89,13 +91,13 @@ export class ChannelTable {
   }
 
   /** The channel is gone: its calls fail, its id is freed, `channel-closed` reports `error` (the server's close or the connection's end), if any. */
-  finalize(ch: ChannelState, error: Error | undefined): void {
+  finalize(ch: ChannelState, error: Error | undefined, keepId = false): void {
     const reason = error ?? ch.error;
     ch.state = 'closed';
     ch.assembly = undefined;
     ch.error = reason;
     this.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
-    this.release(ch);
+    if (!keepId) this.release(ch);
     this.emit({ type: 'channel-closed', channel: ch.id, error: reason });
   }
 
@@ -124,6 +126,22 @@ export class ChannelTable {
     this.send(ch.id, next.method);
     next.sent = true;
     while (calls.length > 1 && calls[1]!.call === -1) this.writeAll(calls.splice(1, 1)[0] as QueuedFrames);
+  }
+
+  /**
+   * Writes the asynchronous frames (acks, publishes) held behind the channel's unsent calls, in
+   * order, dropping them from the queue. For a close the application asked for: those calls
+   * will never be sent, but what was queued behind them (acks above all) must not be lost.
+   */
+  flushQueuedFrames(ch: ChannelState): void {
+    const calls = ch.calls;
+    for (let i = 0; i < calls.length; ) {
+      const c = calls[i]!;
+      if ('frames' in c) {
+        this.writeAll(c);
+        calls.splice(i, 1);
+      } else i++;
+    }
   }
 
   private writeAll(q: QueuedFrames): void {

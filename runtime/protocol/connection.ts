@@ -98,7 +98,8 @@ export class ConnectionCore {
       send: (ch, m) => this.writeMethod(ch, m),
       sendNext: (ch) => this.channels.sendNext(ch),
       closeChannel: (ch, code, text, error) => this.channels.beginClose(ch, code, text, error),
-      finalize: (ch, error) => this.channels.finalize(ch, error),
+      finalize: (ch, error, keepId) => this.channels.finalize(ch, error, keepId),
+      release: (ch) => this.channels.release(ch),
       maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
       reusedChunks: opts.reusedChunks ?? false,
     });
@@ -131,17 +132,27 @@ export class ConnectionCore {
     // waits for a close-ok that we could not read, bytes are dropped; the close timeout or the
     // server closing the socket ends the connection.
     if (this.parser.failed) return;
+    const p = this.parser;
     try {
-      const p = this.parser;
       p.push(chunk);
-      while (p.advance()) {
-        if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
-        this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
-        if (this.isClosed) return;
-      }
     } catch (e) {
       if (!isDecodeError(e)) throw e;
-      this.violation(e);
+      return this.violation(e);
+    }
+    // Drain the whole chunk even after a violation (frames are then discarded while we close):
+    // the transport may reuse the chunk's memory once receive() returns, so nothing unread may
+    // be left in it for the parser to join with the next one.
+    for (;;) {
+      try {
+        if (!p.advance()) return;
+        if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
+        this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
+      } catch (e) {
+        if (!isDecodeError(e)) throw e;
+        this.violation(e);
+        if (p.failed) return; // the stream cannot be framed any further
+      }
+      if (this.isClosed) return;
     }
   }
 
@@ -281,6 +292,8 @@ export class ConnectionCore {
     if (this.state !== 'open') {
       return this.finish(new ConnectionClosedError('closed by the application before the handshake finished'), true);
     }
+    // What the application queued behind unsent calls goes out before connection.close.
+    for (const ch of this.channels.allocated()) this.channels.flushQueuedFrames(ch);
     this.beginClose(now, replyCode, replyText, undefined);
   }
 
@@ -403,6 +416,7 @@ export class ConnectionCore {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.error = error;
+    this.blocked = false; // nothing will unblock a closed connection: waiters must not wait on it
     this.timers.deadline = Infinity;
     // Spec 4.2.3: after a framing error nothing more may be sent; after a timeout or a lost
     // transport queued bytes have nowhere useful to go either.

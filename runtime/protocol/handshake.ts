@@ -49,7 +49,7 @@ export class ProtocolHeaderSniffer {
     const n = Math.min(head.length, 4);
     for (let i = 0; i < n; i++) if (head[i] !== AMQP[i]) return head;
     if (head.length < 8) {
-      this.head = head.slice(); // the caller may reuse the chunk's memory
+      this.head = Uint8Array.prototype.slice.call(head); // a copy (Buffer#slice is a view): the caller may reuse the chunk's memory
       return undefined;
     }
     const v = Array.from(head.subarray(4, 8)).join('.');
