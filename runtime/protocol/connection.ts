@@ -274,7 +274,7 @@ export class ConnectionCore {
    */
   private sendAsync(ch: ChannelState, write: (out: Output) => void): void {
     if (ch.calls.length <= 1) return write(this.out); // nothing unsent ahead (the head is always sent)
-    const aside = new Output();
+    const aside = new Output(256); // usually one small frame (an ack, a publish): it grows if not
     write(aside);
     ch.calls.push({ call: -1, frames: aside.take(), sent: false, abandoned: false });
   }

@@ -16,8 +16,16 @@ export const ZERO_COPY_BODY = 64 * 1024;
 const INITIAL = 64 * 1024;
 
 export class Output {
-  readonly w = new Writer(INITIAL);
+  readonly w: Writer;
+  private readonly initial: number;
   private chunks: Uint8Array[] = [];
+
+  /** `initial`: the Writer's first capacity (the connection's own output starts at 64 KiB). */
+  constructor(initial = INITIAL) {
+    this.initial = initial;
+    this.w = new Writer(initial);
+  }
+
   private queued = 0;
 
   /** Bytes waiting to be taken. */
@@ -49,7 +57,7 @@ export class Output {
       piece = w.buf.slice(0, w.pos);
     } else {
       piece = w.buf.subarray(0, w.pos);
-      w.buf = new Uint8Array(Math.max(INITIAL, w.buf.length >>> 1));
+      w.buf = new Uint8Array(Math.max(this.initial, w.buf.length >>> 1));
       w.view = new DataView(w.buf.buffer);
     }
     w.pos = 0;
