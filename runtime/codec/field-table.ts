@@ -52,7 +52,7 @@
 import { DecodeError, EncodeError } from './errors.js';
 import { Decimal, Field, checkFieldValue } from './field.js';
 import type { Reader } from './reader.js';
-import { writeUtf8 } from './utf8.js';
+import { readUtf8, tryReadUtf8, writeUtf8 } from './utf8.js';
 import type { Writer } from './writer.js';
 
 /** Any value a field table or array can hold (see the mapping table at the top of this file). */
@@ -73,9 +73,6 @@ const TWO_32 = 4294967296;
 const MAX_DATE_SECONDS = 8.64e12;
 const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
-// ignoreBOM: a leading U+FEFF is data, not a marker to strip (the TextDecoder default strips it).
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const lossyUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 // ---------------------------------------------------------------- encoding
 
@@ -347,29 +344,7 @@ function key(r: Reader): string {
   const n = r.buf[p]!; // r.pos < r.end here, so the length octet is in the window
   if (p + 1 + n > r.end) r.need(1 + n, 'table key');
   r.pos = p + 1 + n;
-  return text(r.buf, p + 1, p + 1 + n, lossyUtf8) as string;
-}
-
-/** ASCII fast path; otherwise the given decoder (strict returns undefined on invalid UTF-8). */
-function text(b: Uint8Array, start: number, end: number, dec: typeof strictUtf8): string | undefined {
-  if (end - start < 64) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i]!;
-      if (c > 0x7f) return decodeUtf8(b, start, end, dec);
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return decodeUtf8(b, start, end, dec);
-}
-
-function decodeUtf8(b: Uint8Array, start: number, end: number, dec: typeof strictUtf8): string | undefined {
-  try {
-    return dec.decode(b.subarray(start, end));
-  } catch {
-    return undefined;
-  }
+  return readUtf8(r.buf, p + 1, p + 1 + n); // keys repeat: readUtf8 interns them
 }
 
 /** A copy of `b[start, end)`. Not `b.slice`: on a Node Buffer that returns a view. */
@@ -405,7 +380,7 @@ function readValue(r: Reader, depth: number): FieldValue {
       q = r.pos;
       if (n > r.end - q) r.need(n, 'long string');
       r.pos = q + n;
-      return text(r.buf, q, q + n, strictUtf8) ?? copy(r.buf, q, q + n);
+      return tryReadUtf8(r.buf.subarray(q, q + n)) ?? copy(r.buf, q, q + n);
     }
     case 0x78: { // x
       const n = r.long();

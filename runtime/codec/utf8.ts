@@ -93,6 +93,19 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string {
 
 /** Decodes `bytes` as UTF-8, or returns undefined when they are not valid UTF-8. */
 export function tryReadUtf8(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 48) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c > 0x7f) return strict(bytes);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return strict(bytes);
+}
+
+function strict(bytes: Uint8Array): string | undefined {
   try {
     return strictDecoder.decode(bytes);
   } catch {
