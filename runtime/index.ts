@@ -31,3 +31,16 @@ export type { Body, JsonValue, TextEncoding } from './client/body.js';
 export type { ExchangeType, ExchangeOptions, QueueOptions, QueueType, BindOptions } from './client/topology.js';
 export type { QueueInfo } from './client/channel.js';
 export { createRpcClient, serveRpc, RpcClient, RpcTimeoutError, DIRECT_REPLY_TO, type RpcCallOptions, type RpcClientOptions, type RpcHandler, type ServeRpcOptions } from './client/rpc.js';
+export {
+  tracing,
+  type TraceEndpoint,
+  type TraceOutcome,
+  type PublishOutcome,
+  type PublishEvent,
+  type DeliveryFields,
+  type GetEvent,
+  type ProcessEvent,
+  type SettleEvent,
+  type RpcEvent,
+  type ConnectionEvent,
+} from './client/tracing.js';

@@ -46,6 +46,14 @@ export class AckBatcher {
     return tag <= this.multipleThrough || tag <= this.settled || this.above.has(tag);
   }
 
+  /** Deliveries up to `tag` (included) not settled yet: what a `multiple` settlement of `tag` covers. */
+  unsettledThrough(tag: number): number {
+    if (tag <= this.settled) return 0;
+    let n = tag - this.settled;
+    for (const t of this.above) if (t <= tag) n--;
+    return n;
+  }
+
   /** True when an ack run is waiting for flush(). */
   get pending(): boolean {
     return this.held !== 0;

@@ -15,6 +15,7 @@ import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOpti
 import { Message, type MessageOwner } from './message.js';
 import { ConfirmTracker, prepare, PublishBacklog, type PublishOptions, type ReturnedMessage } from './publisher.js';
 import { Declarations } from './topology.js';
+import { inside, traceGet, tracePublish, traceSettle, tracing } from './tracing.js';
 export type { QueueInfo } from './topology.js';
 
 /** The arguments of a method as a caller gives them: `kind` implied, every field optional (spec defaults: false, 0, '', empty). */
@@ -233,6 +234,7 @@ export class Channel extends Declarations implements MessageOwner {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
+    if (tracing.publish.start.hasSubscribers && !inside.publish) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options), (bytes, o: PublishOptions) => this.publish(exchange, routingKey, bytes, o));
     try {
       if (this.#backlog.length > 0 || this.#mustWait()) {
         this.assertOpen(); // a closed channel's backlog would never drain
@@ -304,6 +306,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** Fetches one message (basic.get), or null when the queue is empty. */
   async get(queue: string, options: { noAck?: boolean } = {}): Promise<Message | null> {
+    if (tracing.get.start.hasSubscribers && !inside.get) return traceGet(this, queue, options.noAck ?? false, () => this.get(queue, options));
     const noAck = options.noAck ?? false;
     const r = await this.request(this.method('basic.get', { queue, noAck }));
     if (r.method.kind === 'basic.get-empty') return null;
@@ -328,6 +331,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal Message → ack/nack/reject */
   settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void {
+    if ((tracing.settle.start.hasSubscribers || tracing.process.start.hasSubscribers) && !inside.settle) return traceSettle(this, message, how, multiple, requeue, multiple ? this.#acks.unsettledThrough(Number(message.deliveryTag)) : 1, () => this.settle(message, how, multiple, requeue));
     message.checkSettle();
     const tag = Number(message.deliveryTag);
     if (this.#acks.isSettled(tag)) {

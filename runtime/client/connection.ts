@@ -17,6 +17,7 @@ import { Channel } from './channel.js';
 import { clientProperties } from './client-properties.js';
 import { Emitter } from './emitter.js';
 import { resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
+import { describeConnection, inside, traceClose, traceConnect, tracing } from './tracing.js';
 import type { AnyMethod } from '../codec/index.js';
 
 export interface ConnectionEvents {
@@ -116,6 +117,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * connection.close, then we wait for close-ok (at most `closeTimeout`). Idempotent.
    */
   close(): Promise<void> {
+    if (tracing.close.start.hasSubscribers && !inside.close) return traceClose(this, () => this.close());
     if (!this.#closed) {
       this.#closed = new Promise((resolve) => (this.#closedResolve = resolve));
       for (const ch of this.#channels.values()) ch.flushAcks();
@@ -230,6 +232,7 @@ export class Connection extends Emitter<ConnectionEvents> {
  */
 export async function connect(url?: string | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
   const o = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url ?? options);
+  if (tracing.connect.start.hasSubscribers && !inside.connect) return traceConnect(o, () => connect(url, options));
   const started = Date.now();
   // Plain TCP reads into one reused buffer (no 64 KiB of garbage per read, which is what bounds
   // the memory of large messages); the core copies what it keeps. Nothing is read before
@@ -269,6 +272,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
   driver.start();
   await handshake;
   connection = new Connection(core, driver, o);
+  describeConnection(connection, { id, name: o.connectionName, hostname: o.hostname, port: o.port });
   for (const e of early) connection.onEvent(e); // e.g. connection.blocked in the chunk of open-ok
   return connection;
 }

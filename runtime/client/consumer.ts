@@ -12,6 +12,7 @@
 import { WarrenError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
 import type { Message } from './message.js';
+import { traceIterator, traceProcess, tracing } from './tracing.js';
 
 /** Options of channel.consume(). */
 export interface ConsumeOptions {
@@ -101,7 +102,7 @@ export class Consumer implements AsyncIterable<Message> {
   push(m: Message): void {
     if (this.#handler) {
       try {
-        void this.#handler(m);
+        void (tracing.process.start.hasSubscribers ? traceProcess(this.#owner, this.queue, this.tag, m, this.#handler) : this.#handler(m));
       } catch (e) {
         queueMicrotask(() => {
           throw e;
@@ -127,7 +128,7 @@ export class Consumer implements AsyncIterable<Message> {
 /** The deliveries, in order; leaving the loop cancels the consumer and requeues unread ones. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     if (this.#handler) throw new TypeError('this consumer was created with a callback; it cannot also be iterated');
-    return {
+    const it: AsyncIterator<Message> = {
       next: () => {
         if (this.#head < this.#buffer.length) {
           const m = this.#buffer[this.#head++]!;
@@ -149,5 +150,6 @@ export class Consumer implements AsyncIterable<Message> {
         return { value: undefined, done: true };
       },
     };
+    return tracing.process.start.hasSubscribers ? traceIterator(this.#owner, this, it) : it;
   }
 }
