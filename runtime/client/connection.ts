@@ -23,7 +23,11 @@ import type { AnyMethod } from '../codec/index.js';
 export interface ConnectionEvents {
   /** The connection is closed; `error` is undefined after a close() the application asked for. */
   close: [error: Error | undefined];
-  /** The connection closed because of an error (emitted just before `close`). */
+  /**
+   * The connection failed. Emitted at once when warren closes because the broker broke the
+   * protocol (the close handshake then finishes in the background and `close` follows), or just
+   * before `close` for any other error. Emitted once per connection.
+   */
   error: [error: Error];
   /** RabbitMQ stopped reading publishes (a resource alarm); `reason` as the broker gave it. */
   blocked: [reason: string];
@@ -61,6 +65,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #closed: Promise<void> | undefined;
   #closedResolve!: () => void;
   #error: Error | undefined;
+  #errorEmitted = false;
 
   /** @internal use {@link connect} */
   constructor(core: ConnectionCore, driver: SocketDriver, options: ResolvedOptions) {
@@ -203,13 +208,13 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.emit('unblocked');
         for (const ch of this.#channels.values()) ch.drainBacklog();
         return;
+      case 'error':
+        this.#failed(e.error);
+        return;
       case 'closed':
         this.#error = e.error;
         this.driver.end(e.destroy);
-        if (e.error) {
-          this.#logger?.warn?.('connection closed', { error: e.error.message });
-          this.emit('error', e.error);
-        }
+        if (e.error) this.#failed(e.error);
         this.emit('close', e.error);
         this.#closed ??= Promise.resolve();
         this.#closedResolve?.();
@@ -217,6 +222,14 @@ export class Connection extends Emitter<ConnectionEvents> {
       case 'open':
         return;
     }
+  }
+
+  #failed(error: Error): void {
+    this.#error = error;
+    if (this.#errorEmitted) return;
+    this.#errorEmitted = true;
+    this.#logger?.warn?.('connection failed', { error: error.message });
+    this.emit('error', error);
   }
 
   /** Hides internals (and anything near the credentials) from console.log / util.inspect. */
@@ -261,6 +274,7 @@ export async function connect(url?: string | ConnectOptions, options?: ConnectOp
     (e) => {
       if (connection) return connection.onEvent(e);
       if (e.type === 'open') return opened();
+      if (e.type === 'error') return failed(e.error); // at once: the close handshake goes on in the background
       if (e.type === 'closed') {
         driver.end(e.destroy);
         return failed(e.error ?? new ConnectionClosedError('the connection closed during the handshake'));

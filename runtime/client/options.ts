@@ -56,7 +56,12 @@ export interface ConnectOptions {
   connectionName?: string;
   /** Extra client properties, merged over warren's own. */
   clientProperties?: FieldTable;
-  /** Largest incoming message body accepted, bytes (default 512 MiB, RabbitMQ's ceiling). */
+  /**
+   * Largest incoming message body accepted, bytes (default 128 MiB: at least the default
+   * max_message_size of every RabbitMQ version, 128 MiB on 3.x and 16 MiB on 4.x; raise it with
+   * the broker's). A larger delivery closes its channel with 311 content-too-large. Memory for a
+   * body is taken as its bytes arrive, never up front from the size the broker announces.
+   */
   maxBodySize?: number;
   /** Protocol bindings; default warren's generated spec + RabbitMQ overlay. */
   registry?: ProtocolRegistry;
@@ -197,7 +202,7 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     tls,
     connectionName: o.connectionName,
     clientProperties: o.clientProperties,
-    maxBodySize: intOption(o.maxBodySize, 'maxBodySize', 512 * 1024 * 1024, 2 ** 53 - 1),
+    maxBodySize: intOption(o.maxBodySize, 'maxBodySize', 128 * 1024 * 1024, 2 ** 53 - 1),
     registry: o.registry,
     logger: o.logger,
   };

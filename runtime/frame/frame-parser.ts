@@ -24,8 +24,9 @@
  * - *Whole frame in the chunk* (the common case): the frame is validated and its payload is a
  *   zero-copy `subarray` of the chunk.
  * - *Frame spans chunks*: the first 7 bytes are gathered in `head` (a fixed 7-byte buffer); once
- *   the header is complete its type and size are checked against `frameMax` *before* a buffer of
- *   `size + 1` bytes (payload + frame-end) is allocated and then filled from later chunks.
+ *   the header is complete its type and size are checked against `frameMax`, then the payload
+ *   and frame-end are gathered in a reused scratch buffer that grows with the bytes that arrive
+ *   (never past `size + 1`): a header announcing a huge frame costs nothing until its bytes come.
  *
  * Pushing while unread bytes remain in the current chunk (not draining `next()` first) joins the
  * remainder and the new chunk in a copy; correct, but drain after each push to stay zero-copy.
@@ -232,7 +233,7 @@ export class FrameParser {
     if (type === 3 && this.streamBodies) return this.beginStream(channel, size, this.base + p, p + 7);
     this.begin(type, channel, size, this.base + p);
     const have = b.length - p - 7;
-    this.body!.set(b.subarray(p + 7));
+    this.ensure(have).set(b.subarray(p + 7));
     this.bodyLen = have;
     this.pos = b.length;
     return false;
@@ -255,9 +256,9 @@ export class FrameParser {
       if (h[0] === 3 && this.streamBodies) return this.beginStream(channel, size, this.start, this.pos);
       this.begin(h[0]!, channel, size, this.start);
     }
-    const body = this.body!;
     const need = this.bodyNeed;
     const n = Math.min(need - this.bodyLen, b.length - this.pos);
+    const body = this.ensure(this.bodyLen + n);
     body.set(b.subarray(this.pos, this.pos + n), this.bodyLen);
     this.bodyLen += n;
     this.pos += n;
@@ -328,11 +329,24 @@ export class FrameParser {
     this.type = type;
     this.channel = channel;
     this.start = start;
-    // payload + frame-end; size was already checked against frameMax
-    if (this.scratch === null || this.scratch.length < size + 1) this.scratch = new Uint8Array(Math.max(size + 1, 4096));
+    // payload + frame-end; size was already checked against frameMax. Memory comes in ensure().
+    this.scratch ??= new Uint8Array(4096);
     this.body = this.scratch;
     this.bodyNeed = size + 1;
     this.bodyLen = 0;
+  }
+
+  /**
+   * The spanning frame's buffer, with room for `n` bytes: grown (doubling, at most the frame's
+   * size + 1) as bytes arrive, keeping what it holds. The grown buffer is kept for later frames.
+   */
+  private ensure(n: number): Uint8Array {
+    const body = this.body!;
+    if (body.length >= n) return body;
+    const grown = new Uint8Array(Math.min(this.bodyNeed, Math.max(n, 2 * body.length)));
+    grown.set(body.subarray(0, this.bodyLen));
+    this.body = this.scratch = grown;
+    return grown;
   }
 
   /** Validates a frame header before anything is allocated for it. */

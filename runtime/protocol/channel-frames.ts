@@ -115,9 +115,7 @@ export class ChannelFrames {
     }
     a.properties = header.properties as Record<string, unknown>;
     if (typeof size !== 'number' || size > this.host.maxBodySize) {
-      const text = `body of ${size} bytes is over this client's maxBodySize of ${this.host.maxBodySize}`;
-      const error = replyError(this.registry, { replyCode: 311, replyText: text, classId: 0, methodId: 0 }, false);
-      return this.host.closeChannel(ch, 311, text, error);
+      return this.tooLarge(ch, `body of ${size} bytes is over this client's maxBodySize of ${this.host.maxBodySize}`);
     }
     a.bodySize = size;
     if (size === 0) this.complete(ch, a, EMPTY);
@@ -127,7 +125,9 @@ export class ChannelFrames {
    * A body frame, or a piece of one (`offset` into its payload of `frameSize` bytes; `frameDone`
    * once its frame-end was checked). A body that came whole in one frame is kept as a view of it
    * unless the bytes are `shared` (the parser's scratch) or the transport reuses its chunks;
-   * otherwise the pieces are copied, once, into a buffer of the announced body size.
+   * otherwise the pieces are copied into a body buffer that grows with the bytes received
+   * (never past the announced size): a header announcing 512 MiB costs nothing until the bytes
+   * come, and one whose size cannot be allocated is a 311 on its channel, not a RangeError.
    */
   onBody(ch: ChannelState, payload: Uint8Array, shared = false, offset = 0, frameSize = payload.length, frameDone = true): void {
     if (ch.state === 'closing' || ch.state === 'closed') return;
@@ -143,11 +143,22 @@ export class ChannelFrames {
       return this.complete(ch, a, shared || this.host.reusedChunks ? payload.slice() : payload);
     }
     if (n > 0) {
-      a.body ??= new Uint8Array(a.bodySize);
+      const need = a.received + n;
+      if (a.body === undefined || a.body.length < need) {
+        const grown = growBody(a.body, a.received, need, a.bodySize);
+        if (grown === undefined) return this.tooLarge(ch, `body of ${a.bodySize} bytes cannot be allocated`);
+        a.body = grown;
+      }
       a.body.set(payload, a.received);
-      a.received += n;
+      a.received = need;
     }
     if (frameDone && a.received === a.bodySize) this.complete(ch, a, a.body!);
+  }
+
+  /** Refuses a body on its channel: 311 content-too-large (the spec's code for content a peer cannot take). */
+  private tooLarge(ch: ChannelState, text: string): void {
+    const error = replyError(this.registry, { replyCode: 311, replyText: text, classId: 0, methodId: 0 }, false);
+    this.host.closeChannel(ch, 311, text, error);
   }
 
   private complete(ch: ChannelState, a: Assembly, body: Uint8Array): void {
@@ -177,8 +188,8 @@ export class ChannelFrames {
     }
     const start = w.pos;
     try {
-      writeMethodFrame(w, channel, def, m);
-      writeHeaderFrame(w, channel, props, properties, body.length);
+      writeMethodFrame(w, channel, def, m, frameMax);
+      writeHeaderFrame(w, channel, props, properties, body.length, frameMax);
     } catch (e) {
       w.pos = start;
       throw e;
@@ -196,10 +207,27 @@ export class ChannelFrames {
   }
 }
 
+/** Bodies up to this size get their whole buffer at the first body bytes (no regrowth). */
+const FIRST_BODY_ALLOCATION = 1024 * 1024;
+
 /**
- * Decodes a method frame's payload into its definition and arguments: 540 for ids the registry
- * does not know, 502 for arguments that do not parse or leave bytes over.
+ * A body buffer of at least `need` bytes holding the `kept` bytes of `body`: at most `total`
+ * (the announced size), at least double the old one, the whole body at once when that is small.
+ * Undefined when the memory cannot be had (the engine's typed-array limit or an allocation failure).
  */
+export function growBody(body: Uint8Array | undefined, kept: number, need: number, total: number): Uint8Array | undefined {
+  const size = Math.min(total, Math.max(need, FIRST_BODY_ALLOCATION, 2 * (body?.length ?? 0)));
+  let next: Uint8Array;
+  try {
+    next = new Uint8Array(size);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+  if (body !== undefined && kept > 0) next.set(body.subarray(0, kept));
+  return next;
+}
+
 function newAssembly(method: AnyMethod, call: Assembly['call']): Assembly {
   return { method, call, properties: undefined, bodySize: 0, body: undefined, received: 0 };
 }

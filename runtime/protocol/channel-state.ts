@@ -16,8 +16,9 @@
  * Content assembly (method → header → body*), three named states as in amqp091-go:
  *   idle ──content method──▶ header ──header frame──▶ body ──last body frame──▶ idle
  *   (a body size of 0 skips `body`). Anything else in between is 505 unexpected-frame.
- * The body buffer is allocated once at the size the header announces; a body that arrives in
- * one frame is used as a view of that frame without a copy.
+ * The body buffer grows with the bytes that arrive (never past the size the header announces,
+ * whole at once for bodies up to 1 MiB); a body that arrives in one frame is used as a view of
+ * that frame without a copy.
  */
 import type { AnyMethod, MethodDef } from '../codec/index.js';
 

@@ -17,6 +17,10 @@
  *   the reply code the spec names (501, 502, 503, 504, 505, 540) and fail everything pending,
  *   or, for a bad frame-end or unknown frame type, stop at once without sending more.
  * - Encoding is validated before anything is queued: a command that throws has written nothing.
+ *   From tune on, every frame we write is held to the negotiated frame_max (a method or content
+ *   header that does not fit is an EncodeError on the call: methods cannot be split).
+ * - A close because of the peer reports an `error` event at once; `closed` follows when the
+ *   close handshake ends, so the application never waits closeTimeout to learn of a violation.
  * - While closing, everything but connection.close and close-ok is discarded (spec
  *   connection.close); after a framing error the unparseable rest of the stream is dropped.
  * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
@@ -40,6 +44,16 @@ import { methodName, traceContent } from './trace.js';
 import type { TuneWanted } from './tune.js';
 
 export type { CoreOptions, ConnectionStateName };
+
+/**
+ * Default largest incoming body, bytes: 128 MiB. RabbitMQ's own max_message_size defaults to
+ * 128 MiB on 3.8-3.13 and 16 MiB on 4.x (512 MiB at most), so with a broker's default settings
+ * no message it accepted is ever refused here (a refusal closes the channel and the message is
+ * redelivered: a loop). The Java client caps at 64 MiB, below 3.x's default. Memory is not what
+ * this limit guards any more: a body buffer grows with the bytes that arrive (channel-frames.ts),
+ * so a header announcing a huge body costs nothing until the bytes come.
+ */
+export const DEFAULT_MAX_BODY_SIZE = 128 * 1024 * 1024;
 
 // The spec's frame types, named once in the generated constants.
 const { method: FRAME_METHOD, header: FRAME_HEADER, body: FRAME_BODY, heartbeat: FRAME_HEARTBEAT } = FrameType;
@@ -66,6 +80,8 @@ export class ConnectionCore {
   private readonly handshake: Handshake;
   private readonly trace: ((frame: FrameTrace) => void) | undefined;
   private nextCall = 1;
+  /** frame_max for what we write: 0 (no limit of ours) until tune, then the negotiated value. */
+  private sendLimit = 0;
   private readonly timers = new Timers();
   /** One Reader re-pointed at each method and header payload: no allocation per frame. */
   private readonly reader = new Reader(new Uint8Array(0));
@@ -81,8 +97,15 @@ export class ConnectionCore {
     this.handshake = new Handshake(opts, {
       send: (m) => this.writeMethod(0, m),
       fail: (error) => this.finish(error, true),
+      refuse: (replyCode, replyText) => {
+        // Spec connection.tune: the answer to a server that breaks the negotiation rules is a
+        // connection.close naming the method (class 10, method 30).
+        const error = replyError(this.registry, { replyCode, replyText, classId: 10, methodId: 30 }, false);
+        this.beginClose(this.timers.lastReceived, replyCode, replyText.slice(0, 255), error, 10, 30);
+      },
       tuned: (tune, serverProperties) => {
         this.tune = tune;
+        this.sendLimit = tune.frameMax;
         this.serverProperties = serverProperties;
         this.parser.frameMax = tune.frameMax;
         this.channels.resize(tune.channelMax);
@@ -100,7 +123,7 @@ export class ConnectionCore {
       closeChannel: (ch, code, text, error) => this.channels.beginClose(ch, code, text, error),
       finalize: (ch, error, keepId) => this.channels.finalize(ch, error, keepId),
       release: (ch) => this.channels.release(ch),
-      maxBodySize: opts.maxBodySize ?? 512 * 1024 * 1024,
+      maxBodySize: opts.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       reusedChunks: opts.reusedChunks ?? false,
     });
     if (opts.reusedChunks) this.viewMethods = new Set(this.registry.methods.filter((d) => d.fields.some((f) => f.type === 'longstr')));
@@ -264,7 +287,7 @@ export class ConnectionCore {
   publish(channel: number, method: AnyMethod, properties: object, body: Uint8Array): void {
     const ch = this.openChannelState(channel);
     const def = this.def(method.kind);
-    this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.tune.frameMax));
+    this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.sendLimit));
     if (this.trace) traceContent(this.trace, channel, def.kind, body.length, this.tune.frameMax);
   }
 
@@ -403,12 +426,14 @@ export class ConnectionCore {
     this.beginClose(this.timers.lastReceived, e.replyCode, e.message.slice(0, 255), error);
   }
 
-  private beginClose(now: number, code: number, text: string, error: Error | undefined): void {
+  private beginClose(now: number, code: number, text: string, error: Error | undefined, classId = 0, methodId = 0): void {
     this.state = 'closing';
     this.error = error;
     this.timers.deadline = now + (this.opts.closeTimeout ?? 10_000);
-    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
-    if (error) this.channels.failAll(error);
+    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId, methodId } as AnyMethod);
+    if (!error) return;
+    this.channels.failAll(error);
+    this.emit({ type: 'error', error });
   }
 
   /** Ends the connection: fails everything pending, reports each channel and then the connection closed. */
@@ -440,7 +465,7 @@ export class ConnectionCore {
     const w = this.out.w;
     const start = w.pos;
     try {
-      writeMethodFrame(w, 1, def, m);
+      writeMethodFrame(w, 1, def, m, this.sendLimit);
     } finally {
       w.pos = start;
     }
@@ -448,7 +473,7 @@ export class ConnectionCore {
 
   private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind), out: Output = this.out): void {
     const before = out.w.pos;
-    writeMethodFrame(out.w, channel, def, m);
+    writeMethodFrame(out.w, channel, def, m, this.sendLimit);
     this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: out.w.pos - before - 8, method: def.kind });
   }
 

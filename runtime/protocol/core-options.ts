@@ -18,7 +18,10 @@ export interface CoreOptions {
   /** Milliseconds to wait for close-ok before giving up on a graceful close (default 10000). */
   closeTimeout?: number;
   locale?: string;
-  /** Largest incoming body accepted, bytes; a larger one closes its channel with 311. */
+  /**
+   * Largest incoming body accepted, bytes (default 128 MiB, `DEFAULT_MAX_BODY_SIZE` in
+   * connection.ts, which says why); a larger one closes its channel with 311 content-too-large.
+   */
   maxBodySize?: number;
   /**
    * The transport reuses the memory of each chunk after receive() returns (a Node socket with a

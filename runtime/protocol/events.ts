@@ -30,6 +30,13 @@ export type ProtocolEvent =
   | { readonly type: 'blocked'; readonly reason: string }
   | { readonly type: 'unblocked' }
   /**
+   * The connection failed and is closing: the peer broke the protocol (our connection.close with
+   * the spec's reply code is on its way) and every pending call has failed with `error`. Reported
+   * at once; `closed` (with the same error) follows when the close handshake ends: the server's
+   * close-ok, the transport ending, or closeTimeout.
+   */
+  | { readonly type: 'error'; readonly error: Error }
+  /**
    * The connection is finished. `error` is undefined after a clean close we asked for. The
    * driver must end the transport; `destroy` says to drop it at once without flushing (spec
    * 4.2.3: after a framing error nothing more may be sent).

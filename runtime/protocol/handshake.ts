@@ -7,6 +7,9 @@
  *   ─▶ connection.secure* → secure-ok (the mechanism answers each challenge)
  *   ─▶ connection.tune → tune-ok + open (negotiate limits)  ─▶ open-ok (the core)
  *
+ * A connection.tune that breaks the spec's rules (tune.ts `checkTune`) is answered with
+ * connection.close and its reply code (the core's close handshake), not taken on.
+ *
  * A server that does not speak 0-9-1 answers our protocol header with its own (spec 4.2.2) and
  * closes: the first bytes then read `AMQP` and four version octets instead of a frame. Those
  * bytes can arrive one at a time, so the sniffer looks at everything received until it can
@@ -16,7 +19,7 @@ import type { AnyMethod, FieldTable } from '../codec/index.js';
 import type { ConnectionSecure, ConnectionStart, ConnectionTune } from '../../generated/index.js';
 import { AuthMechanismError, ProtocolVersionError } from '../errors.js';
 import { chooseMechanism, type SaslMechanism } from './sasl.js';
-import { negotiate, type TuneWanted } from './tune.js';
+import { checkTune, negotiate, type TuneWanted } from './tune.js';
 
 /** What the handshake needs from the core's options. */
 export interface HandshakeOptions {
@@ -64,6 +67,8 @@ export interface HandshakeHost {
   send(m: AnyMethod): void;
   /** Ends the connection at once (destroying the transport) with this error. */
   fail(error: Error): void;
+  /** The server broke a rule of the handshake: close the connection with this reply code. */
+  refuse(replyCode: number, replyText: string): void;
   /** Limits are negotiated: the core sizes its frame parser and channel table. */
   tuned(tune: TuneWanted, serverProperties: FieldTable): void;
 }
@@ -95,7 +100,13 @@ export class Handshake {
       case 'awaiting-tune connection.secure':
         return this.step(this.onSecure(m as ConnectionSecure), 'awaiting-tune');
       case 'awaiting-tune connection.tune': {
-        const tune = negotiate(this.opts.tune, m as ConnectionTune);
+        const offered = m as ConnectionTune;
+        const bad = checkTune(offered);
+        if (bad) {
+          this.host.refuse(bad.replyCode, bad.replyText);
+          return 'failed';
+        }
+        const tune = negotiate(this.opts.tune, offered);
         this.host.tuned(tune, this.serverProperties);
         this.host.send({ kind: 'connection.tune-ok', ...tune } as AnyMethod);
         this.host.send({ kind: 'connection.open', virtualHost: this.opts.vhost } as AnyMethod);

@@ -54,6 +54,9 @@ describe('protocol violations → connection.close with the spec reply code', ()
       const failed = peer.eventsOf('call-failed');
       expect(failed.map((e) => e.call)).toEqual([pending]);
       expect(failed[0]!.error).toMatchObject({ replyCode: c.code, remote: false });
+      // The application hears of it at once, before any close-ok: `error` now, `closed` later.
+      expect(peer.eventsOf('error')).toEqual([{ type: 'error', error: failed[0]!.error }]);
+      expect(peer.eventsOf('closed')).toEqual([]);
       expect(() => peer.core.openChannel()).toThrow(/closing/);
 
       // Whatever else arrives is discarded; close-ok finishes with our error.
