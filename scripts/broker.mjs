@@ -1,31 +1,41 @@
 #!/usr/bin/env node
 // Throwaway RabbitMQ node for development and tests: a library and a CLI (plain ESM, no build).
 //
-//   node scripts/broker.mjs start [--no-tls]
+//   node scripts/broker.mjs start [--no-tls] [--rabbitmq 3.10|4.3]
 //       Starts a node, prints its amqp:// URL on stdout (and the amqps:// URL on a second line),
 //       keeps it until SIGINT/SIGTERM, then stops it and removes its files.
-//   node scripts/broker.mjs run [--no-tls] -- <command...>
+//   node scripts/broker.mjs run [--no-tls] [--rabbitmq 3.10|4.3] -- <command...>
 //       Runs the command with AMQP_URL (and AMQPS_URL) set, starting a node for it unless AMQP_URL
 //       is already set; stops the node afterwards and exits with the command's code.
 //
-// The command also gets WARREN_BROKER, a JSON description (URLs, node name, rabbitmqctl env, TLS
-// file paths) that test/helpers/global-setup.ts reuses instead of starting a second node.
-// The implementation is in scripts/lib/ (broker.mjs, tls.mjs, apt.mjs).
+// --rabbitmq (default: $WARREN_RABBITMQ, else 3.10) picks the broker: 3.10 is the host's Debian
+// package (installed with apt-get when missing), 4.3 is Debian forky's, run in a root that is
+// built once per machine with mmdebstrap (/var/cache/warren/rabbitmq-4.3; root only). The log
+// (stderr) names the product and version the broker reports in connection.start.
+//
+// The command also gets WARREN_BROKER, a JSON description (URLs, node name, rabbitmqctl env and
+// root, TLS file paths, versions) that test/helpers/global-setup.ts reuses instead of starting a
+// second node. The implementation is in scripts/lib/ (broker.mjs, rabbitmq.mjs, root.mjs,
+// server-info.mjs, tls.mjs, apt.mjs).
 
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from './lib/broker.mjs';
+import { parseRabbitmqVersion } from './lib/rabbitmq.mjs';
 import { generateTlsFiles } from './lib/tls.mjs';
 
 export { startBroker, createRabbitmqctl, createErlEval, freePorts, rabbitmqInstalled, RABBITMQ_BIN } from './lib/broker.mjs';
 export { generateTlsFiles, issueClientCert } from './lib/tls.mjs';
+export { parseRabbitmqVersion, RABBITMQ_VERSIONS } from './lib/rabbitmq.mjs';
 
-const USAGE = 'usage: node scripts/broker.mjs start [--no-tls] | run [--no-tls] -- <command...>';
+const USAGE =
+  'usage: node scripts/broker.mjs start [--no-tls] [--rabbitmq 3.10|4.3]\n' +
+  '       node scripts/broker.mjs run [--no-tls] [--rabbitmq 3.10|4.3] -- <command...>';
 
 /** Starts a node (with TLS unless told not to) and returns it with a cleanup for its certificates. */
-async function startWithTls(useTls) {
+async function startWithTls(useTls, rabbitmq) {
   const tlsFiles = useTls ? generateTlsFiles() : undefined;
   const removeTls = () => {
     if (tlsFiles) rmSync(tlsFiles.dir, { recursive: true, force: true });
@@ -35,6 +45,7 @@ async function startWithTls(useTls) {
     const broker = await startBroker({
       // This CLI handles signals itself: it stops the node after the command has exited.
       handleSignals: false,
+      rabbitmq,
       tls: tlsFiles && { cacertfile: tlsFiles.caCert, certfile: tlsFiles.serverCert, keyfile: tlsFiles.serverKey },
     });
     const description = {
@@ -42,6 +53,9 @@ async function startWithTls(useTls) {
       amqpsUrl: broker.tlsUrl ?? null,
       nodeName: broker.nodeName,
       rabbitmqctlEnv: broker.env,
+      rabbitmqRoot: broker.root,
+      rabbitmqVersion: broker.rabbitmq,
+      server: broker.server,
       tlsFiles: tlsFiles ?? null,
     };
     return { broker, description, removeTls };
@@ -57,13 +71,21 @@ function waitForSignal() {
   });
 }
 
+/** A shell command line that runs rabbitmqctl against the node, for the log. */
+function rabbitmqctlHint({ env, root, nodeName }) {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+  const ctl = `/usr/lib/rabbitmq/bin/rabbitmqctl -n ${nodeName} status`;
+  return root
+    ? `env ${vars} unshare -m --propagation private sh -c 'mount -t proc proc ${root}/proc && mount --rbind /dev ${root}/dev && chroot ${root} ${ctl}'`
+    : `env ${vars} ${ctl}`;
+}
+
 async function cmdStart(flags) {
   const signal = waitForSignal();
-  const { broker, description, removeTls } = await startWithTls(!flags.includes('--no-tls'));
+  const { broker, description, removeTls } = await startWithTls(!flags.noTls, flags.rabbitmq);
   process.stdout.write(`${broker.url}\n${broker.tlsUrl ? `${broker.tlsUrl}\n` : ''}`);
   process.stderr.write(
-    `[broker] node ${broker.nodeName}; rabbitmqctl: env ${Object.entries(broker.env).map(([k, v]) => `${k}=${v}`).join(' ')} ` +
-      `/usr/lib/rabbitmq/bin/rabbitmqctl -n ${broker.nodeName} status\n` +
+    `[broker] node ${broker.nodeName}: ${broker.server.product} ${broker.server.version}; rabbitmqctl: ${rabbitmqctlHint(broker)}\n` +
       `[broker] WARREN_BROKER='${JSON.stringify(description)}'\n[broker] Ctrl-C stops it\n`,
   );
   await signal;
@@ -78,8 +100,8 @@ async function cmdRun(flags, command) {
   let cleanup = async () => {};
   const signal = waitForSignal();
   if (!process.env.AMQP_URL) {
-    const { broker, description, removeTls } = await startWithTls(!flags.includes('--no-tls'));
-    Object.assign(childEnv, { AMQP_URL: broker.url, WARREN_BROKER: JSON.stringify(description) });
+    const { broker, description, removeTls } = await startWithTls(!flags.noTls, flags.rabbitmq);
+    Object.assign(childEnv, { AMQP_URL: broker.url, WARREN_BROKER: JSON.stringify(description), WARREN_RABBITMQ: broker.rabbitmq });
     if (broker.tlsUrl) childEnv.AMQPS_URL = broker.tlsUrl;
     cleanup = async () => {
       await broker.stop();
@@ -103,13 +125,31 @@ async function cmdRun(flags, command) {
   return code;
 }
 
+/** Parses the options before `--`: --no-tls, --rabbitmq V (or --rabbitmq=V), --nodes N. */
+function parseFlags(args) {
+  const flags = { noTls: false, rabbitmq: parseRabbitmqVersion(process.env.WARREN_RABBITMQ), nodes: 3 };
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i].split(/=(.*)/s);
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (name === '--no-tls' && inline === undefined) flags.noTls = true;
+    else if (name === '--rabbitmq') flags.rabbitmq = parseRabbitmqVersion(value());
+    else if (name === '--nodes') {
+      flags.nodes = Number(value());
+      if (!Number.isInteger(flags.nodes) || flags.nodes < 1) throw new Error(`--nodes takes a positive integer\n${USAGE}`);
+    } else throw new Error(`unknown option ${args[i]}\n${USAGE}`);
+  }
+  return flags;
+}
+
 async function main(argv) {
   const [subcommand, ...rest] = argv;
   const dashdash = rest.indexOf('--');
-  const flags = dashdash === -1 ? rest : rest.slice(0, dashdash);
+  const flags = parseFlags(dashdash === -1 ? rest : rest.slice(0, dashdash));
   const command = dashdash === -1 ? [] : rest.slice(dashdash + 1);
-  const unknown = flags.filter((flag) => flag !== '--no-tls');
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${USAGE}`);
   if (subcommand === 'start') return cmdStart(flags);
   if (subcommand === 'run') return cmdRun(flags, command);
   throw new Error(USAGE);

@@ -7,7 +7,12 @@ export interface BrokerTlsOptions {
   keyfile: string;
 }
 
+/** The RabbitMQ versions scripts/broker.mjs can start: the host's package, or Debian forky's in a root. */
+export type RabbitmqVersion = '3.10' | '4.3';
+
 export interface StartBrokerOptions {
+  /** Which RabbitMQ to run. Default `'3.10'` (the host's Debian package). */
+  rabbitmq?: RabbitmqVersion | string;
   /** Adds an SSL listener on a free port, with EXTERNAL auth (rabbitmq_auth_mechanism_ssl). */
   tls?: BrokerTlsOptions;
   /** Extra plugins to enable, e.g. `rabbitmq_management`. */
@@ -39,8 +44,14 @@ export interface Broker {
   distPort: number;
   /** The node's private directory (removed by stop()). */
   dir: string;
-  /** The variables (HOME, RABBITMQ_*) that rabbitmq CLI tools need to reach this node. */
+  /** The variables (HOME, RABBITMQ_*) that rabbitmq CLI tools need to reach this node (paths as the node sees them). */
   env: Record<string, string>;
+  /** The root the node runs in (4.3), or null for the host's installation (3.10). */
+  root: string | null;
+  /** The version that was asked for, e.g. `'4.3'`. */
+  rabbitmq: RabbitmqVersion;
+  /** What the broker says it is in connection.start, e.g. `{ product: 'RabbitMQ', version: '4.3.6', platform: 'Erlang/OTP 29.0' }`. */
+  server: { product: string; version: string; platform: string };
   /** How long the start took, in milliseconds. */
   startMs: number;
   /** Runs `rabbitmqctl -n <node> ...args` and resolves to its stdout. */
@@ -56,11 +67,13 @@ export function startBroker(options?: StartBrokerOptions): Promise<Broker>;
 export function createRabbitmqctl(target: {
   nodeName: string;
   env: Record<string, string>;
+  root?: string | null;
   timeoutMs?: number;
 }): (...args: Array<string | number>) => Promise<string>;
 export function createErlEval(target: {
   nodeName: string;
   env: Record<string, string>;
+  root?: string | null;
   timeoutMs?: number;
 }): (expression: string) => Promise<string>;
 export function freePorts(count: number): Promise<number[]>;

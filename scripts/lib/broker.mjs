@@ -1,15 +1,18 @@
-// A throwaway RabbitMQ node for tests, started from Debian's rabbitmq-server package.
+// A throwaway RabbitMQ node for tests, started from Debian's rabbitmq-server package: the host's
+// (3.10) or a newer one in a root of its own (4.3; see ./rabbitmq.mjs and ./root.mjs).
 //
 // Theory of operation
 // - The node runs as the current user from the scripts in /usr/lib/rabbitmq/bin (the wrappers in
 //   /usr/sbin switch to the `rabbitmq` user and the system node's files). Everything the node
-//   writes lives in one private temp dir: HOME (with its own .erlang.cookie, which rabbitmqctl
+//   writes lives in one private temp dir (under the root's /tmp for a version run in a root): HOME (with its own .erlang.cookie, which rabbitmqctl
 //   reads too), mnesia, logs, the enabled-plugins file, rabbitmq.conf and an empty
 //   rabbitmq-env.conf (so /etc/rabbitmq/rabbitmq-env.conf cannot change ports or names).
 // - Names and ports never collide with a system node on 5672 or with other test runs: the node
 //   name is warren-<pid>-<random>@localhost and the AMQP, TLS and Erlang distribution ports are
-//   free ports found by binding port 0. epmd stays the machine's shared one on its default port,
-//   which serves any number of nodes. Every listener is on 127.0.0.1 only.
+//   free ports found by binding port 0. epmd stays the machine's shared one on its default port
+//   (4.x: a port of its own, shared by the 4.x nodes), which serves any number of nodes. Every
+//   listener is on 127.0.0.1 only. Once ready, the node's connection.start tells which product
+//   and version it is, and the log says so.
 // - States: installing? → booting → ready → stopping → stopped. Booting ends when the AMQP port
 //   accepts TCP and `rabbitmqctl await_startup` succeeds, or fails on a deadline (90 s by default),
 //   on the node's exit, or on its log reporting a port taken meanwhile (then we retry on new ports).
@@ -22,11 +25,12 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianPackage } from './apt.mjs';
+import { insidePath, launch, prepareRabbitmq } from './rabbitmq.mjs';
+import { serverProperties } from './server-info.mjs';
 
 /** Where Debian's package puts the real (non-wrapper) scripts; overridable for other layouts. */
 export const RABBITMQ_BIN = process.env.WARREN_RABBITMQ_BIN || '/usr/lib/rabbitmq/bin';
@@ -57,16 +61,18 @@ export async function freePorts(count) {
 
 /**
  * Returns a function that runs `rabbitmqctl -n nodeName ...args` with the node's environment and
- * resolves to its stdout; it rejects with the exit code and stderr in the message.
+ * resolves to its stdout; it rejects with the exit code and stderr in the message. With `root`,
+ * rabbitmqctl runs in that root (the node's version), as the node does.
  *
- * @param {{ nodeName: string, env: Record<string, string>, timeoutMs?: number }} target
+ * @param {{ nodeName: string, env: Record<string, string>, root?: string | null, timeoutMs?: number }} target
  */
-export function createRabbitmqctl({ nodeName, env, timeoutMs = 60_000 }) {
+export function createRabbitmqctl({ nodeName, env, root = null, timeoutMs = 60_000 }) {
   return (...args) =>
     new Promise((resolve, reject) => {
+      const { file, args: argv } = launch(root, join(root ? '/usr/lib/rabbitmq/bin' : RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args.map(String)]);
       execFile(
-        join(RABBITMQ_BIN, 'rabbitmqctl'),
-        ['-n', nodeName, ...args.map(String)],
+        file,
+        argv,
         { env: { ...cleanEnv(), ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (error) {
@@ -81,7 +87,7 @@ export function createRabbitmqctl({ nodeName, env, timeoutMs = 60_000 }) {
 }
 
 /** erl_call ships with erlang-base (a dependency of rabbitmq-server); Debian links it here. */
-const ERL_CALL = ['/usr/lib/erlang/bin/erl_call', '/usr/bin/erl_call'].find((path) => existsSync(path)) ?? 'erl_call';
+const ERL_CALL = '/usr/lib/erlang/bin/erl_call';
 
 /**
  * Returns a function that evaluates Erlang expressions on the node with erl_call and resolves to
@@ -89,15 +95,18 @@ const ERL_CALL = ['/usr/lib/erlang/bin/erl_call', '/usr/bin/erl_call'].find((pat
  * rabbitmqctl takes 0.5-2 s, so it suits helpers that tests call often. The expressions use
  * RabbitMQ internals, so keep them few and covered by test/infra.
  *
- * @param {{ nodeName: string, env: Record<string, string>, timeoutMs?: number }} target
+ * With `root`, erl_call runs in that root (the node's Erlang release).
+ *
+ * @param {{ nodeName: string, env: Record<string, string>, root?: string | null, timeoutMs?: number }} target
  */
-export function createErlEval({ nodeName, env, timeoutMs = 30_000 }) {
+export function createErlEval({ nodeName, env, root = null, timeoutMs = 30_000 }) {
   return (expression) =>
     new Promise((resolve, reject) => {
+      // -sname takes the full name@host; the cookie comes from $HOME/.erlang.cookie.
+      const { file, args } = launch(root, ERL_CALL, ['-sname', nodeName, '-e']);
       const child = execFile(
-        ERL_CALL,
-        // -sname takes the full name@host; the cookie comes from $HOME/.erlang.cookie.
-        ['-sname', nodeName, '-e'],
+        file,
+        args,
         { env: { ...cleanEnv(), ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const out = String(stdout).trim();
@@ -178,11 +187,11 @@ function configFile({ port, tlsPort, tls }) {
  */
 export async function startBroker(options = {}) {
   const log = options.log ?? defaultLog;
-  ensureDebianPackage({ file: join(RABBITMQ_BIN, 'rabbitmq-server'), pkg: 'rabbitmq-server', what: 'RabbitMQ', log });
+  const runtime = await prepareRabbitmq({ version: options.rabbitmq, log });
   let lastError;
   for (let attempt = 1; attempt <= MAX_PORT_RETRIES; attempt++) {
     try {
-      return await startOnce(options, log);
+      return await startOnce(options, log, runtime);
     } catch (error) {
       lastError = error;
       if (!error.portTaken) throw error;
@@ -192,39 +201,54 @@ export async function startBroker(options = {}) {
   throw lastError;
 }
 
-async function startOnce(options, log) {
+async function startOnce(options, log, runtime) {
   const started = Date.now();
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const plugins = [...(options.plugins ?? [])];
   if (options.tls) plugins.push('rabbitmq_auth_mechanism_ssl');
+  const { root } = runtime;
 
-  const dir = mkdtempSync(join(tmpdir(), 'warren-broker-'));
+  // `dir` is the host's path; `inside` is the same directory as the node sees it.
+  const dir = mkdtempSync(join(root ? join(root, 'tmp') : tmpdir(), 'warren-broker-'));
+  const inside = insidePath(root, dir);
   const home = join(dir, 'home');
   for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(dir, sub), { recursive: true });
   // Erlang refuses a cookie file readable by others.
   writeFileSync(join(home, '.erlang.cookie'), options.cookie ?? randomBytes(16).toString('hex').toUpperCase(), { mode: 0o400 });
   writeFileSync(join(dir, 'enabled_plugins'), `[${[...new Set(plugins)].join(',')}].\n`);
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
+  let tls = options.tls;
+  if (tls && root) {
+    // A node in a root sees only the root: its certificate files are copied into its directory.
+    mkdirSync(join(dir, 'tls'));
+    tls = Object.fromEntries(
+      Object.entries(tls).map(([key, file]) => {
+        copyFileSync(file, join(dir, 'tls', `${key}.pem`));
+        return [key, join(inside, 'tls', `${key}.pem`)];
+      }),
+    );
+  }
 
   const [port, distPort, tlsPort] = await freePorts(options.tls ? 3 : 2);
-  writeFileSync(join(dir, 'rabbitmq.conf'), configFile({ port, tlsPort, tls: options.tls }) + (options.config ?? []).map((l) => `${l}\n`).join(''));
+  writeFileSync(join(dir, 'rabbitmq.conf'), configFile({ port, tlsPort, tls }) + (options.config ?? []).map((l) => `${l}\n`).join(''));
 
   const nodeName = `${options.namePrefix ?? 'warren'}-${process.pid}-${randomBytes(3).toString('hex')}@localhost`;
   const env = {
-    HOME: home,
+    HOME: join(inside, 'home'),
     RABBITMQ_NODENAME: nodeName,
     RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
     RABBITMQ_NODE_PORT: String(port),
     RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(dir, 'log'),
-    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_MNESIA_BASE: join(inside, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(inside, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(inside, 'enabled_plugins'),
+    RABBITMQ_CONFIG_FILE: join(inside, 'rabbitmq.conf'),
     // Never created: an existing /etc/rabbitmq/advanced.config must not apply to us.
-    RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
-    RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+    RABBITMQ_ADVANCED_CONFIG_FILE: join(inside, 'advanced.config'),
+    RABBITMQ_CONF_ENV_FILE: join(inside, 'rabbitmq-env.conf'),
+    ...runtime.env,
   };
-  if (process.env.ERL_EPMD_PORT) env.ERL_EPMD_PORT = process.env.ERL_EPMD_PORT;
+  if (!root && process.env.ERL_EPMD_PORT) env.ERL_EPMD_PORT = process.env.ERL_EPMD_PORT;
   const serverEnv = {
     ...cleanEnv(),
     ...env,
@@ -237,7 +261,8 @@ async function startOnce(options, log) {
   const outFd = openSync(stdoutFile, 'a');
   // detached: the node gets its own process group, so one kill reaches the VM and its helpers,
   // and a Ctrl-C in the launcher's terminal does not hit the node before we can stop it cleanly.
-  const child = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], { env: serverEnv, detached: true, stdio: ['ignore', outFd, outFd] });
+  const serverCommand = launch(root, join(runtime.bin, 'rabbitmq-server'), []);
+  const child = spawn(serverCommand.file, serverCommand.args, { env: serverEnv, detached: true, stdio: ['ignore', outFd, outFd] });
   closeSync(outFd);
   let exited = null;
   const exitPromise = new Promise((resolve) => {
@@ -284,8 +309,8 @@ async function startOnce(options, log) {
   process.on('exit', killNow);
   for (const signal of signals) process.on(signal, onSignal);
 
-  const rabbitmqctl = createRabbitmqctl({ nodeName, env });
-  const evalErlang = createErlEval({ nodeName, env });
+  const rabbitmqctl = createRabbitmqctl({ nodeName, env, root });
+  const evalErlang = createErlEval({ nodeName, env, root });
 
   let stopping;
   const stop = () => (stopping ??= stopGracefully());
@@ -294,7 +319,7 @@ async function startOnce(options, log) {
     const t0 = Date.now();
     if (!exited) {
       try {
-        await createRabbitmqctl({ nodeName, env, timeoutMs: STOP_TIMEOUT_MS })('stop');
+        await createRabbitmqctl({ nodeName, env, root, timeoutMs: STOP_TIMEOUT_MS })('stop');
       } catch {
         /* the kill below covers a node that cannot be asked */
       }
@@ -319,7 +344,7 @@ async function startOnce(options, log) {
     throw Object.assign(new Error(details), extra, { portTaken });
   };
 
-  log(`starting ${nodeName} (amqp 127.0.0.1:${port}${options.tls ? `, amqps 127.0.0.1:${tlsPort}` : ''}, dist ${distPort}) in ${dir}`);
+  log(`starting ${nodeName} (RabbitMQ ${runtime.version}, package ${runtime.packageVersion}${root ? ` in ${root}` : ''}; amqp 127.0.0.1:${port}${options.tls ? `, amqps 127.0.0.1:${tlsPort}` : ''}, dist ${distPort}) in ${dir}`);
   const deadline = started + timeoutMs;
   // Poll the listener first: it is cheap, whereas each rabbitmqctl call boots an Erlang VM and
   // fails at once while the node is not yet registered with epmd.
@@ -331,12 +356,18 @@ async function startOnce(options, log) {
   const portOpenMs = Date.now() - started;
   try {
     const remaining = Math.max(5, Math.ceil((deadline - Date.now()) / 1000));
-    await createRabbitmqctl({ nodeName, env, timeoutMs: remaining * 1000 + 5_000 })('await_startup', '--timeout', String(remaining));
+    await createRabbitmqctl({ nodeName, env, root, timeoutMs: remaining * 1000 + 5_000 })('await_startup', '--timeout', String(remaining));
   } catch (error) {
     return fail(`RabbitMQ node ${nodeName} did not finish booting: ${error.message}`);
   }
+  let server;
+  try {
+    server = await serverProperties({ port });
+  } catch (error) {
+    return fail(`RabbitMQ node ${nodeName} is up but its AMQP listener did not say what it is: ${error.message}`);
+  }
   const startMs = Date.now() - started;
-  log(`${nodeName} ready in ${startMs} ms (AMQP port open after ${portOpenMs} ms)`);
+  log(`${nodeName} ready in ${startMs} ms (AMQP port open after ${portOpenMs} ms): ${server.product} ${server.version} on ${server.platform}`);
 
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}/`,
@@ -347,6 +378,9 @@ async function startOnce(options, log) {
     distPort,
     dir,
     env,
+    root,
+    rabbitmq: runtime.version,
+    server: { product: server.product, version: server.version, platform: server.platform },
     startMs,
     rabbitmqctl,
     evalErlang,
@@ -354,7 +388,7 @@ async function startOnce(options, log) {
   };
 }
 
-/** True when a RabbitMQ installation is present (the test suite can start a node). */
+/** True when the host's RabbitMQ installation (3.10) is present. */
 export function rabbitmqInstalled() {
   return existsSync(join(RABBITMQ_BIN, 'rabbitmq-server'));
 }

@@ -18,6 +18,32 @@ const EXTERNAL_HINT =
   'AMQP_URL points at an external broker; run the tests without AMQP_URL (a node is started for ' +
   'them) or through `node scripts/broker.mjs run -- npm test`';
 
+/** The test broker's version as it reports it in connection.start. */
+export interface BrokerVersion {
+  /** e.g. `RabbitMQ` */
+  product: string;
+  /** e.g. `4.3.6` */
+  version: string;
+  /** e.g. `4.3`: what version-specific expectations key on. */
+  series: string;
+  major: number;
+  minor: number;
+}
+
+/** The version of the broker this test project runs against (from the broker, not the config). */
+export function brokerVersion(): BrokerVersion {
+  const { product, version } = inject('brokerServer');
+  const [major = NaN, minor = NaN] = version.split('.').map(Number);
+  return { product, version, series: `${major}.${minor}`, major, minor };
+}
+
+/** True when the test broker is RabbitMQ `series` (e.g. `'4.3'`) or newer. */
+export function brokerAtLeast(series: string): boolean {
+  const [major = 0, minor = 0] = series.split('.').map(Number);
+  const v = brokerVersion();
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
 /** `amqp://guest:guest@127.0.0.1:<port>/` of the test broker. */
 export function amqpUrl(): string {
   return inject('amqpUrl');
@@ -52,7 +78,7 @@ export function rabbitmqctl(...args: Array<string | number>): Promise<string> {
     const env = inject('rabbitmqctlEnv');
     const nodeName = brokerNodeName();
     if (!env) throw new Error(`this test needs rabbitmqctl access to the broker: ${EXTERNAL_HINT}`);
-    ctl = createRabbitmqctl({ nodeName, env });
+    ctl = createRabbitmqctl({ nodeName, env, root: inject('brokerRoot') });
   }
   return ctl(...args);
 }
@@ -79,7 +105,7 @@ export function evalErlang(expression: string): Promise<string> {
     const env = inject('rabbitmqctlEnv');
     const nodeName = brokerNodeName();
     if (!env) throw new Error(`this test needs Erlang access to the broker: ${EXTERNAL_HINT}`);
-    erl = createErlEval({ nodeName, env });
+    erl = createErlEval({ nodeName, env, root: inject('brokerRoot') });
   }
   return erl(expression);
 }
@@ -217,9 +243,13 @@ export async function activeResourceAlarms(): Promise<string[]> {
 /** Who the broker records as having made changes through these helpers (its audit field). */
 const ACTING_USER = 'warren-tests';
 
-/** Runs one rabbit_vhost / rabbit_auth_backend_internal call; `args` are Erlang expressions. */
+/**
+ * Runs one rabbit_vhost / rabbit_auth_backend_internal call; `args` are Erlang expressions. A
+ * failure is an exception on 3.10 and an `{error, Reason}` result on 4.x: both reject.
+ */
 async function adminCall(fn: string, ...args: string[]): Promise<void> {
-  await evalErlang(`${fn}(${[...args, erlBinary(ACTING_USER)].join(', ')})`);
+  const printed = await evalErlang(`${fn}(${[...args, erlBinary(ACTING_USER)].join(', ')})`);
+  if (printed.startsWith('{error,')) throw new Error(`${fn} failed: ${printed}`);
 }
 
 /** Creates a vhost and gives guest full permissions on it (so the default URL user can use it). */

@@ -1,24 +1,32 @@
 /**
- * vitest globalSetup: one real RabbitMQ node for the whole run.
+ * vitest globalSetup: one real RabbitMQ node per test project (vitest.config.ts has one project
+ * per RabbitMQ version; the version comes from the project's `provide.rabbitmqVersion`, else
+ * WARREN_RABBITMQ, else 3.10).
  *
  * Where the broker comes from, in order:
  * 1. WARREN_BROKER (JSON, set by `node scripts/broker.mjs run -- ...`): reuse that node, with
  *    rabbitmqctl access and TLS files.
  * 2. AMQP_URL (and optionally AMQPS_URL): an external broker. Tests that need rabbitmqctl or the
  *    TLS files then fail with a message saying so; they are never skipped.
- * 3. Otherwise: make test certificates, start a private node with a TLS listener (installing
- *    rabbitmq-server with apt-get first when running as root on a machine without it), and stop
- *    it in teardown.
+ * 3. Otherwise: make test certificates, start a private node of the project's version with a TLS
+ *    listener (installing rabbitmq-server with apt-get, or building the 4.3 root, first when
+ *    running as root on a machine without it), and stop it in teardown.
+ * In every case the broker's own connection.start says which product and version it is; that is
+ * logged and provided to tests (`brokerVersion`), so a test asserts each version's behaviour.
  * If no broker can be had the run fails here, with the reason: a missing broker must never turn
  * into skipped or silently passing integration tests, locally or in CI.
  */
 import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startBroker } from '../../scripts/lib/broker.mjs';
+import { parseRabbitmqVersion } from '../../scripts/lib/rabbitmq.mjs';
+import { serverProperties } from '../../scripts/lib/server-info.mjs';
 import { generateTlsFiles, type TlsFiles } from './tls.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The RabbitMQ version this project asks for (`'3.10'`, `'4.3'`); set in vitest.config.ts. */
+    rabbitmqVersion: string;
     /** `amqp://guest:guest@127.0.0.1:<port>/` of the test broker. */
     amqpUrl: string;
     /** `amqps://...` of its TLS listener, or null for an external broker without AMQPS_URL. */
@@ -27,6 +35,10 @@ declare module 'vitest' {
     brokerNodeName: string | null;
     /** Variables (HOME, RABBITMQ_*) rabbitmqctl needs to reach the node, or null. */
     rabbitmqctlEnv: Record<string, string> | null;
+    /** The root the node runs in (RabbitMQ 4.3), null for the host's installation or external. */
+    brokerRoot: string | null;
+    /** What the broker reports in connection.start: `{ product, version, platform }`. */
+    brokerServer: { product: string; version: string; platform: string };
     /** The certificate set the TLS listener uses, or null. */
     tlsFiles: TlsFiles | null;
   }
@@ -37,18 +49,35 @@ interface BrokerDescription {
   amqpsUrl: string | null;
   nodeName: string | null;
   rabbitmqctlEnv: Record<string, string> | null;
+  rabbitmqRoot?: string | null;
+  server?: { product: string; version: string; platform: string };
   tlsFiles: TlsFiles | null;
 }
 
-function provideAll(project: TestProject, d: BrokerDescription): void {
+/** Asks the broker behind an amqp:// URL what it is. */
+async function askServer(url: string): Promise<{ product: string; version: string; platform: string }> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'amqp:') throw new Error(`AMQP_URL must be an amqp:// URL (got ${parsed.protocol})`);
+  const props = await serverProperties({ host: parsed.hostname, port: Number(parsed.port || 5672) });
+  return { product: props.product ?? 'unknown', version: props.version ?? 'unknown', platform: props.platform ?? 'unknown' };
+}
+
+async function provideAll(project: TestProject, d: BrokerDescription, asked?: string): Promise<void> {
+  const server = d.server ?? (await askServer(d.amqpUrl));
+  // A broker we did not start is whatever version it says it is.
+  project.provide('rabbitmqVersion', asked ?? server.version.split('.').slice(0, 2).join('.'));
   project.provide('amqpUrl', d.amqpUrl);
   project.provide('amqpsUrl', d.amqpsUrl);
   project.provide('brokerNodeName', d.nodeName);
   project.provide('rabbitmqctlEnv', d.rabbitmqctlEnv);
+  project.provide('brokerRoot', d.rabbitmqRoot ?? null);
+  project.provide('brokerServer', server);
   project.provide('tlsFiles', d.tlsFiles);
+  process.stderr.write(`[broker] project ${project.name || '(root)'}: ${server.product} ${server.version} on ${server.platform} at ${d.amqpUrl}\n`);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const asked = parseRabbitmqVersion(project.getProvidedContext().rabbitmqVersion ?? process.env.WARREN_RABBITMQ);
   const shared = process.env.WARREN_BROKER;
   if (shared) {
     let parsed: BrokerDescription;
@@ -57,13 +86,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } catch (error) {
       throw new Error(`WARREN_BROKER is not valid JSON (it is set by scripts/broker.mjs run): ${String(error)}`);
     }
-    provideAll(project, parsed);
+    await provideAll(project, parsed);
     return async () => {};
   }
   const external = process.env.AMQP_URL;
   if (external) {
     process.stderr.write(`[broker] using external broker AMQP_URL=${external.replace(/:[^:@/]*@/, ':***@')}\n`);
-    provideAll(project, {
+    await provideAll(project, {
       amqpUrl: external,
       amqpsUrl: process.env.AMQPS_URL ?? null,
       nodeName: null,
@@ -77,15 +106,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     tlsFiles = generateTlsFiles();
     const broker = await startBroker({
+      rabbitmq: asked,
       tls: { cacertfile: tlsFiles.caCert, certfile: tlsFiles.serverCert, keyfile: tlsFiles.serverKey },
     });
-    provideAll(project, {
+    await provideAll(project, {
       amqpUrl: broker.url,
       amqpsUrl: broker.tlsUrl ?? null,
       nodeName: broker.nodeName,
       rabbitmqctlEnv: broker.env,
+      rabbitmqRoot: broker.root,
+      server: broker.server,
       tlsFiles,
-    });
+    }, asked);
     const files = tlsFiles;
     return async () => {
       await broker.stop();
@@ -95,7 +127,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (tlsFiles) rmSync(tlsFiles.dir, { recursive: true, force: true });
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `Cannot start the RabbitMQ test broker, so the test run fails (integration tests are never skipped).\n` +
+      `Cannot start the RabbitMQ ${asked} test broker, so the test run fails (integration tests are never skipped).\n` +
         `Fix the cause below, or point the tests at a running broker with AMQP_URL=amqp://...\n\n${reason}`,
       { cause: error },
     );

@@ -5,13 +5,14 @@
  */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   activeResourceAlarms,
   addUser,
   addVhost,
   amqpsUrl,
   amqpUrl,
+  brokerVersion,
   clearMemoryAlarm,
   closeConnection,
   deleteUser,
@@ -122,6 +123,13 @@ afterEach(async () => {
 });
 
 describe('test broker', () => {
+  it('is the RabbitMQ version the test project asks for, as the broker itself reports', () => {
+    const version = brokerVersion();
+    expect(version.product).toBe('RabbitMQ');
+    expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.series).toBe(inject('rabbitmqVersion'));
+  });
+
   it('answers the protocol header with connection.start on its AMQP port', async () => {
     const socket = await tcp(amqpUrl());
     sockets.push(socket);

@@ -1,0 +1,170 @@
+// A Debian root with a newer rabbitmq-server than the host's, built once per machine.
+//
+// Theory of operation
+// - RabbitMQ 4.3 is Debian forky's package; this machine runs bookworm (3.10). mmdebstrap builds a
+//   minimal root of forky with rabbitmq-server (and the Erlang it needs) from the Debian mirror:
+//   ~15 s and ~240 MB here. Nothing is installed on the host except mmdebstrap itself.
+// - The root lives in a stable per-machine cache directory (/var/cache/warren, or
+//   $WARREN_CACHE_DIR), named after the version: <cache>/rabbitmq-4.3. A root is complete when its
+//   marker file (.warren-root.json) exists; it is never modified afterwards except /etc/hosts,
+//   which is refreshed (write + rename) before each node starts.
+// - Build states: missing → locked → building (<cache>/.rabbitmq-4.3.build-<pid>) → renamed into
+//   place → unlocked. The lock is a directory created with mkdir (atomic) holding the owner's pid;
+//   a second test run on the machine waits for it, and takes it over when its owner has died
+//   (leftover build directories are removed by whoever holds the lock). The rename makes the root
+//   appear whole or not at all.
+// - The mirror's Release file for a moving suite may be older than its Valid-Until field allows,
+//   hence Acquire::Check-Valid-Until "false".
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDebianPackage } from './apt.mjs';
+
+/** The Debian suite whose rabbitmq-server each chroot-backed version comes from. */
+export const ROOT_SUITES = { '4.3': 'forky' };
+
+const LOCK_WAIT_MS = 15 * 60_000;
+const MARKER = '.warren-root.json';
+
+/** The per-machine cache directory for built roots. */
+export function cacheDir() {
+  return process.env.WARREN_CACHE_DIR || '/var/cache/warren';
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** Takes the build lock for `name`, waiting for (or taking over from) another builder. */
+async function lock(dir, name, log) {
+  const lockDir = join(dir, `.${name}.lock`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      return () => rmSync(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      /* the owner is between mkdir and writing its pid, or just released it */
+    }
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+      log(`taking over the lock ${lockDir} from dead process ${owner}`);
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (existsSync(join(dir, name, MARKER))) return () => {};
+    if (!announced) {
+      log(`waiting for process ${owner} to finish building ${join(dir, name)}`);
+      announced = true;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockDir} (held by ${owner})`);
+    await sleep(500);
+  }
+}
+
+function run(command, args, logFile) {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(logFile, 'a');
+    const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    closeSync(fd);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else {
+        let tail = '';
+        try {
+          tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
+        } catch {
+          /* no log */
+        }
+        reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal})\n--- ${logFile} (tail) ---\n${tail}`));
+      }
+    });
+  });
+}
+
+/**
+ * Returns the path of the root for RabbitMQ `version`, building it first when this machine has
+ * none (root only: mmdebstrap, chroot and mount need it).
+ *
+ * @param {{ version: '4.3', log: (line: string) => void }} options
+ * @returns {Promise<{ root: string, built: boolean, buildMs: number }>}
+ */
+export async function ensureRoot({ version, log }) {
+  const suite = ROOT_SUITES[version];
+  if (!suite) throw new Error(`no Debian suite is known for RabbitMQ ${version}`);
+  const dir = cacheDir();
+  const name = `rabbitmq-${version}`;
+  const root = join(dir, name);
+  if (existsSync(join(root, MARKER))) return { root, built: false, buildMs: 0 };
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    throw new Error(
+      `RabbitMQ ${version} runs in a Debian ${suite} root that must be built once as root (mmdebstrap, chroot): ` +
+        `run \`sudo node scripts/broker.mjs start --rabbitmq ${version}\` once, or use --rabbitmq 3.10`,
+    );
+  }
+  ensureDebianPackage({ file: '/usr/bin/mmdebstrap', pkg: 'mmdebstrap', what: 'mmdebstrap', log });
+  mkdirSync(dir, { recursive: true });
+  const unlock = await lock(dir, name, log);
+  try {
+    if (existsSync(join(root, MARKER))) return { root, built: false, buildMs: 0 };
+    for (const entry of readdirSync(dir)) {
+      if (entry.startsWith(`.${name}.build-`) || entry === name) rmSync(join(dir, entry), { recursive: true, force: true });
+    }
+    const started = Date.now();
+    const building = join(dir, `.${name}.build-${process.pid}`);
+    const logFile = join(dir, `${name}.build.log`);
+    const mirror = process.env.WARREN_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
+    log(`building the RabbitMQ ${version} root (Debian ${suite}, mmdebstrap from ${mirror}) in ${root}; log ${logFile}`);
+    writeFileSync(logFile, '');
+    await run(
+      'mmdebstrap',
+      ['--variant=apt', '--aptopt=Acquire::Check-Valid-Until "false"', '--include=rabbitmq-server', suite, building, mirror],
+      logFile,
+    );
+    const pkgVersion = readFileSync(join(building, 'var/lib/dpkg/status'), 'utf8')
+      .split('\n\n')
+      .find((stanza) => stanza.startsWith('Package: rabbitmq-server\n'))
+      ?.match(/^Version: (.+)$/m)?.[1];
+    writeFileSync(join(building, MARKER), `${JSON.stringify({ suite, mirror, rabbitmqServer: pkgVersion, builtAt: new Date().toISOString() })}\n`);
+    renameSync(building, root);
+    const buildMs = Date.now() - started;
+    log(`built the RabbitMQ ${version} root (rabbitmq-server ${pkgVersion}) in ${buildMs} ms`);
+    return { root, built: true, buildMs };
+  } finally {
+    unlock();
+  }
+}
+
+/** Copies the host's /etc/hosts into the root (the node resolves `localhost` through it). */
+export function refreshHosts(root) {
+  const hosts = readFileSync('/etc/hosts');
+  const target = join(root, 'etc', 'hosts');
+  let current;
+  try {
+    current = readFileSync(target);
+  } catch {
+    current = undefined;
+  }
+  if (current && current.equals(hosts)) return;
+  const temp = `${target}.${process.pid}`;
+  writeFileSync(temp, hosts);
+  renameSync(temp, target);
+}
