@@ -44,3 +44,6 @@ export {
   type RpcEvent,
   type ConnectionEvent,
 } from './client/tracing.js';
+export { BROKER_RULES, BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError, type BrokerInfo, type BrokerRule, type BrokerRuleAction } from './client/broker-rules.js';
+export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffset, type StreamInterval, type StreamOffsetStore, type StreamQueueArguments } from './client/streams.js';
+export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/quorum.js';

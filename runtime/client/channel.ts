@@ -14,6 +14,7 @@ import type { Connection, Reply } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
 import { ConfirmTracker, prepare, PublishBacklog, type PublishOptions, type ReturnedMessage } from './publisher.js';
+import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
 import { Declarations } from './topology.js';
 import { inside, traceGet, tracePublish, traceSettle, tracing } from './tracing.js';
 export type { QueueInfo } from './topology.js';
@@ -114,6 +115,7 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal sends a synchronous method and waits for the reply (with content for get-ok). */
   async request(m: AnyMethod, options?: CallOptions, onReply?: (r: Reply) => void): Promise<Reply> {
     this.assertOpen();
+    this.connection.rules.check(m);
     const signal = callSignal(options);
     signal?.throwIfAborted();
     const call = this.connection.core.call(this.id, m);
@@ -123,7 +125,7 @@ export class Channel extends Declarations implements MessageOwner {
       if (signal?.aborted && e === signal.reason) {
         throw new OperationAbortedError(`${m.kind} on channel ${this.id} was abandoned: ${(e as Error).message}`, { cause: e });
       }
-      throw e;
+      throw this.connection.rules.explain(m, e);
     }
   }
 
@@ -294,6 +296,14 @@ export class Channel extends Declarations implements MessageOwner {
     // Registered synchronously with consume-ok: deliveries may follow it in the same read.
     await this.request(m, undefined, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, noAck));
     return consumer;
+  }
+
+  /**
+   * Consumes from a stream with a typed offset, the prefetch streams require, manual acks, the
+   * client-side filter check and offset tracking (streams.ts).
+   */
+  consumeStream(queue: string, options?: StreamConsumeOptions): Promise<StreamConsumer> {
+    return consumeStream(this, queue, options);
   }
 
   #noAckTags = new Set<string>();

@@ -13,6 +13,7 @@ import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
 import { SocketDriver, frameTracer } from '../io/driver.js';
 import { openSocket } from '../io/open-socket.js';
+import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { Channel } from './channel.js';
 import { clientProperties } from './client-properties.js';
 import { Emitter } from './emitter.js';
@@ -57,6 +58,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly tune: Readonly<TuneWanted>;
   /** @internal */ readonly core: ConnectionCore;
   /** @internal */ readonly driver: SocketDriver;
+  /** @internal what the broker's version does with requests (broker-rules.ts) */ readonly rules: BrokerRules;
   readonly #replies = new Map<number, PendingReply>();
   readonly #channels = new Map<number, Channel>();
   /** Channels holding a batch of acks for the next flush. */
@@ -75,6 +77,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.serverProperties = core.serverProperties;
     this.tune = core.tune;
     this.#logger = options.logger;
+    this.rules = new BrokerRules({ serverProperties: () => this.serverProperties, logger: options.logger, permitDeprecatedFeatures: options.permitDeprecatedFeatures });
     driver.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;
       const batches = [...this.#ackBatches];
@@ -86,6 +89,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal a channel holds acks for the next flush */
   ackPending(ch: Channel): void {
     this.#ackBatches.add(ch);
+  }
+
+  /** The broker's product, version and capabilities, from connection.start. */
+  get broker(): BrokerInfo {
+    return this.rules.broker;
   }
 
   /** True until the connection starts closing. */

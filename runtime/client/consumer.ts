@@ -68,6 +68,8 @@ export class Consumer implements AsyncIterable<Message> {
   #ended = false;
   #error: Error | undefined;
   #cancelling: Promise<void> | undefined;
+  /** @internal told when the consumer ends (a stream consumer built on this one) */ onEnd: ((error: Error | undefined) => void) | undefined;
+  /** @internal the arguments to consume again with after a recovery (a stream consumer resumes after its processed offset) */ resumeArguments: ((recorded: FieldTable) => FieldTable) | undefined;
 
   /** @internal */
   constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler) {
@@ -119,6 +121,7 @@ export class Consumer implements AsyncIterable<Message> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    this.onEnd?.(error);
     for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });

@@ -8,6 +8,8 @@ import type { Long } from '../codec/index.js';
 import { decodeText, type Body } from './body.js';
 import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
+import { acquiredCountOf, deathsOf, deliveryCountOf, SETTLE_OUTCOMES, type DeathRecord, type SettleOutcome } from './quorum.js';
+import { streamOffsetOf } from './streams.js';
 
 /** What a Message needs from its channel (the Channel implements it). */
 export interface MessageOwner {
@@ -42,6 +44,7 @@ export class Message {
   readonly consumerTag: string | undefined;
   readonly messageCount: number | undefined;
   /** @internal */ settled: boolean;
+  /** @internal told after ack/nack/reject (a stream consumer tracks processed offsets) */ onSettled: ((multiple: boolean) => void) | undefined;
   readonly #owner: MessageOwner;
 
   /** @internal */
@@ -72,16 +75,52 @@ export class Message {
   /** Acknowledges this delivery (and with `multiple`, every earlier unsettled one on the channel). */
   ack(options?: { multiple?: boolean }): void {
     this.#owner.settle(this, 'ack', options?.multiple ?? false, false);
+    this.onSettled?.(options?.multiple ?? false);
   }
 
   /** Negatively acknowledges (RabbitMQ extension); requeues by default. */
   nack(options?: { requeue?: boolean; multiple?: boolean }): void {
     this.#owner.settle(this, 'nack', options?.multiple ?? false, options?.requeue ?? true);
+    this.onSettled?.(options?.multiple ?? false);
   }
 
   /** Rejects this delivery; requeues by default. */
   reject(options?: { requeue?: boolean }): void {
     this.#owner.settle(this, 'reject', false, options?.requeue ?? true);
+    this.onSettled?.(false);
+  }
+
+  /**
+   * Settles with an outcome named for what it does on a quorum queue (see {@link SettleOutcome}):
+   * `accepted` (ack), `failed` (reject + requeue: counts toward the delivery limit), `returned`
+   * (nack + requeue: on RabbitMQ 4.x does not count), `discarded` (reject: dead-letter or drop).
+   */
+  settle(outcome: SettleOutcome): void {
+    const o = SETTLE_OUTCOMES[outcome];
+    if (!o) throw new TypeError(`unknown settle outcome ${String(outcome)}: accepted, failed, returned or discarded`);
+    if (o.how === 'ack') this.ack();
+    else if (o.how === 'nack') this.nack({ requeue: o.requeue });
+    else this.reject({ requeue: o.requeue });
+  }
+
+  /** Quorum queues: failed deliveries so far (`x-delivery-count`; 0 when absent). RabbitMQ 4.x counts `failed` returns only, 3.x every requeue. */
+  get deliveryCount(): number {
+    return deliveryCountOf(this.properties.headers);
+  }
+
+  /** Quorum queues on RabbitMQ 4.x: earlier acquisitions of this message, whatever ended them (`x-acquired-count`); undefined where the broker does not send it. */
+  get acquiredCount(): number | undefined {
+    return acquiredCountOf(this.properties.headers);
+  }
+
+  /** The parsed `x-death` history (most recent first); empty when never dead-lettered. */
+  get deaths(): DeathRecord[] {
+    return deathsOf(this.properties.headers);
+  }
+
+  /** Streams: this delivery's offset (`x-stream-offset`; a bigint beyond 2^53), undefined for other queues. */
+  get streamOffset(): Long | undefined {
+    return streamOffsetOf(this.properties.headers);
   }
 
   /**

@@ -67,6 +67,12 @@ export interface ConnectOptions {
   registry?: ProtocolRegistry;
   /** Receives diagnostics (never message bodies or credentials). No console output otherwise. */
   logger?: Logger;
+  /**
+   * RabbitMQ deprecated features your broker's operators permit (`deprecated_features.permit.<name> = true`),
+   * e.g. `['queue_master_locator']`: warren then sends requests that use them instead of refusing
+   * them on the call (see the broker rules in the README).
+   */
+  permitDeprecatedFeatures?: readonly string[];
 }
 
 /** An optional logging hook: warren writes nothing to the console itself. */
@@ -95,6 +101,7 @@ export interface ResolvedOptions {
   maxBodySize: number;
   registry: ProtocolRegistry | undefined;
   logger: Logger | undefined;
+  permitDeprecatedFeatures: readonly string[];
 }
 
 /** A URL or option that cannot be used. The message never contains the password. */
@@ -205,5 +212,6 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     maxBodySize: intOption(o.maxBodySize, 'maxBodySize', 128 * 1024 * 1024, 2 ** 53 - 1),
     registry: o.registry,
     logger: o.logger,
+    permitDeprecatedFeatures: o.permitDeprecatedFeatures ?? [],
   };
 }

@@ -27,6 +27,8 @@ export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
   CC?: readonly string[];
   /** Extra routing keys removed from the headers before delivery. */
   BCC?: readonly string[];
+  /** Streams: the filter value consumers can select on (header `x-stream-filter-value`, RabbitMQ 3.13+). */
+  streamFilterValue?: string;
   /** For a string body: its encoding (default utf-8). */
   encoding?: TextEncoding;
   /** Set contentEncoding to `encoding` for a string body (default: only when not utf-8). */
@@ -86,10 +88,11 @@ export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uin
     if (!Number.isInteger(o.expiration) || o.expiration < 0) throw new EncodeError('publish', 'expiration', `must be a non-negative integer of milliseconds, got ${o.expiration}`);
     p.expiration = String(o.expiration);
   }
-  if (o.CC || o.BCC) {
+  if (o.CC || o.BCC || o.streamFilterValue !== undefined) {
     const headers: FieldTable = { ...(o.headers ?? {}) };
     if (o.CC) headers.CC = [...o.CC];
     if (o.BCC) headers.BCC = [...o.BCC];
+    if (o.streamFilterValue !== undefined) headers['x-stream-filter-value'] = o.streamFilterValue;
     p.headers = headers;
   }
   let bytes: Uint8Array;

@@ -10,6 +10,8 @@ import type { FieldTable } from '../codec/index.js';
 import type { CallArgs, CallOptions, Channel, ChannelEvents } from './channel.js';
 import type { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
+import { quorumArguments, type QuorumQueueArguments } from './quorum.js';
+import { streamArguments, type StreamQueueArguments } from './streams.js';
 
 /** Built-in exchange types; any other string names a plugin's type (e.g. `x-delayed-message`). */
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
@@ -31,8 +33,8 @@ export interface ExchangeOptions {
 /** RabbitMQ queue types (`x-queue-type`). */
 export type QueueType = 'classic' | 'quorum' | 'stream';
 
-/** Options of queueDeclare(): the queue flags and RabbitMQ's typed x-arguments. */
-export interface QueueOptions {
+/** Options of queueDeclare(): the queue flags and RabbitMQ's typed x-arguments (quorum and stream ones in quorum.ts and streams.ts). */
+export interface QueueOptions extends QuorumQueueArguments, StreamQueueArguments {
   /** Survives a broker restart (default true; false for server-named queues). */
   durable?: boolean;
   /** Used by this connection only and deleted when it closes (default false; true for server-named queues). */
@@ -92,7 +94,7 @@ export function queueArguments(o: QueueOptions): FieldTable {
     }
     args[xName] = v;
   }
-  return { ...args, ...o.arguments };
+  return { ...args, ...quorumArguments(o), ...streamArguments(o), ...o.arguments };
 }
 
 /** The arguments table of an exchange declaration. */

@@ -1,0 +1,384 @@
+/**
+ * Streams over AMQP 0-9-1 (RabbitMQ 3.9+; filtering 3.13+): typed stream arguments, typed
+ * offsets, and a stream consumer that keeps the rules the broker enforces and tracks the offset
+ * the application has processed.
+ *
+ * Theory of operation
+ * - A stream consumer is a basic.consume with `x-stream-offset`, manual acks and a per-consumer
+ *   prefetch (the broker refuses the consume without one: 406, and answers no-ack with 540, which
+ *   closes the connection). {@link consumeStream} sets both; the offset is typed
+ *   ({@link StreamOffset}) and encoded as the broker parses it: a number as int64, a Date as a
+ *   field-table timestamp (whole seconds), an interval such as `1h` as a string.
+ * - Deliveries carry their offset in the `x-stream-offset` header ({@link streamOffsetOf}).
+ *   Each goes through two checks before the application sees it: a message before the offset
+ *   asked for (the broker starts at the chunk that holds it) and, with `filter`, a message whose
+ *   `x-stream-filter-value` is not one of the filter's values (the broker filters per chunk with
+ *   a Bloom filter, so it lets some through) are acked and dropped here.
+ * - Processed offset: a delivery counts as processed when it is settled (ack, nack or reject;
+ *   dropped ones count at once). `processedOffset` is the highest offset up to which every
+ *   delivery is processed, so an out-of-order ack never skips an unfinished message. Each
+ *   advance is handed to the `offsetStore.save` hook; `offsetStore.load` says where to resume
+ *   after a restart (the next offset), and a connection recovery resumes after `processedOffset`.
+ * - States: consuming → ended (cancel(), the broker's cancel, or the channel closing); the
+ *   iterator and the handler see the same deliveries; leaving a `for await` cancels.
+ */
+import { EncodeError, WarrenError } from '../codec/errors.js';
+import { field, type FieldTable, type FieldValue, type Long } from '../codec/index.js';
+import type { Channel } from './channel.js';
+import type { Consumer } from './consumer.js';
+import type { Message } from './message.js';
+
+/** An interval back from now, as RabbitMQ parses it: a whole number and Y, M, D, h, m or s (`7D`, `1h`). */
+export type StreamInterval = `${number}${'Y' | 'M' | 'D' | 'h' | 'm' | 's'}`;
+
+const INTERVAL = /^[0-9]+[YMDhms]$/;
+
+/** The stream-queue x-arguments of queueDeclare() (part of QueueOptions). */
+export interface StreamQueueArguments {
+  /** Streams: discard segments older than this (`x-max-age`, e.g. `7D`). */
+  maxAge?: StreamInterval;
+  /** Streams: size of a segment file, bytes (`x-stream-max-segment-size-bytes`; RabbitMQ's default 500 MB). */
+  maxSegmentSizeBytes?: number;
+  /** Streams (3.13+): size of each chunk's Bloom filter, 16 to 255 bytes (`x-stream-filter-size-bytes`). */
+  filterSizeBytes?: number;
+  /** Streams: how many replicas to start with (`x-initial-cluster-size`). */
+  initialClusterSize?: number;
+}
+
+/** x-arguments for the stream options of `o`; throws EncodeError for an invalid one. */
+export function streamArguments(o: StreamQueueArguments & { queueType?: string }): FieldTable {
+  const args: FieldTable = {};
+  const need = (option: string) => {
+    if (o.queueType !== 'stream') throw new EncodeError('queue.declare', option, `applies to streams: set queueType: 'stream' (got ${o.queueType ?? 'no queueType'})`);
+  };
+  if (o.maxAge !== undefined) {
+    if (typeof o.maxAge !== 'string' || !INTERVAL.test(o.maxAge)) throw new EncodeError('queue.declare', 'maxAge', `must be a whole number and one of Y M D h m s (e.g. '7D'), got ${String(o.maxAge)}`);
+    need('maxAge');
+    args['x-max-age'] = o.maxAge;
+  }
+  const ints: [keyof StreamQueueArguments, string, number, number][] = [
+    ['maxSegmentSizeBytes', 'x-stream-max-segment-size-bytes', 1, Number.MAX_SAFE_INTEGER],
+    ['filterSizeBytes', 'x-stream-filter-size-bytes', 16, 255],
+    ['initialClusterSize', 'x-initial-cluster-size', 1, 255],
+  ];
+  for (const [key, xName, min, max] of ints) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) throw new EncodeError('queue.declare', key, `must be an integer from ${min} to ${max}, got ${String(v)}`);
+    need(key);
+    args[xName] = v;
+  }
+  return args;
+}
+
+/**
+ * Where a stream consumer starts: `first` (the oldest message kept), `last` (the last chunk
+ * written), `next` (only messages written from now on), an offset, a Date (the first chunk
+ * written at or after it, to the second), or an interval back from now (`1h`).
+ */
+export type StreamOffset = 'first' | 'last' | 'next' | number | bigint | Date | StreamInterval;
+
+/** The `x-stream-offset` consumer argument for `offset`; throws EncodeError for an invalid one. */
+export function offsetArgument(offset: StreamOffset): FieldValue {
+  if (offset === 'first' || offset === 'last' || offset === 'next') return offset;
+  if (typeof offset === 'number' || typeof offset === 'bigint') {
+    if (typeof offset === 'number' ? !(Number.isSafeInteger(offset) && offset >= 0) : offset < 0n) throw new EncodeError('basic.consume', 'offset', `a stream offset must be a non-negative integer, got ${String(offset)}`);
+    return field.int64(offset);
+  }
+  if (offset instanceof Date) {
+    if (!(offset.getTime() >= 0)) throw new EncodeError('basic.consume', 'offset', `a stream offset Date must be valid and after 1970, got ${String(offset)}`);
+    return field.timestamp(offset);
+  }
+  if (typeof offset === 'string' && INTERVAL.test(offset)) return offset;
+  throw new EncodeError('basic.consume', 'offset', `must be 'first', 'last', 'next', an offset, a Date or an interval like '1h', got ${JSON.stringify(offset)}`);
+}
+
+/** The stream offset of a delivery (`x-stream-offset`: a number, or a bigint beyond 2^53), or undefined when it has none. */
+export function streamOffsetOf(headers: FieldTable | undefined): Long | undefined {
+  const v = headers?.['x-stream-offset'];
+  return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
+}
+
+/** The filter value a message was published with (`x-stream-filter-value`), if any. */
+export function streamFilterValueOf(headers: FieldTable | undefined): string | undefined {
+  const v = headers?.['x-stream-filter-value'];
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  return undefined;
+}
+
+/** Where an application keeps a stream consumer's offset (a database row, a file...). */
+export interface StreamOffsetStore {
+  /** The last offset processed in an earlier run; the consumer resumes at the next one. Undefined: start at `offset`. */
+  load?(): Long | undefined | Promise<Long | undefined>;
+  /** Every delivery up to `offset` is processed: keep it (called in order; debounce as needed). */
+  save(offset: Long): void | Promise<void>;
+}
+
+/** Options of `channel.consumeStream()`. */
+export interface StreamConsumeOptions {
+  /** Where to start when `offsetStore` has nothing (default `next`). */
+  offset?: StreamOffset;
+  /** Unacknowledged deliveries at a time (per-consumer basic.qos, required by streams; default 100). */
+  prefetch?: number;
+  /** Only messages published with one of these `streamFilterValue`s (RabbitMQ 3.13+); checked again here. */
+  filter?: string | readonly string[];
+  /** With `filter`: also messages published without a filter value (`x-stream-match-unfiltered`). */
+  matchUnfiltered?: boolean;
+  /** Load and save the processed offset (resume after a restart). */
+  offsetStore?: StreamOffsetStore;
+  /** Called for each delivery instead of iterating; settle each message (ack). */
+  handler?: (message: Message) => unknown;
+  /** Your own consumer tag. */
+  consumerTag?: string;
+  /** Single active consumer of this stream (basic.consume exclusive). */
+  exclusive?: boolean;
+  /** Consumer priority (`x-priority`). */
+  priority?: number;
+  /** More consumer arguments, merged last. */
+  arguments?: FieldTable;
+  /** Refused: streams need manual acknowledgement (the broker closes the connection otherwise). */
+  noAck?: false;
+}
+
+/** A stream consumer cannot be set up as asked; nothing was sent. */
+export class StreamConsumeError extends WarrenError {
+  override name = 'StreamConsumeError';
+}
+
+/**
+ * The connected node has no running replica of the stream (a cluster where the stream's members
+ * live on other nodes, or its local member is down): the broker answers basic.consume with 406
+ * PRECONDITION_FAILED and closes the channel. Connect to a node that holds a replica (or grow the
+ * stream onto this one: `rabbitmq-streams add_replica`). `cause` is the broker's error.
+ */
+export class StreamReplicaUnavailableError extends WarrenError {
+  override name = 'StreamReplicaUnavailableError';
+  /** The stream. */
+  readonly queue: string;
+  /** 406 */
+  readonly replyCode: number;
+  constructor(queue: string, cause: Error & { replyCode: number }) {
+    super(`stream '${queue}' has no running replica on the connected node: consume through a node that holds one (${cause.message})`, { cause });
+    this.queue = queue;
+    this.replyCode = cause.replyCode;
+  }
+}
+
+const NO_REPLICA = /does not have a running replica on the local node/;
+
+interface Pending {
+  offset: Long;
+  settled: boolean;
+}
+
+/** A consumer of a stream, from `channel.consumeStream()`. Iterate it, or pass `handler`. */
+export class StreamConsumer implements AsyncIterable<Message> {
+  /** The stream. */
+  readonly queue: string;
+  /** The underlying basic.consume consumer. */
+  readonly consumer: Consumer;
+  readonly #filter: ReadonlySet<string> | undefined;
+  readonly #matchUnfiltered: boolean;
+  readonly #store: StreamOffsetStore | undefined;
+  readonly #handler: ((m: Message) => unknown) | undefined;
+  readonly #onStoreError: (e: unknown) => void;
+  #from: bigint | undefined;
+  #pending: Pending[] = [];
+  #byMessage = new WeakMap<Message, Pending>();
+  #processed: Long | undefined;
+  #buffer: Message[] = [];
+  #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void }[] = [];
+  #dropped = 0;
+
+  /** @internal use consumeStream() */
+  constructor(queue: string, consumer: Consumer, init: { filter: ReadonlySet<string> | undefined; matchUnfiltered: boolean; store: StreamOffsetStore | undefined; handler: ((m: Message) => unknown) | undefined; from: bigint | undefined; processed: Long | undefined; onStoreError: (e: unknown) => void }) {
+    this.queue = queue;
+    this.consumer = consumer;
+    this.#filter = init.filter;
+    this.#matchUnfiltered = init.matchUnfiltered;
+    this.#store = init.store;
+    this.#handler = init.handler;
+    this.#from = init.from;
+    this.#processed = init.processed;
+    this.#onStoreError = init.onStoreError;
+  }
+
+  /** The consumer tag. */
+  get consumerTag(): string {
+    return this.consumer.consumerTag;
+  }
+
+  /** True once cancelled or its channel closed. */
+  get isEnded(): boolean {
+    return this.consumer.isEnded;
+  }
+
+  /** The highest offset up to which every delivery has been processed (settled), or undefined. */
+  get processedOffset(): Long | undefined {
+    return this.#processed;
+  }
+
+  /** Deliveries acked and dropped here: before the start offset, or rejected by the client-side filter. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Stops deliveries (basic.cancel). */
+  cancel(): Promise<void> {
+    return this.consumer.cancel();
+  }
+
+  /** @internal the consumer arguments that resume after the processed offset (used when the connection recovers) */
+  resumeArguments(recorded: FieldTable): FieldTable {
+    this.#pending = [];
+    if (this.#processed === undefined) return recorded;
+    const next = BigInt(this.#processed) + 1n;
+    this.#from = next;
+    return { ...recorded, 'x-stream-offset': field.int64(next) };
+  }
+
+  /** @internal a delivery from the broker */
+  deliver(m: Message): void {
+    const headers = m.properties.headers;
+    const offset = streamOffsetOf(headers);
+    if (offset !== undefined) {
+      const p: Pending = { offset, settled: false };
+      this.#pending.push(p);
+      this.#byMessage.set(m, p);
+      m.onSettled = (multiple) => this.#settled(m, multiple);
+    }
+    if (!this.#wanted(offset, headers)) {
+      this.#dropped++;
+      m.ack();
+      return;
+    }
+    if (this.#handler) {
+      try {
+        void this.#handler(m);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+      return;
+    }
+    if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
+    else this.#buffer.push(m);
+  }
+
+  #wanted(offset: Long | undefined, headers: FieldTable | undefined): boolean {
+    if (offset !== undefined && this.#from !== undefined && BigInt(offset) < this.#from) return false;
+    if (!this.#filter) return true;
+    const value = streamFilterValueOf(headers);
+    return value === undefined ? this.#matchUnfiltered : this.#filter.has(value);
+  }
+
+  #settled(m: Message, multiple: boolean): void {
+    const p = this.#byMessage.get(m);
+    if (!p) return;
+    p.settled = true;
+    if (multiple) for (const q of this.#pending) if (BigInt(q.offset) <= BigInt(p.offset)) q.settled = true;
+    let advanced = false;
+    let i = 0;
+    while (i < this.#pending.length && this.#pending[i]!.settled) {
+      this.#processed = this.#pending[i]!.offset;
+      advanced = true;
+      i++;
+    }
+    if (i > 0) this.#pending.splice(0, i);
+    if (advanced && this.#store) {
+      try {
+        const r = this.#store.save(this.#processed!);
+        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(this.#onStoreError);
+      } catch (e) {
+        this.#onStoreError(e);
+      }
+    }
+  }
+
+  /** @internal the underlying consumer ended */
+  end(error: Error | undefined): void {
+    for (const w of this.#waiters.splice(0)) {
+      if (error) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** The deliveries that passed the checks, in order; leaving the loop cancels the consumer. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    if (this.#handler) throw new TypeError('this stream consumer was created with a handler; it cannot also be iterated');
+    return {
+      next: () => {
+        const m = this.#buffer.shift();
+        if (m) return Promise.resolve({ value: m, done: false });
+        if (this.consumer.isEnded) {
+          const e = this.consumer.endReason;
+          return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+      },
+      return: async () => {
+        await this.cancel().catch(() => undefined);
+        this.#buffer = [];
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
+
+/**
+ * Consumes from a stream: sets the per-consumer prefetch streams require, sends the typed offset
+ * (or resumes after `offsetStore.load()`), enforces manual acks, and checks each delivery against
+ * the start offset and the filter (see the file comment). Rejects with StreamConsumeError for
+ * options the broker would refuse, and with StreamReplicaUnavailableError when the connected node
+ * holds no replica of the stream.
+ */
+export async function consumeStream(channel: Channel, queue: string, options: StreamConsumeOptions = {}): Promise<StreamConsumer> {
+  if ((options as { noAck?: boolean }).noAck === true) {
+    throw new StreamConsumeError('streams need manual acknowledgement: RabbitMQ answers a no-ack consume on a stream with 540 NOT_IMPLEMENTED and closes the connection');
+  }
+  const prefetch = options.prefetch ?? 100;
+  if (!(Number.isInteger(prefetch) && prefetch >= 1 && prefetch <= 0xffff)) throw new StreamConsumeError(`prefetch must be an integer from 1 to 65535 (streams need one), got ${String(prefetch)}`);
+  const filter = options.filter === undefined ? undefined : new Set(typeof options.filter === 'string' ? [options.filter] : options.filter);
+  if (filter && filter.size === 0) throw new StreamConsumeError('filter needs at least one value');
+  if (options.matchUnfiltered !== undefined && !filter) throw new StreamConsumeError('matchUnfiltered needs a filter');
+  const stored = options.offsetStore?.load ? await options.offsetStore.load() : undefined;
+  const offset: StreamOffset = stored !== undefined ? BigInt(stored) + 1n : (options.offset ?? 'next');
+  const args: FieldTable = { 'x-stream-offset': offsetArgument(offset) };
+  if (filter) {
+    args['x-stream-filter'] = [...filter];
+    args['x-stream-match-unfiltered'] = options.matchUnfiltered ?? false;
+  }
+  Object.assign(args, options.arguments);
+  let stream: StreamConsumer | undefined;
+  const early: Message[] = [];
+  let consumer: Consumer;
+  try {
+    consumer = await channel.consume(queue, (m) => (stream ? stream.deliver(m) : early.push(m)), {
+      prefetch,
+      arguments: args,
+      ...(options.consumerTag !== undefined && { consumerTag: options.consumerTag }),
+      ...(options.exclusive !== undefined && { exclusive: options.exclusive }),
+      ...(options.priority !== undefined && { priority: options.priority }),
+    });
+  } catch (e) {
+    const err = e as Error & { replyCode?: number; replyText?: string };
+    if (err.replyCode === 406 && NO_REPLICA.test(err.replyText ?? '')) throw new StreamReplicaUnavailableError(queue, err as Error & { replyCode: number });
+    throw e;
+  }
+  const logger = channel.connection.rules.logger;
+  stream = new StreamConsumer(queue, consumer, {
+    filter,
+    matchUnfiltered: options.matchUnfiltered ?? false,
+    store: options.offsetStore,
+    handler: options.handler,
+    from: typeof offset === 'number' || typeof offset === 'bigint' ? BigInt(offset) : undefined,
+    processed: stored,
+    onStoreError: (err) => logger?.warn?.(`stream ${queue}: offsetStore.save failed`, { error: String(err) }),
+  });
+  consumer.onEnd = (error) => stream!.end(error);
+  consumer.resumeArguments = (recorded) => stream!.resumeArguments(recorded);
+  for (const m of early) stream.deliver(m);
+  return stream;
+}
