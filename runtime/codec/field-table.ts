@@ -27,7 +27,8 @@
  * | `undefined`                                      | —   | table: key omitted; array: `V`       |
  * | array                                            | `A` | nested array                         |
  * | plain object (prototype Object.prototype or null)| `F` | nested table                         |
- * | anything else (function, symbol, Map, class...)  | —   | EncodeError naming the key path      |
+ * | `Map` with string keys                           | `F` | nested table, in the Map's order     |
+ * | anything else (function, symbol, class...)       | —   | EncodeError naming the key path      |
  *
  * `U` and `L` are never sent (RabbitMQ does not understand `U`; `l` is its int64).
  *
@@ -44,13 +45,21 @@
  * - Decoded tables are ordinary objects (so `hasOwnProperty`, spreading and `toEqual` work). A
  *   key `__proto__` is stored with `Object.defineProperty` as an own data property, so a peer
  *   can never set an object's prototype. Keys such as `constructor` simply shadow.
- * - Key order follows JS property order: integer-like keys come first when re-encoded, and a
- *   duplicate key keeps its last value.
+ * - Lossless round trips (decode → encode gives the same bytes). Two things a plain object
+ *   cannot say are kept beside it, in a non-enumerable property keyed by {@link WIRE} that
+ *   decoding adds only when needed: the wire order of the keys, when an integer-like key (`"7"`)
+ *   would otherwise be listed first by JavaScript; and the wire tag of each value whose tag the
+ *   default mapping above would not choose (`l` 5, `b`, `u`, `f`, `d` 3, `S` holding non-UTF-8,
+ *   `L`...), for tables and arrays alike. The encoder follows it: remembered keys in their order
+ *   (keys added since come after them), remembered tags while the value still fits the tag
+ *   (a value changed to something else takes the default mapping). Objects without it, and
+ *   `Map`s (written in their iteration order), take the default mapping, as before.
+ *   Not kept: a duplicate key (keeps its last value) and a boolean octet other than 0 or 1.
  * - Encoding recurses at most {@link MAX_DEPTH} levels too, so a cyclic object is an
  *   EncodeError, not a stack overflow.
  */
 import { DecodeError, EncodeError } from './errors.js';
-import { Decimal, Field, checkFieldValue } from './field.js';
+import { Decimal, Field, checkFieldValue, type FieldTag } from './field.js';
 import type { Reader } from './reader.js';
 import { readUtf8, tryReadUtf8, writeUtf8 } from './utf8.js';
 import type { Writer } from './writer.js';
@@ -58,11 +67,64 @@ import type { Writer } from './writer.js';
 /** Any value a field table or array can hold (see the mapping table at the top of this file). */
 export type FieldValue =
   | boolean | number | bigint | string | Uint8Array | Date | Decimal | Field
-  | FieldTable | FieldValue[] | null | undefined;
+  | FieldTable | ReadonlyMap<string, FieldValue> | FieldValue[] | null | undefined;
 
-/** An AMQP field table as a plain object. */
+/** An AMQP field table as a plain object (decoding's form; encoders also take a `Map`). */
 export interface FieldTable {
   [key: string]: FieldValue;
+}
+
+/**
+ * Key of the hidden (non-enumerable) property in which a decoded table or array keeps what a
+ * plain object cannot say: key order and non-default wire tags (see the file comment). A
+ * registered symbol, so that two copies of warren (ESM and CJS) agree on it.
+ */
+export const WIRE: unique symbol = Symbol.for('warren.fieldTable.wire') as never;
+
+/** What {@link WIRE} holds: wire key order (tables only) and wire tags by key or index. */
+export interface WireInfo {
+  /** Every key in wire order; present when JavaScript's own order would differ. */
+  readonly keys?: readonly string[];
+  /** Tag octet (e.g. 0x6c for `l`) of each value whose default encoding would use another tag. */
+  readonly tags?: Readonly<Record<string | number, number>>;
+}
+
+/** The table's entries in wire order: a decoded table's own order, else its keys' order. */
+export function tableEntries(t: FieldTable | ReadonlyMap<string, FieldValue>): [string, FieldValue][] {
+  if (t instanceof Map) return [...(t as ReadonlyMap<string, FieldValue>)];
+  return orderedKeys(t as FieldTable).map((k) => [k, (t as FieldTable)[k]]);
+}
+
+/**
+ * A plain-object table that is written with its keys in the order given, integer-like keys
+ * included (JavaScript would list those first): for message headers or arguments whose order
+ * matters to the receiver. `writeTable` also takes a `Map`, which keeps its order too.
+ */
+export function orderedTable(entries: Iterable<readonly [string, FieldValue]>): FieldTable {
+  const t: FieldTable = {};
+  const keys: string[] = [];
+  for (const [k, v] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(t, k)) keys.push(k);
+    if (k === '__proto__') Object.defineProperty(t, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else t[k] = v;
+  }
+  Object.defineProperty(t, WIRE, { value: { keys } satisfies WireInfo, configurable: true, writable: true });
+  return t;
+}
+
+function wireOf(v: object): WireInfo | undefined {
+  return (v as { [WIRE]?: WireInfo })[WIRE];
+}
+
+/** Keys in the order to write them: remembered wire order first, then keys added since. */
+function orderedKeys(t: FieldTable): string[] {
+  const keys = Object.keys(t);
+  const order = wireOf(t)?.keys;
+  if (order === undefined) return keys;
+  const own = new Set(keys);
+  const out = order.filter((k) => own.delete(k));
+  for (const k of keys) if (own.has(k)) out.push(k);
+  return out;
 }
 
 /** Deepest nesting of tables and arrays accepted, both ways (the outermost table is level 1). */
@@ -80,11 +142,12 @@ const MAX_I64 = 2n ** 63n - 1n;
  * Writes `t` as a field table. Errors are EncodeErrors `ctx: field.key.path: problem`; on error
  * `w.pos` is restored to where the table started.
  */
-export function writeTable(w: Writer, t: FieldTable, ctx: string, field: string): void {
+export function writeTable(w: Writer, t: FieldTable | ReadonlyMap<string, FieldValue>, ctx: string, field: string): void {
   const start = w.pos;
   try {
-    if (!isPlainObject(t)) throw new EncodeError(ctx, field, `field table must be a plain object, got ${kind(t)}`);
-    tableBody(w, t, ctx, field, 1);
+    if (t instanceof Map) mapBody(w, t, ctx, field, 1);
+    else if (!isPlainObject(t)) throw new EncodeError(ctx, field, `field table must be a plain object or a Map, got ${kind(t)}`);
+    else tableBody(w, t as FieldTable, ctx, field, 1);
   } catch (e) {
     w.pos = start;
     throw e;
@@ -108,21 +171,42 @@ function tableBody(w: Writer, t: FieldTable, ctx: string, path: string, depth: n
   w.reserve(4);
   const lenAt = w.pos;
   w.pos += 4;
-  const keys = Object.keys(t);
+  const wire = wireOf(t);
+  const keys = wire === undefined ? Object.keys(t) : orderedKeys(t);
+  const tags = wire?.tags;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = t[k];
     if (v === undefined) continue;
-    // Key: shortstr, written inline so the hot path builds no path string.
-    if (k.length > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is over the shortstr limit of 255 bytes (${k.length} characters)`);
-    w.reserve(1 + k.length * 3);
-    const n = writeUtf8(w.buf, w.pos + 1, k);
-    if (n > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is ${n} bytes of UTF-8, over the shortstr limit of 255`);
-    w.buf[w.pos] = n;
-    w.pos += 1 + n;
+    writeKey(w, k, ctx, path);
+    const tag = tags?.[k];
+    if (tag === undefined || !remembered(w, tag, v, ctx, at(path, k))) value(w, v, ctx, path, k, depth);
+  }
+  w.patchU32(lenAt, w.pos - lenAt - 4);
+}
+
+function mapBody(w: Writer, m: ReadonlyMap<string, FieldValue>, ctx: string, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new EncodeError(ctx, path, `tables and arrays nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  w.reserve(4);
+  const lenAt = w.pos;
+  w.pos += 4;
+  for (const [k, v] of m) {
+    if (typeof k !== 'string') throw new EncodeError(ctx, path, `table keys must be strings, got ${kind(k)} in a Map`);
+    if (v === undefined) continue;
+    writeKey(w, k, ctx, path);
     value(w, v, ctx, path, k, depth);
   }
   w.patchU32(lenAt, w.pos - lenAt - 4);
+}
+
+/** A key: shortstr, written inline so the hot path builds no path string. */
+function writeKey(w: Writer, k: string, ctx: string, path: string): void {
+  if (k.length > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is over the shortstr limit of 255 bytes (${k.length} characters)`);
+  w.reserve(1 + k.length * 3);
+  const n = writeUtf8(w.buf, w.pos + 1, k);
+  if (n > 255) throw new EncodeError(ctx, `${path}.${k.slice(0, 40)}…`, `table key is ${n} bytes of UTF-8, over the shortstr limit of 255`);
+  w.buf[w.pos] = n;
+  w.pos += 1 + n;
 }
 
 function arrayBody(w: Writer, a: readonly FieldValue[], ctx: string, path: string, depth: number): void {
@@ -130,8 +214,34 @@ function arrayBody(w: Writer, a: readonly FieldValue[], ctx: string, path: strin
   w.reserve(4);
   const lenAt = w.pos;
   w.pos += 4;
-  for (let i = 0; i < a.length; i++) value(w, a[i], ctx, path, i, depth);
+  const tags = wireOf(a)?.tags;
+  for (let i = 0; i < a.length; i++) {
+    const tag = tags?.[i];
+    if (tag === undefined || !remembered(w, tag, a[i], ctx, at(path, i))) value(w, a[i], ctx, path, i, depth);
+  }
   w.patchU32(lenAt, w.pos - lenAt - 4);
+}
+
+/**
+ * Writes `v` with the tag it was decoded with, if it still fits that tag; false (nothing
+ * written) otherwise, and the caller falls back to the default mapping.
+ */
+function remembered(w: Writer, tag: number, v: FieldValue, ctx: string, path: string): boolean {
+  if (tag === 0x4c) { // L: accepted on decode, written back only where it was received
+    if (typeof v === 'bigint' ? v < MIN_I64 || v > MAX_I64 : !Number.isSafeInteger(v)) return false;
+    const p = w.pos;
+    typeof v === 'bigint' ? bigInt64(w, v) : int64(w, v as number);
+    w.buf[p] = 0x4c;
+    return true;
+  }
+  const t = String.fromCharCode(tag) as FieldTag;
+  try {
+    checkFieldValue(t, v, ctx, path);
+  } catch {
+    return false;
+  }
+  forced(w, t, v, ctx, path);
+  return true;
 }
 
 /** The key path of a value, built only when needed (errors and nesting). */
@@ -156,11 +266,7 @@ function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string 
       return double(w, 0x64, v);
     case 'bigint':
       if (v < MIN_I64 || v > MAX_I64) throw new EncodeError(ctx, at(path, key), `bigint must be an int64 (-2^63 to 2^63-1), got ${v}n`);
-      w.reserve(9);
-      w.buf[w.pos] = 0x6c; // l
-      w.view.setBigInt64(w.pos + 1, v);
-      w.pos += 9;
-      return;
+      return bigInt64(w, v);
     case 'undefined':
       w.u8(0x56); // V (only reached for array elements: table keys with undefined are skipped)
       return;
@@ -172,7 +278,10 @@ function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string 
         checkFieldValue('D', v, ctx, at(path, key));
         return decimal(w, v);
       }
-      if (v instanceof Field) return forced(w, v, ctx, at(path, key));
+      if (v instanceof Field) {
+        checkFieldValue(v.tag, v.value, ctx, at(path, key));
+        return forced(w, v.tag, v.value, ctx, at(path, key));
+      }
       if (Array.isArray(v)) {
         w.u8(0x41); // A
         return arrayBody(w, v, ctx, at(path, key), depth + 1);
@@ -181,14 +290,17 @@ function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string 
         w.u8(0x46); // F
         return tableBody(w, v as FieldTable, ctx, at(path, key), depth + 1);
       }
+      if ((v as object) instanceof Map) {
+        w.u8(0x46); // F
+        return mapBody(w, v as ReadonlyMap<string, FieldValue>, ctx, at(path, key), depth + 1);
+      }
   }
   throw new EncodeError(ctx, at(path, key), `cannot be sent in a field table: ${kind(v)} (wrap it with field.*() or convert it)`);
 }
 
-function forced(w: Writer, f: Field, ctx: string, path: string): void {
-  const v = f.value;
-  checkFieldValue(f.tag, v, ctx, path);
-  switch (f.tag) {
+/** Writes a value already checked to fit `tag`. */
+function forced(w: Writer, tag: FieldTag, v: unknown, ctx: string, path: string): void {
+  switch (tag) {
     case 't': w.reserve(2); w.buf[w.pos] = 0x74; w.buf[w.pos + 1] = v ? 1 : 0; w.pos += 2; return;
     case 'b': w.reserve(2); w.buf[w.pos] = 0x62; w.buf[w.pos + 1] = v as number; w.pos += 2; return;
     case 'B': w.reserve(2); w.buf[w.pos] = 0x42; w.buf[w.pos + 1] = v as number; w.pos += 2; return;
@@ -196,15 +308,7 @@ function forced(w: Writer, f: Field, ctx: string, path: string): void {
     case 'u': w.u8(0x75); w.u16(v as number); return;
     case 'I': return tagged32(w, 0x49, v as number);
     case 'i': return tagged32(w, 0x69, v as number);
-    case 'l':
-      if (typeof v === 'bigint') {
-        w.reserve(9);
-        w.buf[w.pos] = 0x6c;
-        w.view.setBigInt64(w.pos + 1, v);
-        w.pos += 9;
-        return;
-      }
-      return int64(w, v as number);
+    case 'l': return typeof v === 'bigint' ? bigInt64(w, v) : int64(w, v as number);
     case 'f': w.reserve(5); w.buf[w.pos] = 0x66; w.view.setFloat32(w.pos + 1, v as number); w.pos += 5; return;
     case 'd': return double(w, 0x64, v as number);
     case 'D': return decimal(w, v as Decimal);
@@ -254,6 +358,13 @@ function int64(w: Writer, v: number): void {
   w.buf[w.pos] = 0x6c; // l
   w.view.setInt32(w.pos + 1, hi);
   w.view.setUint32(w.pos + 5, v - hi * TWO_32);
+  w.pos += 9;
+}
+
+function bigInt64(w: Writer, v: bigint): void {
+  w.reserve(9);
+  w.buf[w.pos] = 0x6c; // l
+  w.view.setBigInt64(w.pos + 1, v);
   w.pos += 9;
 }
 
@@ -318,24 +429,69 @@ function enter(r: Reader, what: string, depth: number): number {
   return outer;
 }
 
+/**
+ * Tag of the value readValue just read when the default encoding of the decoded value would use
+ * another tag (0 otherwise): set only on those rare paths, read by table() and array() to fill
+ * {@link WIRE}. Nested tables and arrays clear it before they return.
+ */
+let rare = 0;
+
 function table(r: Reader, depth: number): FieldTable {
   const outer = enter(r, 'field table', depth);
   const t: FieldTable = {};
+  let keys: string[] | undefined;
+  let tags: Record<string, number> | undefined;
   while (r.pos < r.end) {
     const k = key(r);
+    rare = 0;
     const v = readValue(r, depth);
+    if (rare !== 0) (tags ??= Object.create(null) as Record<string, number>)[k] = rare; // no prototype: keys like "__proto__"
+    if (keys !== undefined) {
+      if (!Object.prototype.hasOwnProperty.call(t, k)) keys.push(k);
+    } else if (isIndexKey(k)) keys = [...Object.keys(t), k];
     if (k === '__proto__') Object.defineProperty(t, k, { value: v, writable: true, enumerable: true, configurable: true });
     else t[k] = v;
   }
+  if (keys !== undefined && sameOrder(keys, Object.keys(t))) keys = undefined;
+  if (keys !== undefined || tags !== undefined) {
+    Object.defineProperty(t, WIRE, { value: { keys, tags } satisfies WireInfo, configurable: true, writable: true });
+  }
   r.end = outer;
+  rare = 0;
   return t;
+}
+
+function sameOrder(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True for keys that JavaScript lists before all others: array indices "0" to "4294967294". */
+function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (!(c >= 0x30 && c <= 0x39)) return false; // the common case: one compare
+  if (k.length > 10 || (c === 0x30 && k.length > 1)) return false;
+  for (let i = 1; i < k.length; i++) {
+    const d = k.charCodeAt(i);
+    if (d < 0x30 || d > 0x39) return false;
+  }
+  return Number(k) < 4294967295;
 }
 
 function array(r: Reader, depth: number): FieldValue[] {
   const outer = enter(r, 'field array', depth);
   const a: FieldValue[] = [];
-  while (r.pos < r.end) a.push(readValue(r, depth));
+  let tags: Record<number, number> | undefined;
+  while (r.pos < r.end) {
+    rare = 0;
+    const v = readValue(r, depth);
+    if (rare !== 0) (tags ??= Object.create(null) as Record<number, number>)[a.length] = rare;
+    a.push(v);
+  }
+  if (tags !== undefined) Object.defineProperty(a, WIRE, { value: { tags } satisfies WireInfo, configurable: true, writable: true });
   r.end = outer;
+  rare = 0;
   return a;
 }
 
@@ -360,16 +516,26 @@ function readValue(r: Reader, depth: number): FieldValue {
   let q = r.pos;
   switch (tag) {
     case 0x74: return r.octet() !== 0; // t
-    case 0x62: r.need(1, 'int8'); r.pos = q + 1; return r.view.getInt8(q); // b
-    case 0x42: return r.octet(); // B
-    case 0x73: r.need(2, 'int16'); r.pos = q + 2; return r.view.getInt16(q); // s
-    case 0x75: return r.short(); // u
+    case 0x62: r.need(1, 'int8'); r.pos = q + 1; rare = tag; return r.view.getInt8(q); // b
+    case 0x42: rare = tag; return r.octet(); // B
+    case 0x73: r.need(2, 'int16'); r.pos = q + 2; rare = tag; return r.view.getInt16(q); // s
+    case 0x75: rare = tag; return r.short(); // u
     case 0x49: r.need(4, 'int32'); r.pos = q + 4; return r.view.getInt32(q); // I
-    case 0x69: return r.long(); // i
-    case 0x6c: // l
-    case 0x4c: return r.int64(); // L
-    case 0x66: r.need(4, 'float'); r.pos = q + 4; return r.view.getFloat32(q); // f
-    case 0x64: r.need(8, 'double'); r.pos = q + 8; return r.view.getFloat64(q); // d
+    case 0x69: rare = tag; return r.long(); // i
+    case 0x6c: { // l
+      const v = r.int64();
+      if (typeof v === 'number' && (v | 0) === v) rare = tag; // would go out as I
+      return v;
+    }
+    case 0x4c: rare = tag; return r.int64(); // L
+    case 0x66: r.need(4, 'float'); r.pos = q + 4; rare = tag; return r.view.getFloat32(q); // f
+    case 0x64: { // d
+      r.need(8, 'double');
+      r.pos = q + 8;
+      const v = r.view.getFloat64(q);
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) rare = tag; // would go out as I or l
+      return v;
+    }
     case 0x44: { // D
       r.need(5, 'decimal');
       r.pos = q + 5;
@@ -380,7 +546,10 @@ function readValue(r: Reader, depth: number): FieldValue {
       q = r.pos;
       if (n > r.end - q) r.need(n, 'long string');
       r.pos = q + n;
-      return tryReadUtf8(r.buf.subarray(q, q + n)) ?? copy(r.buf, q, q + n);
+      const s = tryReadUtf8(r.buf.subarray(q, q + n));
+      if (s !== undefined) return s;
+      rare = tag; // bytes would go out as x
+      return copy(r.buf, q, q + n);
     }
     case 0x78: { // x
       const n = r.long();

@@ -74,7 +74,7 @@ function normalise(v: FieldValue): FieldValue {
     }
   }
   if (Array.isArray(v)) return v.map(normalise);
-  if (typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Decimal)) return normaliseTable(v);
+  if (typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Decimal)) return normaliseTable(v as FieldTable);
   return v;
 }
 
