@@ -10,10 +10,12 @@
  *   ({@link StreamOffset}) and encoded as the broker parses it: a number as int64, a Date as a
  *   field-table timestamp (whole seconds), an interval such as `1h` as a string.
  * - Deliveries carry their offset in the `x-stream-offset` header ({@link streamOffsetOf}).
- *   Each goes through two checks before the application sees it: a message before the offset
- *   asked for (the broker starts at the chunk that holds it) and, with `filter`, a message whose
+ *   Each goes through two checks before the application sees it: with `filter`, a message whose
  *   `x-stream-filter-value` is not one of the filter's values (the broker filters per chunk with
- *   a Bloom filter, so it lets some through) are acked and dropped here.
+ *   a Bloom filter, so it lets some through; 3.10 does not filter at all) and a message before
+ *   the offset asked for (3.10.8 and 4.3.6 skip those themselves, inside the chunk that holds the
+ *   offset; the check keeps the resume invariant whatever the broker does) are acked and dropped
+ *   here.
  * - Processed offset: a delivery counts as processed when it is settled (ack, nack or reject;
  *   dropped ones count at once). `processedOffset` is the highest offset up to which every
  *   delivery is processed, so an out-of-order ack never skips an unfinished message. Each

@@ -1,0 +1,122 @@
+// Quorum queues against the real broker: the delivery counters, the settle outcomes and what
+// each does to the delivery limit on 4.3 and 3.10, a poison message reaching the dead-letter
+// queue with a parsed x-death, and the dead-letter setup helper.
+import { describe, expect, it } from 'vitest';
+import { deadLetterSetup, DeadLetterSetupError, EncodeError, type Channel, type Message } from 'warren';
+import { channel, is43, queue, until } from './fixture.js';
+
+async function getOne(ch: Channel, q: string): Promise<Message> {
+  let m: Message | null = null;
+  await until(async () => (m = await ch.get(q)) !== null);
+  return m!;
+}
+
+async function setup(ch: Channel, deliveryLimit: number): Promise<{ q: string; dlq: string }> {
+  const dlq = await queue(ch, {}, 'rmq4-dlq');
+  const q = await queue(ch, { ...deadLetterSetup({ exchange: '', routingKey: dlq, deliveryLimit }) }, 'rmq4-qq');
+  await ch.confirmSelect();
+  return { q, dlq };
+}
+
+describe('delivery counters and settle outcomes', () => {
+  it('failed counts toward the delivery limit; returned does not on 4.3 (acquired count only), counts on 3.10', async () => {
+    const ch = await channel();
+    const { q } = await setup(ch, 10);
+    await ch.sendToQueue(q, 'poison');
+    const first = await getOne(ch, q);
+    expect(first.deliveryCount).toBe(0);
+    first.settle('failed');
+    const second = await getOne(ch, q);
+    expect(second.deliveryCount).toBe(1);
+    second.settle('returned');
+    const third = await getOne(ch, q);
+    if (is43(ch.connection)) {
+      expect(third.deliveryCount).toBe(1); // the return did not count
+      expect(third.acquiredCount).toBe(2); // but both acquisitions did
+      expect(first.acquiredCount).toBeUndefined(); // a first delivery carries no counters on 4.3
+    } else {
+      expect(third.deliveryCount).toBe(2); // 3.10 counts every requeue
+      expect(third.acquiredCount).toBeUndefined(); // and has no acquired count
+    }
+    third.settle('accepted');
+    expect(await ch.get(q)).toBeNull();
+  });
+
+  it('discarded dead-letters at once, with reason rejected', async () => {
+    const ch = await channel();
+    const { q, dlq } = await setup(ch, 10);
+    await ch.sendToQueue(q, 'bad');
+    (await getOne(ch, q)).settle('discarded');
+    const dead = await getOne(ch, dlq);
+    expect(dead.deaths).toMatchObject([{ queue: q, reason: 'rejected', count: 1, exchange: '', routingKeys: [q] }]);
+    dead.ack();
+  });
+});
+
+describe('poison messages', () => {
+  it('reach the dead-letter queue after the delivery limit, with a parsed x-death', async () => {
+    const ch = await channel();
+    const limit = 2;
+    const { q, dlq } = await setup(ch, limit);
+    await ch.sendToQueue(q, 'poison', { messageId: 'p1' });
+    // Delivered limit + 1 times; the last failure goes over the limit.
+    for (let i = 0; i <= limit; i++) {
+      const m = await getOne(ch, q);
+      expect(m.deliveryCount).toBe(i);
+      m.settle('failed');
+    }
+    const dead = await getOne(ch, dlq);
+    expect(dead.properties.messageId).toBe('p1');
+    const [death, ...rest] = dead.deaths;
+    expect(rest).toEqual([]);
+    expect(death).toMatchObject({ queue: q, reason: 'delivery_limit', count: 1, exchange: '', routingKeys: [q] });
+    expect(death!.time).toBeInstanceOf(Date);
+    expect(Math.abs(death!.time!.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+    dead.ack();
+    expect(await ch.get(q)).toBeNull();
+  });
+
+  it('returned (nack + requeue) past the limit: 4.3 keeps the message, 3.10 dead-letters it', async () => {
+    const ch = await channel();
+    const limit = 1;
+    const { q, dlq } = await setup(ch, limit);
+    await ch.sendToQueue(q, 'shy');
+    for (let i = 0; i <= limit; i++) (await getOne(ch, q)).settle('returned');
+    if (is43(ch.connection)) {
+      const m = await getOne(ch, q);
+      expect(m.deliveryCount).toBe(0);
+      expect(m.acquiredCount).toBe(limit + 1);
+      m.ack();
+    } else {
+      const dead = await getOne(ch, dlq);
+      expect(dead.deaths[0]).toMatchObject({ queue: q, reason: 'delivery_limit' });
+      dead.ack();
+    }
+  });
+});
+
+describe('dead-letter setup', () => {
+  it('produces a valid at-least-once configuration', () => {
+    expect(deadLetterSetup({ exchange: 'dlx' })).toEqual({ queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once', overflow: 'reject-publish' });
+    expect(deadLetterSetup({ exchange: 'dlx', strategy: 'at-most-once', routingKey: 'k' })).toEqual({ queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-most-once', deadLetterRoutingKey: 'k' });
+  });
+
+  it('fails on the call, saying why, for what would not be at-least-once', async () => {
+    expect(() => deadLetterSetup({ exchange: '' })).toThrow(DeadLetterSetupError);
+    expect(() => deadLetterSetup({ exchange: '' })).toThrow(/routingKey/);
+    const ch = await channel();
+    // RabbitMQ accepts these and quietly dead-letters at most once: refused here, nothing sent.
+    await expect(ch.queueDeclare('rmq4-never', { queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once' })).rejects.toThrow(/reject-publish/);
+    await expect(ch.queueDeclare('rmq4-never', { queueType: 'quorum', overflow: 'drop-head', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once' })).rejects.toBeInstanceOf(DeadLetterSetupError);
+    await expect(ch.queueDeclare('rmq4-never', { queueType: 'quorum', overflow: 'reject-publish', deadLetterStrategy: 'at-least-once' })).rejects.toThrow(/deadLetterExchange/);
+    await expect(ch.queueDeclare('rmq4-never', { deadLetterStrategy: 'at-most-once' })).rejects.toBeInstanceOf(EncodeError);
+    await expect(ch.queueDeclare('rmq4-never', { queueType: 'classic', initialGroupSize: 3 })).rejects.toThrow(/quorum/);
+    expect(ch.isOpen).toBe(true);
+  });
+
+  it('a quorum queue with typed arguments: initial group size and leader locator', async () => {
+    const ch = await channel();
+    const q = await queue(ch, { queueType: 'quorum', initialGroupSize: 1, leaderLocator: 'balanced', deliveryLimit: 5 }, 'rmq4-qq');
+    expect((await ch.checkQueue(q)).messageCount).toBe(0);
+  });
+});
