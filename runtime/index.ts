@@ -2,7 +2,7 @@
  * `warren`: the AMQP 0-9-1 client for RabbitMQ. Names are listed by hand so that the public
  * surface is a decision, not an accident.
  */
-export { connect, Connection, type ConnectionEvents } from './client/connection.js';
+export { connect, Connection, type ConnectionEvents, type ConnectionState } from './client/connection.js';
 export { Channel, type ChannelEvents, type CallArgs, type CallOptions } from './client/channel.js';
 export { ConfigurationError, parseUrl, type ConnectOptions, type TlsOptions, type Logger } from './client/options.js';
 export { plain, amqplain, external, type SaslMechanism } from './protocol/sasl.js';
@@ -47,3 +47,10 @@ export {
 export { BROKER_RULES, BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError, type BrokerInfo, type BrokerRule, type BrokerRuleAction } from './client/broker-rules.js';
 export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffset, type StreamInterval, type StreamOffsetStore, type StreamQueueArguments } from './client/streams.js';
 export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/quorum.js';
+export { RecoveryFailedError, OutcomeUnknownError, RecoveringError, TopologyRecoveryError, type RecoveredEntity } from './client/recovery/errors.js';
+export type { RecoveryOptions, Credentials, CredentialsProvider } from './client/recovery/options.js';
+export type { BackoffOptions } from './client/recovery/backoff.js';
+export type { Endpoint, EndpointResolver } from './client/recovery/endpoints.js';
+export type { DisconnectedEvent, ReconnectingEvent, RecoveredEvent, QueueRenamedEvent, NodeInfo } from './client/recovery/events.js';
+export type { TopologyRecorder, TopologyFilter, RecordedExchange, RecordedQueue, RecordedBinding, RecordedConsumer, ReplayPlan } from './client/recovery/recorder.js';
+export type { ChannelOptions } from './client/recovery/channel-settings.js';

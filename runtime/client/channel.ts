@@ -3,10 +3,20 @@
  * the routing of the server's methods to the messaging features (publisher confirms,
  * consumers, returns) that live in their own files. The declaration methods (exchangeDeclare,
  * queueDeclare, bindings, passive checks...) are inherited from Declarations in topology.ts.
+ *
+ * Recovery (recovery/): a Channel outlives its connection's socket. When the connection is lost
+ * and will be recovered, `suspend()` puts it in a waiting state (calls wait for the recovery,
+ * publishes wait or fail per ChannelOptions, deliveries from before become stale: `epoch`
+ * counts the channel's lives); the replay then gives it a new number on the new connection
+ * (`reopen()`), its consumers back (`reconsume()`), and `resume()` republishes and lets the
+ * waiting publishes go. The same object throughout: nothing the application holds is replaced.
  */
 import type { AnyMethod, FieldDef, FieldTable, FieldType, Long } from '../codec/index.js';
 import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, MethodMap, ResponseMap } from '../../generated/index.js';
 import { ChannelClosedError, ConnectionClosedError, OperationAbortedError } from '../errors.js';
+import { ChannelSettings, type ChannelOptions } from './recovery/channel-settings.js';
+import { OutcomeUnknownError, RecoveringError } from './recovery/errors.js';
+import type { RecordedConsumer } from './recovery/recorder.js';
 import type { Content } from '../protocol/events.js';
 import { AckBatcher } from './acks.js';
 import type { Body } from './body.js';
@@ -42,6 +52,10 @@ export interface ChannelEvents {
   return: [message: ReturnedMessage];
   /** The broker cancelled a consumer (its queue was deleted). */
   cancel: [consumerTag: string];
+  /** The connection was lost and is being recovered: the channel waits (see ChannelOptions); `error` is why. */
+  disconnected: [error: Error];
+  /** The channel is back on a new connection (new `id`), with its settings and consumers. */
+  recovered: [];
 }
 
 const DEFAULTS: Record<FieldType, () => unknown> = {
@@ -66,23 +80,48 @@ export function withDefaults(kind: string, fields: readonly FieldDef[], args: ob
 
 /** An AMQP channel: declarations, publishing (with confirms), consumers, get, qos, transactions and typed calls. Open one with `connection.channel()`. */
 export class Channel extends Declarations implements MessageOwner {
-  /** The channel number on the connection. */
-  readonly id: number;
   readonly connection: Connection;
-  readonly #acks: AckBatcher;
+  /** @internal identifies this channel in the topology record (stable across recoveries) */
+  readonly key: number;
+  /** @internal false for the connection's own short-lived channels (passive checks, replay): not recorded */
+  readonly recorded: boolean;
+  /** @internal counts recoveries: deliveries of an older epoch are stale */
+  epoch = 0;
+  #id: number;
+  #acks: AckBatcher;
   readonly #consumers = new Map<string, Consumer>();
+  readonly #settings: ChannelSettings;
   #confirms: ConfirmTracker | undefined;
   #closing: Promise<void> | undefined;
   #closedResolve: (() => void) | undefined;
   #error: Error | undefined;
   #open = true;
+  /** Why the channel waits for recovery; undefined while it is live. */
+  #suspended: Error | undefined;
 
   /** @internal use connection.channel() */
-  constructor(connection: Connection, id: number) {
+  constructor(connection: Connection, id: number, options?: ChannelOptions & { recorded?: boolean }) {
     super();
     this.connection = connection;
-    this.id = id;
-    this.#acks = new AckBatcher((m) => this.connection.core.send(this.id, m as AnyMethod));
+    this.#id = id;
+    this.key = ++channelKeys;
+    this.recorded = options?.recorded ?? true;
+    this.#settings = new ChannelSettings(options);
+    this.#acks = this.#newAcks();
+  }
+
+  #newAcks(): AckBatcher {
+    return new AckBatcher((m) => this.connection.core.send(this.#id, m as AnyMethod));
+  }
+
+  /** The channel number on the current connection (it may change when the connection recovers). */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** True while the channel waits for its connection to recover. */
+  get isRecovering(): boolean {
+    return this.#suspended !== undefined && this.#open;
   }
 
   get isOpen(): boolean {
@@ -114,16 +153,28 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal sends a synchronous method and waits for the reply (with content for get-ok). */
   async request(m: AnyMethod, options?: CallOptions, onReply?: (r: Reply) => void): Promise<Reply> {
-    this.assertOpen();
     this.connection.rules.check(m);
     const signal = callSignal(options);
+    if (this.#suspended && this.#open && !this.#closing) await this.connection.whenRecovered(signal);
+    const r = await this.requestNow(m, signal, onReply);
+    if (this.recorded) {
+      this.#settings.onMethod(m);
+      this.connection.topology.onMethod(m, r.method);
+    }
+    return r;
+  }
+
+  /** @internal sends a synchronous method now (the replay's calls do not wait for the recovery) and records nothing */
+  async requestNow(m: AnyMethod, signal: AbortSignal | undefined, onReply?: (r: Reply) => void): Promise<Reply> {
+    this.assertOpen();
     signal?.throwIfAborted();
-    const call = this.connection.core.call(this.id, m);
+    const id = this.#id;
+    const call = this.connection.core.call(id, m);
     try {
-      return await this.connection.reply(this.id, call, signal, onReply);
+      return await this.connection.reply(id, call, signal, onReply);
     } catch (e) {
       if (signal?.aborted && e === signal.reason) {
-        throw new OperationAbortedError(`${m.kind} on channel ${this.id} was abandoned: ${(e as Error).message}`, { cause: e });
+        throw new OperationAbortedError(`${m.kind} on channel ${id} was abandoned: ${(e as Error).message}`, { cause: e });
       }
       throw this.connection.rules.explain(m, e);
     }
@@ -131,6 +182,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal sends an asynchronous method */
   send(m: AnyMethod): void {
+    if (this.#suspended) throw new RecoveringError(`channel ${this.id} waits for its connection to recover`, { cause: this.#suspended });
     this.assertOpen();
     this.connection.core.send(this.id, m);
     this.connection.driver.scheduleFlush();
@@ -150,6 +202,7 @@ export class Channel extends Declarations implements MessageOwner {
     if (this.#closing) return this.#closing;
     this.#closing = new Promise((resolve) => (this.#closedResolve = resolve));
     if (!this.#open) this.#closedResolve!();
+    else if (this.#suspended) this.onClosed(undefined); // nothing on the wire to close
     else {
       this.flushAcks();
       this.connection.core.closeChannel(this.id);
@@ -207,10 +260,12 @@ export class Channel extends Declarations implements MessageOwner {
    */
   async confirmSelect(options: { maxUnconfirmed?: number } = {}): Promise<void> {
     if (this.#confirms) return;
+    if (this.#suspended) await this.connection.whenRecovered(undefined);
     // Counting starts with confirm.select on the wire, not with its answer: a publish issued
     // before select-ok already carries delivery tag 1 on the broker.
     const selected = this.call('confirm.select', {});
     this.#confirms = new ConfirmTracker(options.maxUnconfirmed ?? Infinity, () => this.drainBacklog());
+    this.#settings.confirmWindow = this.#confirms.maxUnconfirmed;
     await selected;
   }
 
@@ -238,6 +293,7 @@ export class Channel extends Declarations implements MessageOwner {
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
     if (tracing.publish.start.hasSubscribers && !inside.publish) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options), (bytes, o: PublishOptions) => this.publish(exchange, routingKey, bytes, o));
     try {
+      if (this.#suspended) return this.#publishWhileRecovering(exchange, routingKey, body, options);
       if (this.#backlog.length > 0 || this.#mustWait()) {
         this.assertOpen(); // a closed channel's backlog would never drain
         return this.#backlog.enqueue(exchange, routingKey, body, options);
@@ -252,17 +308,30 @@ export class Channel extends Declarations implements MessageOwner {
     const { bytes, properties } = prepare(body, options);
     const mandatory = options?.mandatory ?? false;
     this.assertOpen();
-    this.connection.core.publish(this.id, { kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
+    this.connection.core.publish(this.#id, { kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
     const driver = this.connection.driver;
     driver.scheduleFlush();
-    if (this.#confirms) return this.#confirms.track(mandatory, exchange, routingKey);
+    if (this.#confirms) return this.#confirms.track(mandatory, exchange, routingKey, this.#settings.republishUnconfirmed ? { properties, bytes } : undefined);
     return driver.writable();
   };
+
+  /** publish() while the connection recovers: wait in the backlog (bounded) or fail at once. */
+  #publishWhileRecovering(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+    if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.#id} is closed`, { cause: this.#error });
+    const s = this.#settings;
+    const cause = this.#suspended;
+    if (s.publishWhileRecovering === 'fail') throw new RecoveringError('the connection is recovering and this channel fails publishes meanwhile (publishWhileRecovering: fail)', { cause });
+    const size = prepare(body, options).bytes.length; // also rejects invalid input now, not after the outage
+    if (this.#backlog.length >= s.maxWaiting || this.#backlog.bytes + size > s.maxWaitingBytes) {
+      throw new RecoveringError(`the connection is recovering and ${this.#backlog.length} publishes (${this.#backlog.bytes} bytes) already wait (recoveryBuffer)`, { cause });
+    }
+    return this.#backlog.enqueue(exchange, routingKey, body, options, size);
+  }
 
   /** Publishes that wait for an unblocked connection or room in the confirm window. */
   readonly #backlog = new PublishBacklog();
 
-  #mayPublish = (): boolean => this.#open && !this.#mustWait();
+  #mayPublish = (): boolean => this.#open && !this.#suspended && !this.#mustWait();
 
   #mustWait(): boolean {
     return this.connection.core.blocked || (this.#confirms !== undefined && this.#confirms.full);
@@ -292,9 +361,11 @@ export class Channel extends Declarations implements MessageOwner {
     const noAck = options.noAck ?? false;
     const args: FieldTable = { ...options.arguments };
     if (options.priority !== undefined) args['x-priority'] = options.priority;
-    const m = this.method('basic.consume', { queue, consumerTag: options.consumerTag ?? '', noAck, exclusive: options.exclusive ?? false, arguments: args });
+    const rec: RecordedConsumer = { key: consumer.key, channel: this.key, queue, consumerTag: options.consumerTag ?? '', noAck, exclusive: options.exclusive ?? false, arguments: args };
+    const m = this.method('basic.consume', { queue, consumerTag: rec.consumerTag, noAck, exclusive: rec.exclusive, arguments: args });
     // Registered synchronously with consume-ok: deliveries may follow it in the same read.
     await this.request(m, undefined, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, noAck));
+    if (this.recorded) this.connection.topology.addConsumer(rec);
     return consumer;
   }
 
@@ -306,12 +377,33 @@ export class Channel extends Declarations implements MessageOwner {
     return consumeStream(this, queue, options);
   }
 
+  /** @internal the replay: `consumer` consumes again on this (re-opened) channel, as recorded */
+  async reconsume(consumer: Consumer, rec: RecordedConsumer, signal: AbortSignal | undefined): Promise<void> {
+    const m = this.method('basic.consume', { queue: rec.queue, consumerTag: rec.consumerTag, noAck: rec.noAck, exclusive: rec.exclusive, arguments: rec.arguments });
+    consumer.queue = rec.queue;
+    await this.requestNow(m, signal, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, rec.noAck));
+  }
+
   #noAckTags = new Set<string>();
 
   #register(tag: string, consumer: Consumer, noAck: boolean): void {
     consumer.tag = tag;
     this.#consumers.set(tag, consumer);
+    this.#byKey.set(consumer.key, consumer);
     if (noAck) this.#noAckTags.add(tag);
+  }
+
+  /** Every consumer of the channel by its key, kept across recoveries (tags change). */
+  readonly #byKey = new Map<number, Consumer>();
+
+  /** @internal the consumer recorded under `key`, if it is this channel's */
+  consumerByKey(key: number): Consumer | undefined {
+    return this.#byKey.get(key);
+  }
+
+  #forget(consumer: Consumer): void {
+    this.#byKey.delete(consumer.key);
+    this.connection.topology.deleteConsumer(consumer.key);
   }
 
   /** Fetches one message (basic.get), or null when the queue is empty. */
@@ -322,11 +414,14 @@ export class Channel extends Declarations implements MessageOwner {
     if (r.method.kind === 'basic.get-empty') return null;
     const g = r.method as unknown as BasicGetOk;
     if (noAck) this.#acks.skip(Number(g.deliveryTag));
-    return new Message(this, { deliveryTag: g.deliveryTag, redelivered: g.redelivered, exchange: g.exchange, routingKey: g.routingKey, consumerTag: undefined, messageCount: g.messageCount, needsAck: !noAck }, r.content!.properties as BasicProperties, r.content!.body);
+    return new Message(this, { deliveryTag: g.deliveryTag, redelivered: g.redelivered, exchange: g.exchange, routingKey: g.routingKey, consumerTag: undefined, messageCount: g.messageCount, needsAck: !noAck }, r.content!.properties as BasicProperties, r.content!.body, this.epoch);
   }
 
   /** @internal Consumer → basic.cancel */
-  async cancelConsumer(tag: string): Promise<void> {
+  async cancelConsumer(consumer: Consumer): Promise<void> {
+    this.#forget(consumer); // not recovered from now on, even if the cancel is cut short
+    if (this.#suspended && this.#open) return; // the consumer died with the old connection
+    const tag = consumer.tag;
     if (!this.#open || !this.#consumers.has(tag)) return;
     await this.call('basic.cancel', { consumerTag: tag });
     this.#consumers.delete(tag);
@@ -335,13 +430,27 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal Consumer → nack(requeue) of deliveries it never handed out */
   requeue(messages: readonly Message[]): void {
-    if (!this.#open) return;
+    if (!this.#open || this.#suspended) return;
     for (const m of messages) if (!m.settled) this.settle(m, 'nack', false, true);
   }
 
-  /** @internal Message → ack/nack/reject */
-  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void {
-    if ((tracing.settle.start.hasSubscribers || tracing.process.start.hasSubscribers) && !inside.settle) return traceSettle(this, message, how, multiple, requeue, multiple ? this.#acks.unsettledThrough(Number(message.deliveryTag)) : 1, () => this.settle(message, how, multiple, requeue));
+  /** @internal true when `message` came before a recovery of this channel: its tag means nothing now */
+  isStale(message: Message): boolean {
+    return message.epoch !== this.epoch;
+  }
+
+  /** @internal Message → ack/nack/reject; false when the message is stale (nothing is sent) */
+  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
+    // A delivery from before a recovery: its tag names nothing (or another message) on the new
+    // channel, and the broker requeued it when the old connection died.
+    if (message.epoch !== this.epoch) {
+      message.checkSettle();
+      return false;
+    }
+    if ((tracing.settle.start.hasSubscribers || tracing.process.start.hasSubscribers) && !inside.settle) {
+      traceSettle(this, message, how, multiple, requeue, multiple ? this.#acks.unsettledThrough(Number(message.deliveryTag)) : 1, () => void this.settle(message, how, multiple, requeue));
+      return true;
+    }
     message.checkSettle();
     const tag = Number(message.deliveryTag);
     if (this.#acks.isSettled(tag)) {
@@ -356,6 +465,7 @@ export class Channel extends Declarations implements MessageOwner {
     } else if (how === 'nack') this.#acks.nack(tag, multiple, requeue);
     else this.#acks.reject(tag, requeue);
     this.connection.driver.scheduleFlush();
+    return true;
   }
 
   /** @internal Message → publish to replyTo */
@@ -373,7 +483,7 @@ export class Channel extends Declarations implements MessageOwner {
     // Only into a channel the core still has open: once the channel or the connection is
     // closing, the broker discards acks anyway and requeues what they would have settled.
     const core = this.connection.core;
-    if (!this.#open || core.state !== 'open' || core.channelState(this.id)?.state !== 'open') return this.#acks.discard();
+    if (!this.#open || this.#suspended || core.state !== 'open' || core.channelState(this.#id)?.state !== 'open') return this.#acks.discard();
     this.#acks.flush();
   }
 
@@ -397,6 +507,7 @@ export class Channel extends Declarations implements MessageOwner {
         const c = this.#consumers.get(tag);
         this.#consumers.delete(tag);
         this.#noAckTags.delete(tag);
+        if (c) this.#forget(c);
         c?.end(new ConsumerCancelledError(tag));
         this.emit('cancel', tag);
         return;
@@ -413,7 +524,7 @@ export class Channel extends Declarations implements MessageOwner {
       const d = m as unknown as BasicDeliver;
       const consumer = this.#consumers.get(d.consumerTag);
       const needsAck = !this.#noAckTags.has(d.consumerTag);
-      const msg = new Message(this, { deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey, consumerTag: d.consumerTag, messageCount: undefined, needsAck }, content.properties as BasicProperties, content.body);
+      const msg = new Message(this, { deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey, consumerTag: d.consumerTag, messageCount: undefined, needsAck }, content.properties as BasicProperties, content.body, this.epoch);
       if (!needsAck) this.#acks.skip(Number(d.deliveryTag));
       if (consumer) consumer.push(msg);
       else if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
@@ -429,13 +540,19 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal the channel is gone */
   onClosed(error: Error | undefined): void {
+    if (!this.#open) return;
     this.#open = false;
     this.#error = error;
-    const reason = error ?? new ChannelClosedError(`channel ${this.id} was closed`);
+    const reason = error ?? new ChannelClosedError(`channel ${this.#id} was closed`);
     this.#confirms?.failAll(reason);
     this.#backlog.failAll(reason);
-    for (const c of this.#consumers.values()) c.end(error);
+    for (const c of this.#byKey.values()) {
+      this.connection.topology.deleteConsumer(c.key);
+      c.end(error);
+    }
     this.#consumers.clear();
+    this.#byKey.clear();
+    this.connection.forgetChannel(this);
     if (error) this.emit('error', error);
     this.emit('close', error);
     this.#closing ??= Promise.resolve();
@@ -450,10 +567,71 @@ export class Channel extends Declarations implements MessageOwner {
     if (core.channelState(this.id)?.state !== 'open') throw new ChannelClosedError(`channel ${this.id} is closing`, { cause: this.#error });
   }
 
+  // ------------------------------------------------------------------ recovery (see recovery/replay.ts)
+
+  /** @internal the connection was lost and will be recovered: wait, keeping what can be kept */
+  suspend(error: Error): void {
+    if (!this.#open || this.#suspended) return;
+    this.#suspended = error;
+    this.epoch++;
+    this.#acks = this.#newAcks(); // held acks die with the old channel: the broker requeues
+    if (this.#confirms && !this.#settings.republishUnconfirmed) {
+      this.#confirms.failAll(new OutcomeUnknownError('the connection was lost before the broker confirmed this publish: it may or may not have the message', { cause: error }));
+    }
+    if (this.#settings.publishWhileRecovering === 'fail') this.#backlog.failAll(new RecoveringError('the connection is recovering', { cause: error }));
+    this.#consumers.clear();
+    this.#noAckTags.clear();
+    for (const c of this.#byKey.values()) c.suspend();
+    this.emit('disconnected', error);
+  }
+
+  /** @internal the replay: a new channel number on the new connection, with prefetch, confirm and tx modes back */
+  async reopen(id: number, opened: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    this.#id = id;
+    this.epoch++; // deliveries of an earlier, failed replay are stale too
+    this.#acks = this.#newAcks();
+    this.#consumers.clear();
+    this.#noAckTags.clear();
+    await opened;
+    for (const m of this.#settings.replay()) await this.requestNow(m, signal);
+    if (this.#settings.confirmWindow !== undefined) await this.requestNow(this.method('confirm.select', {}), signal);
+  }
+
+  /** @internal the replay: the consumers not consumed again (left out by the filter, or failed) end */
+  endConsumersExcept(recovered: ReadonlySet<number>): void {
+    for (const c of [...this.#byKey.values()]) {
+      if (recovered.has(c.key)) continue;
+      this.#forget(c);
+      c.end(undefined);
+    }
+  }
+
+  /** @internal the replay is done: republish what awaited a confirm (if asked), then let waiting publishes go */
+  resume(): void {
+    if (!this.#open || !this.#suspended) return;
+    this.#suspended = undefined;
+    if (this.#confirms) {
+      const core = this.connection.core;
+      for (const p of this.#confirms.takeUnconfirmed()) {
+        try {
+          core.publish(this.#id, { kind: 'basic.publish', exchange: p.exchange, routingKey: p.routingKey, mandatory: p.mandatory, immediate: false } as AnyMethod, p.resend!.properties, p.resend!.bytes);
+          this.#confirms.adopt(p);
+        } catch (e) {
+          p.reject(e as Error);
+        }
+      }
+      this.connection.driver.scheduleFlush();
+    }
+    this.emit('recovered');
+    this.drainBacklog();
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Channel { id: ${this.id}, open: ${this.#open} }`;
+    return `Channel { id: ${this.id}, open: ${this.#open}${this.#suspended ? ', recovering' : ''} }`;
   }
 }
+
+let channelKeys = 0;
 
 
 function callSignal(o: CallOptions | undefined): AbortSignal | undefined {

@@ -5,35 +5,66 @@
  * The protocol work happens in the sans-io ConnectionCore; the socket work in SocketDriver.
  * This file only connects them to the application: a map from call id to its promise, a map
  * from channel id to its Channel, and the connection-level events.
+ *
+ * Recovery (recovery/, on unless `recovery: false`): the Connection outlives its core and
+ * socket. States: open ─recoverable loss─▶ recovering ─replay done─▶ open; any ─close()─▶
+ * closing ─▶ closed; recovering ─given up─▶ closed. On a loss the channels are suspended instead
+ * of closed, supervisor.ts reconnects, `attach()` swaps in the new core and driver, and
+ * replay.ts re-opens the channels and declares the recorded topology again. Events of a core
+ * the connection has moved past are dropped (each Link's sink compares cores).
  */
 import type { FieldTable } from '../codec/index.js';
 import { ConnectionClosedError } from '../errors.js';
-import { ConnectionCore } from '../protocol/connection.js';
+import type { ConnectionCore } from '../protocol/connection.js';
 import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
-import { SocketDriver, frameTracer } from '../io/driver.js';
-import { openSocket } from '../io/open-socket.js';
+import type { SocketDriver } from '../io/driver.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { Channel } from './channel.js';
-import { clientProperties } from './client-properties.js';
 import { Emitter } from './emitter.js';
-import { resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
-import { describeConnection, inside, traceClose, traceConnect, tracing } from './tracing.js';
+import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
+import { describeConnection, inside, traceClose, traceConnect, traceRecovery, tracing } from './tracing.js';
 import type { AnyMethod } from '../codec/index.js';
+import type { ChannelOptions } from './recovery/channel-settings.js';
+import { scheduleRenewal } from './recovery/credentials.js';
+import { EndpointWalk, type Endpoint } from './recovery/endpoints.js';
+import { RecoveryFailedError, type TopologyRecoveryError } from './recovery/errors.js';
+import { establish, type Link } from './recovery/establish.js';
+import type { DisconnectedEvent, NodeInfo, QueueRenamedEvent, ReconnectingEvent, RecoveredEvent } from './recovery/events.js';
+import { TopologyRecorder } from './recovery/recorder.js';
+import { replay } from './recovery/replay.js';
+import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
 
+/** Events of a Connection, with their payloads. */
 export interface ConnectionEvents {
-  /** The connection is closed; `error` is undefined after a close() the application asked for. */
+  /** The connection is closed for good; `error` is undefined after a close() the application asked for. */
   close: [error: Error | undefined];
   /**
-   * The connection failed. Emitted at once when warren closes because the broker broke the
-   * protocol (the close handshake then finishes in the background and `close` follows), or just
-   * before `close` for any other error. Emitted once per connection.
+   * The connection failed for good. Emitted at once when warren closes because the broker broke
+   * the protocol (the close handshake then finishes in the background and `close` follows), or
+   * just before `close` for any other error; with recovery, a lost connection is `disconnected`
+   * and `error` comes only if recovery gives up. Emitted once per connection.
    */
   error: [error: Error];
   /** RabbitMQ stopped reading publishes (a resource alarm); `reason` as the broker gave it. */
   blocked: [reason: string];
   unblocked: [];
+  /** The connection was lost and recovery starts (the channels wait). */
+  disconnected: [event: DisconnectedEvent];
+  /** A connection attempt of the recovery is about to be made. */
+  reconnecting: [event: ReconnectingEvent];
+  /** Connection, channels, topology and consumers are back. */
+  recovered: [event: RecoveredEvent];
+  /** Recovery gave up; `error` and `close` follow with the same error. */
+  recoveryFailed: [error: RecoveryFailedError];
+  /** One recorded entity could not be recovered; the rest of the replay went on. */
+  topologyError: [error: TopologyRecoveryError];
+  /** A server-named queue came back under a new name. */
+  queueRenamed: [event: QueueRenamedEvent];
 }
+
+/** `open`, `recovering` (lost, reconnecting or replaying), `closing`, `closed`. */
+export type ConnectionState = 'open' | 'recovering' | 'closing' | 'closed';
 
 /** A reply as the core delivered it. */
 export interface Reply {
@@ -48,36 +79,49 @@ interface PendingReply {
   reject(error: Error): void;
 }
 
-let connectionIds = 0;
-
 /** An open AMQP connection. Create one with {@link connect}. */
 export class Connection extends Emitter<ConnectionEvents> {
-  /** The broker's server-properties (product, version, capabilities...). */
-  readonly serverProperties: FieldTable;
-  /** Negotiated channel_max, frame_max (bytes) and heartbeat (seconds). */
-  readonly tune: Readonly<TuneWanted>;
-  /** @internal */ readonly core: ConnectionCore;
-  /** @internal */ readonly driver: SocketDriver;
+  /** @internal the current core (replaced by each recovery) */ core: ConnectionCore;
+  /** @internal the current socket driver (replaced by each recovery) */ driver: SocketDriver;
   /** @internal what the broker's version does with requests (broker-rules.ts) */ readonly rules: BrokerRules;
+  /** What the application declared through this connection, kept for recovery (see recovery/recorder.ts). */
+  readonly topology = new TopologyRecorder();
   readonly #replies = new Map<number, PendingReply>();
+  /** Channels by their number on the current core. */
   readonly #channels = new Map<number, Channel>();
+  /** The application's channels, in the order opened: what a recovery re-opens. */
+  readonly #recorded = new Set<Channel>();
   /** Channels holding a batch of acks for the next flush. */
   readonly #ackBatches = new Set<Channel>();
+  readonly #options: ResolvedOptions;
   readonly #logger: Logger | undefined;
+  #link: Link | undefined;
+  #endpoint: Endpoint;
+  #state: ConnectionState = 'open';
   #closed: Promise<void> | undefined;
   #closedResolve!: () => void;
   #error: Error | undefined;
   #errorEmitted = false;
+  /** Set while recovering: resolves when recovered, rejects when given up or closed. */
+  #ready: { promise: Promise<void>; resolve(): void; reject(e: Error): void } | undefined;
+  #abort: AbortController | undefined;
+  #walk: EndpointWalk | undefined;
+  #cancelRenewal: (() => void) | undefined;
 
-  /** @internal use {@link connect} */
-  constructor(core: ConnectionCore, driver: SocketDriver, options: ResolvedOptions) {
+  /** @internal use {@link connect}; without `link`, recovery is off */
+  constructor(core: ConnectionCore, driver: SocketDriver, options: ResolvedOptions, link?: Link) {
     super();
     this.core = core;
     this.driver = driver;
-    this.serverProperties = core.serverProperties;
-    this.tune = core.tune;
+    this.#options = options;
     this.#logger = options.logger;
     this.rules = new BrokerRules({ serverProperties: () => this.serverProperties, logger: options.logger, permitDeprecatedFeatures: options.permitDeprecatedFeatures });
+    this.#endpoint = link?.endpoint ?? { hostname: options.hostname, port: options.port };
+    this.#installFlush(driver);
+    if (link) this.#attach(link);
+  }
+
+  #installFlush(driver: SocketDriver): void {
     driver.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;
       const batches = [...this.#ackBatches];
@@ -86,9 +130,39 @@ export class Connection extends Emitter<ConnectionEvents> {
     };
   }
 
+  /** Makes `link` the current connection: its events come here, the old core's no longer do. */
+  #attach(link: Link): void {
+    this.#link = link;
+    this.core = link.core;
+    this.driver = link.driver;
+    this.#endpoint = link.endpoint;
+    this.#channels.clear();
+    this.#installFlush(link.driver);
+    describeConnection(this, { id: link.id, name: this.#options.connectionName, hostname: link.endpoint.hostname, port: link.endpoint.port });
+    link.attach((e) => {
+      if (this.core === link.core) this.onEvent(e);
+    });
+    this.#cancelRenewal?.();
+    this.#cancelRenewal = undefined;
+    const provider = this.#options.credentials;
+    if (link.expiresAt !== undefined && provider) {
+      this.#cancelRenewal = scheduleRenewal(link.expiresAt, provider, (secret) => this.updateSecret(secret, 'credentials renewed before expiry'), (e) => this.#logger?.warn?.('renewing the credentials failed', { error: (e as Error).message }));
+    }
+  }
+
   /** @internal a channel holds acks for the next flush */
   ackPending(ch: Channel): void {
     this.#ackBatches.add(ch);
+  }
+
+  /** The broker's server-properties (product, version, capabilities...) of the current connection. */
+  get serverProperties(): FieldTable {
+    return this.core.serverProperties;
+  }
+
+  /** Negotiated channel_max, frame_max (bytes) and heartbeat (seconds) of the current connection. */
+  get tune(): Readonly<TuneWanted> {
+    return this.core.tune;
   }
 
   /** The broker's product, version and capabilities, from connection.start. */
@@ -96,9 +170,21 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.rules.broker;
   }
 
-  /** True until the connection starts closing. */
+  /** `open`, `recovering`, `closing` or `closed`. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The broker node this connection is on (or was last on, while recovering). */
+  get node(): NodeInfo {
+    const p = this.core.serverProperties;
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : undefined);
+    return { endpoint: this.#endpoint, clusterName: text(p.cluster_name), serverVersion: text(p.version), product: text(p.product) };
+  }
+
+  /** True while the connection is open (not while recovering or closing). */
   get isOpen(): boolean {
-    return this.core.state === 'open';
+    return this.#state === 'open' && this.core.state === 'open';
   }
 
   /** True while the broker has blocked publishing (connection.blocked). */
@@ -111,10 +197,26 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#error;
   }
 
-  /** Opens a channel. */
-  async channel(): Promise<Channel> {
+  /**
+   * Opens a channel. `options` say how its publishing crosses a recovery (wait or fail, the
+   * buffer's bounds, republishing unconfirmed messages). While the connection recovers, waits
+   * for it.
+   */
+  async channel(options?: ChannelOptions): Promise<Channel> {
+    if (this.#state === 'recovering') await this.whenRecovered(undefined);
+    const ch = await this.#open({ ...options, recorded: true });
+    this.#recorded.add(ch);
+    return ch;
+  }
+
+  /** @internal a channel for the connection's own work (passive checks, replay): not recovered, not waiting */
+  spareChannel(): Promise<Channel> {
+    return this.#open({ recorded: false });
+  }
+
+  async #open(options: ChannelOptions & { recorded: boolean }): Promise<Channel> {
     const { channel, call } = this.core.openChannel();
-    const ch = new Channel(this, channel);
+    const ch = new Channel(this, channel, options);
     this.#channels.set(channel, ch);
     try {
       await this.reply(channel, call);
@@ -125,14 +227,43 @@ export class Connection extends Emitter<ConnectionEvents> {
     return ch;
   }
 
+  /** @internal a channel closed for good */
+  forgetChannel(ch: Channel): void {
+    this.#recorded.delete(ch);
+  }
+
+  /** @internal resolves when the connection is open again (at once when it is), rejects when it closes for good or `signal` aborts */
+  whenRecovered(signal: AbortSignal | undefined): Promise<void> {
+    const ready = this.#ready;
+    if (!ready) {
+      if (this.#state === 'open') return Promise.resolve();
+      return Promise.reject(new ConnectionClosedError(`the connection is ${this.#state}`, { cause: this.#error }));
+    }
+    if (!signal) return ready.promise;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      ready.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
   /**
    * Closes the connection gracefully: pending writes (acks included) go out first, then
-   * connection.close, then we wait for close-ok (at most `closeTimeout`). Idempotent.
+   * connection.close, then we wait for close-ok (at most `closeTimeout`). Stops a recovery in
+   * progress. Idempotent.
    */
   close(): Promise<void> {
     if (tracing.close.start.hasSubscribers && !inside.close) return traceClose(this, () => this.close());
     if (!this.#closed) {
       this.#closed = new Promise((resolve) => (this.#closedResolve = resolve));
+      if (this.#state === 'recovering') {
+        this.#abort?.abort(new ConnectionClosedError('the connection was closed by the application during recovery'));
+        if (this.core.state !== 'closed') this.driver.end(true);
+        this.#finish(undefined);
+        return this.#closed;
+      }
+      this.#state = 'closing';
       for (const ch of this.#channels.values()) ch.flushAcks();
       this.core.close(Date.now());
       this.driver.flush();
@@ -141,7 +272,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#closed;
   }
 
-/** Closes the connection (for `await using`). */
+  /** Closes the connection (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -161,9 +292,11 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.#replies.set(call, { resolve, reject, onReply });
         return;
       }
+      const core = this.core;
       const onAbort = () => {
+        if (this.core !== core) return;
         this.#replies.delete(call);
-        this.core.abandon(channel, call);
+        core.abandon(channel, call);
         reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
       };
       if (signal.aborted) return onAbort();
@@ -206,7 +339,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       case 'channel-closed': {
         const ch = this.#channels.get(e.channel);
         this.#channels.delete(e.channel);
-        ch?.onClosed(e.error);
+        // The whole connection is going: with recovery coming, the application's channels wait.
+        if (ch && ch.recorded && this.core.state === 'closed' && this.#willRecover(this.core.error)) ch.suspend(this.core.error!);
+        else ch?.onClosed(e.error);
         return;
       }
       case 'blocked':
@@ -217,19 +352,41 @@ export class Connection extends Emitter<ConnectionEvents> {
         for (const ch of this.#channels.values()) ch.drainBacklog();
         return;
       case 'error':
-        this.#failed(e.error);
+        if (this.#state !== 'recovering') this.#failed(e.error);
         return;
       case 'closed':
-        this.#error = e.error;
         this.driver.end(e.destroy);
-        if (e.error) this.#failed(e.error);
-        this.emit('close', e.error);
-        this.#closed ??= Promise.resolve();
-        this.#closedResolve?.();
+        this.#cancelRenewal?.();
+        if (this.#state === 'recovering') return; // a new connection died during the replay: the supervisor tries again
+        if (this.#willRecover(e.error)) return this.#lost(e.error!);
+        this.#finish(e.error);
         return;
       case 'open':
         return;
     }
+  }
+
+  #willRecover(error: Error | undefined): boolean {
+    return this.#link !== undefined && this.#options.recovery !== undefined && (this.#state === 'open' || this.#state === 'recovering') && isRecoverable(error);
+  }
+
+  /** Closed for good: channels, waiters and listeners learn why. */
+  #finish(error: Error | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#error = error;
+    this.#cancelRenewal?.();
+    const reason = error ?? new ConnectionClosedError('the connection was closed by the application');
+    this.#ready?.reject(reason);
+    this.#ready = undefined;
+    for (const ch of [...this.#recorded]) ch.onClosed(error);
+    for (const p of this.#replies.values()) p.reject(reason);
+    this.#replies.clear();
+    this.topology.clear();
+    if (error) this.#failed(error);
+    this.emit('close', error);
+    this.#closed ??= Promise.resolve();
+    this.#closedResolve?.();
   }
 
   #failed(error: Error): void {
@@ -240,61 +397,118 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.emit('error', error);
   }
 
+  /** A recoverable loss: suspend, reconnect, replay. */
+  #lost(error: Error): void {
+    this.#state = 'recovering';
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => undefined); // nobody may be waiting
+    this.#ready = { promise, resolve, reject };
+    this.#abort = new AbortController();
+    this.#logger?.warn?.('connection lost, recovering', { error: error.message });
+    this.emit('disconnected', { error, endpoint: this.#endpoint });
+    void this.#recover(error, this.#abort.signal);
+  }
+
+  async #recover(cause: Error, signal: AbortSignal): Promise<void> {
+    const r = this.#options.recovery!;
+    this.#walk ??= new EndpointWalk(this.#options.endpoints, r);
+    const state: AttemptState = { attempts: 0, startedAt: Date.now(), lastError: cause };
+    const hooks = { establish: (ep: Endpoint) => traceRecovery(this, state.attempts, () => establish(this.#options, ep)), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
+    try {
+      for (;;) {
+        const link = await reconnect(this.#walk, r, hooks, state, signal);
+        this.#attach(link);
+        try {
+          await replay(this.#replayHost(link), r, signal);
+        } catch (e) {
+          if (signal.aborted) throw e;
+          if (link.core.state === 'open') throw e; // not a lost connection: a bug, do not loop on it
+          state.lastError = link.core.error ?? (e as Error);
+          continue;
+        }
+        if (link.core.state !== 'open') continue; // lost right at the end of the replay
+        this.#state = 'open';
+        const ready = this.#ready;
+        this.#ready = undefined;
+        ready?.resolve();
+        this.emit('recovered', { ...this.node, attempts: state.attempts, outage: Date.now() - state.startedAt });
+        return;
+      }
+    } catch (e) {
+      if (signal.aborted) return; // close() finished the connection already
+      const failed = e instanceof RecoveryFailedError ? e : new RecoveryFailedError(`recovery failed: ${(e as Error).message}`, state.attempts, { cause: e });
+      if (this.core.state !== 'closed') this.driver.end(true);
+      this.emit('recoveryFailed', failed);
+      this.#finish(failed);
+    }
+  }
+
+  #replayHost(link: Link) {
+    return {
+      topology: this.topology,
+      channels: () => [...this.#recorded],
+      reopen: async (ch: Channel, signal: AbortSignal) => {
+        const { channel, call } = this.core.openChannel();
+        this.#channels.set(channel, ch);
+        await ch.reopen(channel, this.reply(channel, call, signal), signal);
+      },
+      spareChannel: () => this.spareChannel(),
+      isOpen: () => link.core.state === 'open' && this.core === link.core,
+      report: (error: TopologyRecoveryError) => {
+        this.#logger?.warn?.('topology recovery error', { error: error.message });
+        this.emit('topologyError', error);
+      },
+      renamed: (from: string, to: string) => {
+        this.topology.renameQueue(from, to);
+        this.emit('queueRenamed', { from, to });
+      },
+    };
+  }
+
   /** Hides internals (and anything near the credentials) from console.log / util.inspect. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Connection { state: '${this.core.state}', channels: ${this.#channels.size} }`;
+    return `Connection { state: '${this.#state}', channels: ${this.#recorded.size} }`;
   }
 }
 
 /**
  * Opens a connection: TCP (or TLS), the AMQP handshake, authentication and vhost, within
- * `connectionTimeout`. Accepts an amqp:// or amqps:// URL, an options object, or both (the
- * object wins).
+ * `connectionTimeout`. Accepts an amqp:// or amqps:// URL, several URLs (nodes of a cluster:
+ * the first gives the credentials and settings, the others their hosts), an options object, or
+ * a URL and an object (the object wins). With several endpoints they are tried in a shuffled
+ * order; the first connect tries each once, or retries with backoff when
+ * `recovery.retryInitialConnect` is set.
  */
-export async function connect(url?: string | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
-  const o = typeof url === 'string' ? resolveOptions(url, options) : resolveOptions(undefined, url ?? options);
+export async function connect(url?: string | readonly string[] | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
+  let o: ResolvedOptions;
+  if (typeof url === 'string') o = resolveOptions(url, options);
+  else if (Array.isArray(url)) {
+    const [first, ...rest] = url as readonly string[];
+    const hosts = rest.map((u) => {
+      const p = parseUrl(u);
+      return { hostname: p.hostname ?? 'localhost', port: p.port ?? (p.tls ? 5671 : 5672) };
+    });
+    o = resolveOptions(first, { ...options, hosts: [...hosts, ...(options?.hosts ?? [])] });
+  } else o = resolveOptions(undefined, (url as ConnectOptions | undefined) ?? options);
   if (tracing.connect.start.hasSubscribers && !inside.connect) return traceConnect(o, () => connect(url, options));
-  const started = Date.now();
-  // Plain TCP reads into one reused buffer (no 64 KiB of garbage per read, which is what bounds
-  // the memory of large messages); the core copies what it keeps. Nothing is read before
-  // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
-  const reuse = o.tls === undefined;
-  const socket = await openSocket({ hostname: o.hostname, port: o.port, tls: o.tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined });
-  let connection: Connection | undefined;
-  const early: ProtocolEvent[] = [];
-  let opened!: () => void;
-  let failed!: (e: Error) => void;
-  const handshake = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
-  const id = `warren-${++connectionIds}`;
-  const core = new ConnectionCore(
-    {
-      registry: o.registry,
-      vhost: o.vhost,
-      mechanisms: o.mechanisms,
-      clientProperties: clientProperties(o.connectionName, o.clientProperties),
-      tune: { channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat },
-      connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
-      closeTimeout: o.closeTimeout,
-      maxBodySize: o.maxBodySize,
-      reusedChunks: reuse,
-      trace: frameTracer(id),
-    },
-    (e) => {
-      if (connection) return connection.onEvent(e);
-      if (e.type === 'open') return opened();
-      if (e.type === 'error') return failed(e.error); // at once: the close handshake goes on in the background
-      if (e.type === 'closed') {
-        driver.end(e.destroy);
-        return failed(e.error ?? new ConnectionClosedError('the connection closed during the handshake'));
+  const r = o.recovery;
+  const walk = new EndpointWalk(o.endpoints, { shuffle: r?.shuffle ?? true, random: r?.random ?? Math.random, resolve: r?.resolve });
+  let link: Link;
+  if (r?.retryInitialConnect) {
+    link = await reconnect(walk, r, { establish: (ep) => establish(o, ep), sleep, now: Date.now }, { attempts: 0, startedAt: Date.now(), lastError: undefined }, new AbortController().signal);
+  } else {
+    // One pass over the endpoints; the last error is the one the application sees.
+    for (;;) {
+      const endpoint = await walk.next();
+      try {
+        link = await establish(o, endpoint);
+        break;
+      } catch (e) {
+        if (walk.startsPass) throw e;
       }
-      early.push(e);
-    },
-  );
-  const driver = new SocketDriver(core, socket, id);
-  driver.start();
-  await handshake;
-  connection = new Connection(core, driver, o);
-  describeConnection(connection, { id, name: o.connectionName, hostname: o.hostname, port: o.port });
-  for (const e of early) connection.onEvent(e); // e.g. connection.blocked in the chunk of open-ok
-  return connection;
+    }
+  }
+  return new Connection(link.core, link.driver, o, link);
 }

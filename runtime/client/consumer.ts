@@ -8,6 +8,12 @@
  * consumer (its queue was deleted: consumer_cancel_notify) or the channel closes with an error,
  * the loop first gets the buffered messages, then the iterator throws that reason; after an
  * orderly cancel() or close() it just ends.
+ *
+ * Recovery: a lost connection that will be recovered does not end the consumer. `suspend()`
+ * drops the buffered deliveries that await an ack (the broker requeues them with the old
+ * channel, and will redeliver them), keeps the no-ack ones (the broker already let them go),
+ * and the replay consumes again under a new tag, on the queue's current name; the loop just
+ * goes on.
  */
 import { WarrenError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
@@ -51,14 +57,16 @@ export class ConsumerCancelledError extends WarrenError {
 
 /** What a Consumer needs from its channel. */
 export interface ConsumerOwner {
-  cancelConsumer(tag: string): Promise<void>;
+  cancelConsumer(consumer: Consumer): Promise<void>;
   requeue(messages: readonly Message[]): void;
 }
 
 /** A consumer of one queue (basic.consume): iterate it with `for await`, or created with a handler. */
 export class Consumer implements AsyncIterable<Message> {
-  readonly queue: string;
-  /** @internal set once consume-ok arrives */ tag = '';
+  /** The queue consumed: a server-named queue's new name after a recovery. */
+  queue: string;
+  /** @internal set once consume-ok arrives (again after each recovery) */ tag = '';
+  /** @internal identifies the consumer in the topology record */ readonly key = ++consumerKeys;
   readonly #owner: ConsumerOwner;
   readonly #handler: ConsumeHandler | undefined;
   #buffer: Message[] = [];
@@ -96,7 +104,7 @@ export class Consumer implements AsyncIterable<Message> {
   /** Stops deliveries (basic.cancel, waits for cancel-ok); idempotent. */
   cancel(): Promise<void> {
     if (this.#ended) return Promise.resolve();
-    this.#cancelling ??= this.#owner.cancelConsumer(this.tag).finally(() => this.end(undefined));
+    this.#cancelling ??= this.#owner.cancelConsumer(this).finally(() => this.end(undefined));
     return this.#cancelling;
   }
 
@@ -114,6 +122,13 @@ export class Consumer implements AsyncIterable<Message> {
     }
     if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
     else this.#buffer.push(m);
+  }
+
+  /** @internal the connection was lost: deliveries that await an ack will come again, drop them */
+  suspend(): void {
+    const kept = this.#buffer.slice(this.#head).filter((m) => m.settled);
+    this.#buffer = kept;
+    this.#head = 0;
   }
 
   /** @internal no more deliveries; `error` makes the iterator throw after the buffer drains */
@@ -156,3 +171,5 @@ export class Consumer implements AsyncIterable<Message> {
     return tracing.process.start.hasSubscribers ? traceIterator(this.#owner, this, it) : it;
   }
 }
+
+let consumerKeys = 0;

@@ -13,8 +13,10 @@ import { streamOffsetOf } from './streams.js';
 
 /** What a Message needs from its channel (the Channel implements it). */
 export interface MessageOwner {
-  /** Acks, nacks or rejects the message's delivery. */
-  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void;
+  /** Acks, nacks or rejects the message's delivery; false when the delivery is stale (see Message.isStale). */
+  settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean;
+  /** True when the message came before the channel was recovered. */
+  isStale(message: Message): boolean;
   /** Publishes a reply to the message's replyTo. */
   reply(message: Message, body: Body, options: PublishOptions | undefined): Promise<void>;
 }
@@ -45,11 +47,13 @@ export class Message {
   readonly messageCount: number | undefined;
   /** @internal */ settled: boolean;
   /** @internal told after ack/nack/reject (a stream consumer tracks processed offsets) */ onSettled: ((multiple: boolean) => void) | undefined;
+  /** @internal the channel's epoch at delivery (see Channel.epoch) */ readonly epoch: number;
   readonly #owner: MessageOwner;
 
   /** @internal */
-  constructor(owner: MessageOwner, fields: MessageFields, properties: BasicProperties, body: Uint8Array) {
+  constructor(owner: MessageOwner, fields: MessageFields, properties: BasicProperties, body: Uint8Array, epoch = 0) {
     this.#owner = owner;
+    this.epoch = epoch;
     this.body = body;
     this.properties = properties;
     this.deliveryTag = fields.deliveryTag;
@@ -72,35 +76,52 @@ export class Message {
     return JSON.parse(this.text()) as T;
   }
 
-  /** Acknowledges this delivery (and with `multiple`, every earlier unsettled one on the channel). */
-  ack(options?: { multiple?: boolean }): void {
-    this.#owner.settle(this, 'ack', options?.multiple ?? false, false);
-    this.onSettled?.(options?.multiple ?? false);
+  /**
+   * True when the message was delivered before its channel was recovered on a new connection.
+   * Its delivery tag means nothing on the new channel, and the broker requeued the message when
+   * the old connection died (it will come again, with `redelivered` set): settling it is a
+   * no-op, and ack(), nack() and reject() return false.
+   */
+  get isStale(): boolean {
+    return this.#owner.isStale(this);
   }
 
-  /** Negatively acknowledges (RabbitMQ extension); requeues by default. */
-  nack(options?: { requeue?: boolean; multiple?: boolean }): void {
-    this.#owner.settle(this, 'nack', options?.multiple ?? false, options?.requeue ?? true);
-    this.onSettled?.(options?.multiple ?? false);
+  /**
+   * Acknowledges this delivery (and with `multiple`, every earlier unsettled one on the channel).
+   * Returns false, sending nothing, when the message is stale (see isStale).
+   */
+  ack(options?: { multiple?: boolean }): boolean {
+    const sent = this.#owner.settle(this, 'ack', options?.multiple ?? false, false);
+    if (sent) this.onSettled?.(options?.multiple ?? false);
+    return sent;
   }
 
-  /** Rejects this delivery; requeues by default. */
-  reject(options?: { requeue?: boolean }): void {
-    this.#owner.settle(this, 'reject', false, options?.requeue ?? true);
-    this.onSettled?.(false);
+  /** Negatively acknowledges (RabbitMQ extension); requeues by default. False when stale (nothing sent). */
+  nack(options?: { requeue?: boolean; multiple?: boolean }): boolean {
+    const sent = this.#owner.settle(this, 'nack', options?.multiple ?? false, options?.requeue ?? true);
+    if (sent) this.onSettled?.(options?.multiple ?? false);
+    return sent;
+  }
+
+  /** Rejects this delivery; requeues by default. False when stale (nothing sent). */
+  reject(options?: { requeue?: boolean }): boolean {
+    const sent = this.#owner.settle(this, 'reject', false, options?.requeue ?? true);
+    if (sent) this.onSettled?.(false);
+    return sent;
   }
 
   /**
    * Settles with an outcome named for what it does on a quorum queue (see {@link SettleOutcome}):
    * `accepted` (ack), `failed` (reject + requeue: counts toward the delivery limit), `returned`
    * (nack + requeue: on RabbitMQ 4.x does not count), `discarded` (reject: dead-letter or drop).
+   * False when the message is stale (see isStale).
    */
-  settle(outcome: SettleOutcome): void {
+  settle(outcome: SettleOutcome): boolean {
     const o = SETTLE_OUTCOMES[outcome];
     if (!o) throw new TypeError(`unknown settle outcome ${String(outcome)}: accepted, failed, returned or discarded`);
-    if (o.how === 'ack') this.ack();
-    else if (o.how === 'nack') this.nack({ requeue: o.requeue });
-    else this.reject({ requeue: o.requeue });
+    if (o.how === 'ack') return this.ack();
+    if (o.how === 'nack') return this.nack({ requeue: o.requeue });
+    return this.reject({ requeue: o.requeue });
   }
 
   /** Quorum queues: failed deliveries so far (`x-delivery-count`; 0 when absent). RabbitMQ 4.x counts `failed` returns only, 3.x every requeue. */

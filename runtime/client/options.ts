@@ -7,6 +7,8 @@
 import { WarrenError } from '../codec/errors.js';
 import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
 import { amqplain, external, plain, type SaslMechanism } from '../protocol/sasl.js';
+import { parseHost, type Endpoint } from './recovery/endpoints.js';
+import { resolveRecovery, type CredentialsProvider, type RecoveryOptions, type ResolvedRecovery } from './recovery/options.js';
 
 /** TLS settings; PEM contents (string or bytes), or file paths through the URL form. */
 export interface TlsOptions {
@@ -73,6 +75,15 @@ export interface ConnectOptions {
    * them on the call (see the broker rules in the README).
    */
   permitDeprecatedFeatures?: readonly string[];
+   * More brokers (nodes of a cluster) to connect to: `host`, `host:port` or `{ hostname, port }`.
+   * With `connect([url1, url2])` the URLs' hosts are used. Shuffled at each (re)connect unless
+   * `recovery.shuffle` is false.
+   */
+  hosts?: readonly (string | Endpoint)[];
+  /** Automatic recovery settings; `false` turns it off (default on: see the README's Recovery section). */
+  recovery?: boolean | RecoveryOptions;
+  /** Called for the user name and password on every (re)connect, instead of `username`/`password`. */
+  credentials?: CredentialsProvider;
 }
 
 /** An optional logging hook: warren writes nothing to the console itself. */
@@ -102,6 +113,13 @@ export interface ResolvedOptions {
   registry: ProtocolRegistry | undefined;
   logger: Logger | undefined;
   permitDeprecatedFeatures: readonly string[];
+  /** Every broker address to try; the first is `hostname`:`port`. */
+  endpoints: Endpoint[];
+  /** Undefined when recovery is off. */
+  recovery: ResolvedRecovery | undefined;
+  /** The SASL mechanisms for credentials a CredentialsProvider returned (the configured names, in order). */
+  mechanismsFor(username: string, password: string): SaslMechanism[];
+  credentials: CredentialsProvider | undefined;
 }
 
 /** A URL or option that cannot be used. The message never contains the password. */
@@ -192,12 +210,22 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
   const tls = o.tls === true ? {} : o.tls === false ? undefined : o.tls;
   const username = o.username ?? 'guest';
   const password = o.password ?? 'guest';
-  const mechanisms = (o.authMechanisms ?? ['PLAIN', 'AMQPLAIN']).map((m) => mechanism(m, username, password));
+  const names = o.authMechanisms ?? ['PLAIN', 'AMQPLAIN'];
+  const mechanismsFor = (user: string, secret: string): SaslMechanism[] => names.map((m) => mechanism(m, user, secret));
+  const mechanisms = mechanismsFor(username, password);
   const frameMax = intOption(o.frameMax, 'frameMax', 131072, 0xffffffff);
   if (frameMax !== 0 && frameMax < 8192) throw new ConfigurationError(`frameMax must be at least 8192 (RabbitMQ refuses less), got ${frameMax}`);
+  const defaultPort = tls ? 5671 : 5672;
+  const hosts = (o.hosts ?? []).map((h) => parseHost(h, defaultPort));
+  // With only `hosts`, they are the endpoints; a URL or `hostname` is the first of them.
+  const onlyHosts = hosts.length > 0 && url === undefined && o.hostname === undefined && o.port === undefined;
+  const hostname = onlyHosts ? hosts[0]!.hostname : (o.hostname ?? 'localhost');
+  const port = onlyHosts ? hosts[0]!.port : intOption(o.port, 'port', defaultPort, 65535);
+  const all = [{ hostname, port }, ...hosts];
+  const endpoints = all.filter((e, i) => all.findIndex((f) => f.hostname === e.hostname && f.port === e.port) === i);
   return {
-    hostname: o.hostname ?? 'localhost',
-    port: intOption(o.port, 'port', tls ? 5671 : 5672, 65535),
+    hostname,
+    port,
     vhost: o.vhost ?? '/',
     username,
     heartbeat: intOption(o.heartbeat, 'heartbeat', 60, 65535),
@@ -213,5 +241,9 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     registry: o.registry,
     logger: o.logger,
     permitDeprecatedFeatures: o.permitDeprecatedFeatures ?? [],
+    endpoints,
+    recovery: resolveRecovery(o.recovery),
+    mechanismsFor,
+    credentials: o.credentials,
   };
 }

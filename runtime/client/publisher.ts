@@ -112,12 +112,14 @@ function asBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-interface Unconfirmed {
+/** A publish awaiting its confirm; `resend` is kept only on channels that republish after recovery. */
+export interface Unconfirmed {
   resolve(): void;
   reject(e: Error): void;
   mandatory: boolean;
   exchange: string;
   routingKey: string;
+  resend: { properties: BasicProperties; bytes: Uint8Array } | undefined;
 }
 
 /** Publisher-confirm bookkeeping of one channel. */
@@ -145,10 +147,32 @@ export class ConfirmTracker {
     return this.pending.size;
   }
 
-  /** Registers the next publish; call right after its frames were queued. */
-  track(mandatory: boolean, exchange: string, routingKey: string): Promise<void> {
+  /**
+   * Registers the next publish; call right after its frames were queued. `resend` (what was
+   * sent) is kept for republishing after a recovery, when the channel asked for that.
+   */
+  track(mandatory: boolean, exchange: string, routingKey: string, resend?: Unconfirmed['resend']): Promise<void> {
     const tag = this.nextTag++;
-    return new Promise((resolve, reject) => this.pending.set(tag, { resolve, reject, mandatory, exchange, routingKey }));
+    return new Promise((resolve, reject) => this.pending.set(tag, { resolve, reject, mandatory, exchange, routingKey, resend }));
+  }
+
+  /**
+   * The channel was re-opened on a new connection, where delivery tags start again at 1:
+   * returns the publishes still waiting, oldest first, and forgets them (their promises are
+   * still to be settled: by `adopt` after a republish, or by the caller).
+   */
+  takeUnconfirmed(): Unconfirmed[] {
+    const all = [...this.pending.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+    this.pending.clear();
+    this.returns.length = 0;
+    this.nextTag = 1;
+    this.lowest = 1;
+    return all;
+  }
+
+  /** Tracks a republished publish under the next tag, keeping its original promise. */
+  adopt(p: Unconfirmed): void {
+    this.pending.set(this.nextTag++, p);
   }
 
   onReturn(r: ReturnedMessage): void {
@@ -202,6 +226,8 @@ interface WaitingPublish {
   resolve(): void;
   reject(e: unknown): void;
   abort: (() => void) | undefined;
+  /** Body bytes counted against the recovery buffer (0 when not counted). */
+  size: number;
 }
 
 /**
@@ -211,25 +237,35 @@ interface WaitingPublish {
  */
 export class PublishBacklog {
   private queue: WaitingPublish[] = [];
+  private sizes = 0;
 
   get length(): number {
     return this.queue.length;
   }
 
-  enqueue(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+  /** Body bytes of the waiting publishes that were counted (`size` of enqueue). */
+  get bytes(): number {
+    return this.sizes;
+  }
+
+  enqueue(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined, size = 0): Promise<void> {
     return new Promise((resolve, reject) => {
-      const entry: WaitingPublish = { exchange, routingKey, body, options, resolve, reject, abort: undefined };
+      const entry: WaitingPublish = { exchange, routingKey, body, options, resolve, reject, abort: undefined, size };
       const signal = options?.signal;
       if (signal) {
         if (signal.aborted) return reject(signal.reason);
         entry.abort = () => {
           const i = this.queue.indexOf(entry);
-          if (i >= 0) this.queue.splice(i, 1);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            this.sizes -= entry.size;
+          }
           reject(signal.reason);
         };
         signal.addEventListener('abort', entry.abort, { once: true });
       }
       this.queue.push(entry);
+      this.sizes += size;
     });
   }
 
@@ -237,6 +273,7 @@ export class PublishBacklog {
   drain(mayPublish: () => boolean, send: (exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined) => Promise<void>): void {
     while (this.queue.length > 0 && mayPublish()) {
       const e = this.queue.shift()!;
+      this.sizes -= e.size;
       if (e.abort) e.options!.signal!.removeEventListener('abort', e.abort);
       try {
         send(e.exchange, e.routingKey, e.body, e.options).then(e.resolve, e.reject);
@@ -248,6 +285,7 @@ export class PublishBacklog {
 
   /** Rejects every waiting publish (the channel closed). */
   failAll(reason: Error): void {
+    this.sizes = 0;
     for (const e of this.queue.splice(0)) {
       if (e.abort) e.options!.signal!.removeEventListener('abort', e.abort);
       e.reject(reason);

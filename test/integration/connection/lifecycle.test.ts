@@ -27,7 +27,7 @@ describe('connection lifecycle', () => {
   it('heartbeat=1 and a stalled network: HeartbeatTimeoutError within ~3 s', async () => {
     const u = new URL(amqpUrl());
     proxy = await startProxy(u.hostname, Number(u.port));
-    const conn = await track(connect(`${proxy.url(amqpUrl())}?heartbeat=1`));
+    const conn = await track(connect(`${proxy.url(amqpUrl())}?heartbeat=1`, { recovery: false }));
     expect(conn.tune.heartbeat).toBe(1);
     const ch = await conn.channel();
     const closed = nextEvent<[Error | undefined]>(conn, 'close', 5_000);
@@ -45,7 +45,7 @@ describe('connection lifecycle', () => {
   it('the network cut: ConnectionLostError, pending calls fail with it', async () => {
     const u = new URL(amqpUrl());
     proxy = await startProxy(u.hostname, Number(u.port));
-    const conn = await track(connect(proxy.url(amqpUrl())));
+    const conn = await track(connect(proxy.url(amqpUrl()), { recovery: false }));
     const ch = await conn.channel();
     const closed = nextEvent<[Error | undefined]>(conn, 'close');
     const pending = ch.call('queue.declare', { queue: '', exclusive: true });
@@ -65,7 +65,7 @@ describe('connection lifecycle', () => {
 
   it('closed by the broker (rabbitmqctl close_connection): ConnectionForcedError 320 on error and close', async () => {
     const name = uniqueName('forced');
-    const conn = await track(connect(amqpUrl(), { connectionName: name }));
+    const conn = await track(connect(amqpUrl(), { connectionName: name, recovery: false }));
     const ch = await conn.channel();
     const errored = nextEvent<[Error]>(conn, 'error');
     const closed = nextEvent<[Error | undefined]>(conn, 'close');

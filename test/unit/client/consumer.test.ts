@@ -8,7 +8,9 @@ const messageOwner: MessageOwner = {
     m.checkSettle(); // as Channel.settle does
     m.settled = true;
     settleLog.push(`${how} ${m.deliveryTag}`);
+    return true;
   },
+  isStale: () => false,
   reply: async () => undefined,
 };
 const msg = (tag: number, text = String(tag)) =>
@@ -17,7 +19,7 @@ const msg = (tag: number, text = String(tag)) =>
 function owner() {
   const log: string[] = [];
   const o: ConsumerOwner = {
-    cancelConsumer: async (tag) => void log.push(`cancel ${tag}`),
+    cancelConsumer: async (c) => void log.push(`cancel ${c.tag}`),
     requeue: (ms) => void log.push(`requeue ${ms.map((m) => m.deliveryTag).join(',')}`),
   };
   return { o, log };

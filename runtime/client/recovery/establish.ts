@@ -1,0 +1,97 @@
+/**
+ * One connection attempt: socket (TCP or TLS) to one endpoint, a fresh sans-io core, its driver,
+ * and the AMQP handshake, within `connectionTimeout`. connect() uses it for the first connection
+ * and recovery for every reconnect; each gives a new Link, never a reused core.
+ *
+ * Until the caller attaches a sink, the core's events are kept (e.g. connection.blocked read in
+ * the same chunk as open-ok) and handed over by `attach()`, in order. A Link whose core the
+ * connection has moved past is ignored by the connection (it compares cores), so a late event
+ * of a dead core never reaches a channel of the new one.
+ */
+import { ConnectionClosedError } from '../../errors.js';
+import { ConnectionCore } from '../../protocol/connection.js';
+import type { ProtocolEvent } from '../../protocol/events.js';
+import { SocketDriver, frameTracer } from '../../io/driver.js';
+import { openSocket } from '../../io/open-socket.js';
+import { clientProperties } from '../client-properties.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Endpoint } from './endpoints.js';
+
+/** An open connection to one broker: its core and driver, and where it goes. */
+export interface Link {
+  readonly core: ConnectionCore;
+  readonly driver: SocketDriver;
+  readonly endpoint: Endpoint;
+  readonly id: string;
+  /** When the credentials used expire (epoch ms), if the credentials function said. */
+  readonly expiresAt: number | undefined;
+  /** Routes the core's events to `sink` from now on, after the ones kept since the handshake. */
+  attach(sink: (e: ProtocolEvent) => void): void;
+}
+
+let linkIds = 0;
+
+/** Connects to `endpoint` and completes the handshake; rejects with the typed reason. */
+export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise<Link> {
+  const started = Date.now();
+  let mechanisms = o.mechanisms;
+  let expiresAt: number | undefined;
+  if (o.credentials) {
+    const c = await o.credentials();
+    mechanisms = o.mechanismsFor(c.username ?? o.username, c.password);
+    expiresAt = c.expiresAt === undefined ? undefined : +c.expiresAt;
+  }
+  const tls = o.tls && endpoint.servername !== undefined && o.tls.servername === undefined ? { ...o.tls, servername: endpoint.servername } : o.tls;
+  // Plain TCP reads into one reused buffer (no 64 KiB of garbage per read, which is what bounds
+  // the memory of large messages); the core copies what it keeps. Nothing is read before
+  // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
+  const reuse = tls === undefined;
+  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined });
+  let sink: ((e: ProtocolEvent) => void) | undefined;
+  const early: ProtocolEvent[] = [];
+  let opened!: () => void;
+  let failed!: (e: Error) => void;
+  let isOpen = false;
+  const handshake = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+  const id = `warren-${++linkIds}`;
+  const core = new ConnectionCore(
+    {
+      registry: o.registry,
+      vhost: o.vhost,
+      mechanisms,
+      clientProperties: clientProperties(o.connectionName, o.clientProperties),
+      tune: { channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat },
+      connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
+      closeTimeout: o.closeTimeout,
+      maxBodySize: o.maxBodySize,
+      reusedChunks: reuse,
+      trace: frameTracer(id),
+    },
+    (e) => {
+      if (sink) return sink(e);
+      if (!isOpen) {
+        if (e.type === 'open') return ((isOpen = true), opened());
+        if (e.type === 'error') return failed(e.error); // at once: the close handshake goes on in the background
+        if (e.type === 'closed') {
+          driver.end(e.destroy);
+          return failed(e.error ?? new ConnectionClosedError('the connection closed during the handshake'));
+        }
+      }
+      early.push(e);
+    },
+  );
+  const driver = new SocketDriver(core, socket, id);
+  driver.start();
+  await handshake;
+  return {
+    core,
+    driver,
+    endpoint,
+    id,
+    expiresAt,
+    attach(s) {
+      sink = s;
+      for (const e of early.splice(0)) s(e);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Automatic recovery against the real broker, the basic cases: a forced close (320) is
+ * recovered with the same Connection, Channel and Consumer objects; what does not trigger a
+ * recovery; recovery off keeps the typed close.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChannelClosedError, ConnectionForcedError, NotFoundError, connect, type Connection, type Message, type RecoveredEvent } from 'warren';
+import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
+import { nextEvent } from '../../helpers/broker-extra.js';
+
+const open: Connection[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+async function track(c: Promise<Connection>): Promise<Connection> {
+  const conn = await c;
+  open.push(conn);
+  return conn;
+}
+
+describe('recovery basics', () => {
+  it('a forced close: the same objects work again, the consumer keeps yielding, events tell the story', async () => {
+    const name = uniqueName('rec-basic');
+    const conn = await track(connect(amqpUrl(), { connectionName: name }));
+    const ch = await conn.channel();
+    await ch.prefetch(5);
+    await ch.confirmSelect();
+    const q = (await ch.queueDeclare(uniqueName('rec-q'), { durable: false, autoDelete: false })).queue;
+    const consumer = await ch.consume(q);
+    const it = consumer[Symbol.asyncIterator]();
+    await ch.sendToQueue(q, 'before');
+    const m1 = (await it.next()).value as Message;
+    expect(m1.text()).toBe('before');
+    m1.ack();
+    const events: string[] = [];
+    conn.on('disconnected', (e) => events.push(`disconnected ${e.error.name}`));
+    conn.on('reconnecting', (e) => events.push(`reconnecting ${e.attempt}`));
+    const recovered = nextEvent<[RecoveredEvent]>(conn, 'recovered');
+    const oldId = ch.id;
+    await closeConnection(name, 'recovery test');
+    const [info] = await recovered;
+    expect(events).toEqual(['disconnected ConnectionForcedError', 'reconnecting 1']);
+    expect(conn.state).toBe('open');
+    expect(info).toMatchObject({ attempts: 1, product: 'RabbitMQ' });
+    expect(info.endpoint.port).toBe(new URL(amqpUrl()).port === '' ? 5672 : Number(new URL(amqpUrl()).port));
+    expect(info.outage).toBeGreaterThanOrEqual(0);
+    expect(typeof info.serverVersion).toBe('string');
+    expect(conn.node.endpoint).toEqual(info.endpoint);
+    expect(ch.isOpen).toBe(true);
+    expect(ch.confirmMode).toBe(true);
+    expect(typeof ch.id).toBe('number');
+    void oldId;
+    await ch.sendToQueue(q, 'after'); // confirmed on the new connection
+    const m2 = (await it.next()).value as Message;
+    expect(m2.text()).toBe('after');
+    expect(m2.ack()).toBe(true);
+    await ch.queueDelete(q);
+  });
+
+  it('publishes made while recovering wait and go out after recovery', async () => {
+    const name = uniqueName('rec-wait');
+    const conn = await track(connect(amqpUrl(), { connectionName: name }));
+    const ch = await conn.channel();
+    const q = (await ch.queueDeclare(uniqueName('rec-q'), { durable: false })).queue;
+    const disconnected = nextEvent(conn, 'disconnected');
+    await closeConnection(name, 'recovery test');
+    await disconnected;
+    expect(conn.state).toBe('recovering');
+    expect(ch.isRecovering).toBe(true);
+    const sent = Promise.all([ch.sendToQueue(q, 'a'), ch.sendToQueue(q, 'b')]);
+    expect(ch.waitingPublishes).toBe(2);
+    await sent;
+    const info = await ch.checkQueue(q);
+    expect(info.messageCount).toBe(2);
+    await ch.queueDelete(q);
+  });
+
+  it('channel errors and the application close do not trigger recovery', async () => {
+    const conn = await track(connect(amqpUrl()));
+    let disconnected = 0;
+    conn.on('disconnected', () => disconnected++);
+    const ch = await conn.channel();
+    await expect(ch.call('queue.declare', { queue: uniqueName('nope'), passive: true })).rejects.toBeInstanceOf(NotFoundError);
+    expect(ch.isOpen).toBe(false);
+    await expect(ch.sendToQueue('x', 'y')).rejects.toBeInstanceOf(ChannelClosedError);
+    const closed = nextEvent<[Error | undefined]>(conn, 'close');
+    await conn.close();
+    expect((await closed)[0]).toBeUndefined();
+    expect(disconnected).toBe(0);
+    expect(conn.state).toBe('closed');
+  });
+
+  it('recovery off: a forced close ends the connection with the typed 320 error', async () => {
+    const name = uniqueName('rec-off');
+    const conn = await track(connect(amqpUrl(), { connectionName: name, recovery: false }));
+    const ch = await conn.channel();
+    const closed = nextEvent<[Error | undefined]>(conn, 'close');
+    await closeConnection(name, 'no recovery');
+    const [error] = await closed;
+    expect(error).toBeInstanceOf(ConnectionForcedError);
+    expect(ch.isOpen).toBe(false);
+    expect(conn.state).toBe('closed');
+  });
+});
