@@ -75,6 +75,7 @@ export interface ConnectOptions {
    * them on the call (see the broker rules in the README).
    */
   permitDeprecatedFeatures?: readonly string[];
+  /**
    * More brokers (nodes of a cluster) to connect to: `host`, `host:port` or `{ hostname, port }`.
    * With `connect([url1, url2])` the URLs' hosts are used. Shuffled at each (re)connect unless
    * `recovery.shuffle` is false.
