@@ -7,6 +7,11 @@
 //   node scripts/broker.mjs run [--no-tls] [--rabbitmq 3.10|4.3] -- <command...>
 //       Runs the command with AMQP_URL (and AMQPS_URL) set, starting a node for it unless AMQP_URL
 //       is already set; stops the node afterwards and exits with the command's code.
+//   node scripts/broker.mjs cluster [--nodes 3] [--rabbitmq 3.10|4.3] [-- <command...>]
+//       Starts that many nodes and clusters them (stop_app, reset, join_cluster, start_app); prints
+//       one line per node on stdout: `<amqp url> <node name>`. With a command: runs it with
+//       AMQP_URLS (space-separated URLs, node 1 first) and WARREN_CLUSTER (JSON: per node url,
+//       nodeName, rabbitmqctl env and root), then stops the cluster. Without: keeps it until a signal.
 //
 // --rabbitmq (default: $WARREN_RABBITMQ, else 3.10) picks the broker: 3.10 is the host's Debian
 // package (installed with apt-get when missing), 4.3 is Debian forky's, run in a root that is
@@ -23,16 +28,19 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from './lib/broker.mjs';
+import { startCluster } from './lib/cluster.mjs';
 import { parseRabbitmqVersion } from './lib/rabbitmq.mjs';
 import { generateTlsFiles } from './lib/tls.mjs';
 
 export { startBroker, createRabbitmqctl, createErlEval, freePorts, rabbitmqInstalled, RABBITMQ_BIN } from './lib/broker.mjs';
 export { generateTlsFiles, issueClientCert } from './lib/tls.mjs';
 export { parseRabbitmqVersion, RABBITMQ_VERSIONS } from './lib/rabbitmq.mjs';
+export { startCluster } from './lib/cluster.mjs';
 
 const USAGE =
   'usage: node scripts/broker.mjs start [--no-tls] [--rabbitmq 3.10|4.3]\n' +
-  '       node scripts/broker.mjs run [--no-tls] [--rabbitmq 3.10|4.3] -- <command...>';
+  '       node scripts/broker.mjs run [--no-tls] [--rabbitmq 3.10|4.3] -- <command...>\n' +
+  '       node scripts/broker.mjs cluster [--nodes 3] [--rabbitmq 3.10|4.3] [-- <command...>]';
 
 /** Starts a node (with TLS unless told not to) and returns it with a cleanup for its certificates. */
 async function startWithTls(useTls, rabbitmq) {
@@ -94,6 +102,45 @@ async function cmdStart(flags) {
   return 0;
 }
 
+/** Runs `command` with `env`; resolves to its exit code (signals passed on to it). */
+async function runChild(command, env, signal) {
+  const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env });
+  // Pass our signals on so the command can shut down; we stop the broker when it has exited.
+  signal.then((name) => child.kill(name));
+  return new Promise((resolveCode) => {
+    child.once('error', (error) => {
+      process.stderr.write(`[broker] cannot run ${command[0]}: ${error.message}\n`);
+      resolveCode(127);
+    });
+    child.once('exit', (exitCode, exitSignal) => {
+      const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+      resolveCode(exitCode ?? 128 + (signals[exitSignal] ?? 1));
+    });
+  });
+}
+
+async function cmdCluster(flags, command) {
+  const signal = waitForSignal();
+  const cluster = await startCluster({ nodes: flags.nodes, rabbitmq: flags.rabbitmq, handleSignals: false });
+  try {
+    process.stdout.write(cluster.nodes.map((node) => `${node.url} ${node.nodeName}\n`).join(''));
+    for (const node of cluster.nodes) process.stderr.write(`[cluster] ${node.nodeName}: rabbitmqctl: ${rabbitmqctlHint(node)}\n`);
+    if (command.length === 0) {
+      process.stderr.write('[cluster] Ctrl-C stops it\n');
+      await signal;
+      return 0;
+    }
+    const description = {
+      rabbitmqVersion: cluster.rabbitmq,
+      server: cluster.server,
+      nodes: cluster.nodes.map((node) => ({ url: node.url, nodeName: node.nodeName, rabbitmqctlEnv: node.env, rabbitmqRoot: node.root })),
+    };
+    return await runChild(command, { ...process.env, AMQP_URLS: cluster.nodes.map((node) => node.url).join(' '), WARREN_CLUSTER: JSON.stringify(description) }, signal);
+  } finally {
+    await cluster.stop();
+  }
+}
+
 async function cmdRun(flags, command) {
   if (command.length === 0) throw new Error(`run needs a command after --\n${USAGE}`);
   const childEnv = { ...process.env };
@@ -108,19 +155,7 @@ async function cmdRun(flags, command) {
       removeTls();
     };
   }
-  const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: childEnv });
-  // Pass our signals on so the command can shut down; we stop the node when it has exited.
-  signal.then((name) => child.kill(name));
-  const code = await new Promise((resolveCode) => {
-    child.once('error', (error) => {
-      process.stderr.write(`[broker] cannot run ${command[0]}: ${error.message}\n`);
-      resolveCode(127);
-    });
-    child.once('exit', (exitCode, exitSignal) => {
-      const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-      resolveCode(exitCode ?? 128 + (signals[exitSignal] ?? 1));
-    });
-  });
+  const code = await runChild(command, childEnv, signal);
   await cleanup();
   return code;
 }
@@ -152,6 +187,7 @@ async function main(argv) {
   const command = dashdash === -1 ? [] : rest.slice(dashdash + 1);
   if (subcommand === 'start') return cmdStart(flags);
   if (subcommand === 'run') return cmdRun(flags, command);
+  if (subcommand === 'cluster') return cmdCluster(flags, command);
   throw new Error(USAGE);
 }
 
