@@ -38,6 +38,16 @@ export class ConnectTimeoutError extends WarrenError {
   override name = 'ConnectTimeoutError';
 }
 
+/**
+ * A close handshake got no answer within `closeTimeout`: for a channel, the broker never sent
+ * channel.close-ok. The channel is then reported closed with this error and abandoned safely:
+ * its id stays reserved (a late close-ok or frame cannot reach a new channel) until the answer
+ * comes or the connection ends.
+ */
+export class CloseTimeoutError extends WarrenError {
+  override name = 'CloseTimeoutError';
+}
+
 /** The server offers none of the SASL mechanisms the client is configured with. */
 export class AuthMechanismError extends WarrenError {
   override name = 'AuthMechanismError';

@@ -16,6 +16,7 @@ export {
   ProtocolVersionError,
   OperationAbortedError,
   ChannelLimitError,
+  CloseTimeoutError,
 } from './errors.js';
 export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEncodeError, isDecodeError, isReplyError } from './codec/errors.js';
 export { field, Field, Decimal, WireTimestamp, type FieldTable, type FieldValue, type Long } from './codec/index.js';

@@ -9,8 +9,11 @@
  * Backpressure: `writable()` resolves at once while the socket buffer is below its high water
  * mark, else on 'drain'; publishers await it, so nothing buffers without bound.
  * Time: one timer is kept armed for the core's next deadline; it is re-armed whenever a received
- * chunk moves that deadline earlier (open-ok starts heartbeats long before the handshake
- * deadline the timer was armed for).
+ * chunk or a flush moves that deadline earlier (open-ok starts heartbeats long before the
+ * handshake deadline the timer was armed for; a channel.close starts its close-ok deadline).
+ * The timer's verdicts wait one turn of the loop (setImmediate): after the event loop was blocked
+ * (a long synchronous task), timers run before the poll phase reads what the socket already
+ * holds, and a peer whose heartbeats sit unread in the socket must not be declared dead.
  */
 import type { Socket } from 'node:net';
 import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
@@ -115,7 +118,8 @@ export class SocketDriver {
     this.flushScheduled = false;
     this.beforeFlush?.();
     if (!this.core.wantsWrite || this.ended) return;
-    const chunks = this.core.takeOutput(Date.now());
+    const now = Date.now();
+    const chunks = this.core.takeOutput(now);
     const s = this.socket;
     if (chunks.length === 1) s.write(chunks[0]!);
     else {
@@ -123,6 +127,7 @@ export class SocketDriver {
       for (const c of chunks) s.write(c);
       s.uncork();
     }
+    if (!this.core.isClosed && now + this.core.nextTick(now) < this.due) this.armTimer();
     // Bytes written while awaiting tune are the SASL responses: never published.
     if (diagnostics.bytesOut.hasSubscribers && this.core.state !== 'awaiting-tune') {
       for (const c of chunks) diagnostics.bytesOut.publish({ connection: this.id, bytes: c });
@@ -151,20 +156,24 @@ export class SocketDriver {
     }
   }
 
+  /** The armed timer fired, and a turn of the loop has read what the socket held (see the file comment). */
+  private readonly onTimer = (): void => {
+    if (this.ended) return;
+    this.core.tick(Date.now());
+    this.flush();
+    this.armTimer();
+  };
+
   /** Keeps one timer armed for the core's next deadline (heartbeat, handshake, close-ok). */
   armTimer(): void {
     clearTimeout(this.timer);
     this.due = Infinity;
-    if (this.ended) return;
+    if (this.ended || this.core.isClosed) return;
     const now = Date.now();
     const wait = this.core.nextTick(now);
     if (!Number.isFinite(wait)) return;
     this.due = now + wait;
-    this.timer = setTimeout(() => {
-      this.core.tick(Date.now());
-      this.flush();
-      this.armTimer();
-    }, Math.max(1, Math.min(wait, 2 ** 31 - 1)));
+    this.timer = setTimeout(() => setImmediate(this.onTimer), Math.max(1, Math.min(wait, 2 ** 31 - 1)));
     this.timer.unref();
   }
 }

@@ -3,7 +3,8 @@
  * incoming content assembly. No I/O; the connection core drives it.
  *
  * Lifecycle: opening → open → closing → closed. `opening` is left by channel.open-ok;
- * `closing` starts when we send channel.close and ends with close-ok; while closing, every
+ * `closing` starts when we send channel.close and ends with close-ok, or with closeTimeout
+ * (CloseTimeoutError; the id then stays reserved until a close-ok comes); while closing, every
  * frame but channel.close and channel.close-ok is discarded (spec 2.2.4 / channel.close).
  *
  * Synchronous calls: AMQP allows one outstanding synchronous request per channel, so calls
@@ -63,6 +64,11 @@ export class ChannelState {
   assembly: Assembly | undefined;
   /** Why the channel closed, once it is closed by the server or a protocol error. */
   error: Error | undefined;
+  /**
+   * While closing: when to give up waiting for close-ok. NaN until the core next learns the
+   * time (the close is written then), Infinity when not closing.
+   */
+  closeDeadline = Infinity;
 
   constructor(id: number) {
     this.id = id;

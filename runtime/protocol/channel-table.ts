@@ -12,8 +12,15 @@ import type { ProtocolEventListener } from './events.js';
 
 export class ChannelTable {
   readonly zero = new ChannelState(0);
+  /** Channels by id; grows as ids are handed out (round-robin from 1, so densely). */
   private slots: (ChannelState | undefined)[] = [];
+  /** The largest id: the negotiated channel_max. */
+  private max = 0;
+  /** The allocated channels (what `slots` holds), so that walking them costs their number, not channel_max. */
+  private readonly live = new Set<ChannelState>();
   private next = 1;
+  /** Channels that sent channel.close and wait for close-ok (the core enforces closeTimeout). */
+  readonly closing = new Set<ChannelState>();
   private readonly emit: ProtocolEventListener;
   private readonly send: (channel: number, m: AnyMethod) => void;
   private readonly write: (bytes: Uint8Array) => void;
@@ -27,7 +34,8 @@ export class ChannelTable {
 
   /** Sizes the table once channel_max is negotiated (ids 1..channelMax). */
   resize(channelMax: number): void {
-    this.slots = new Array<ChannelState | undefined>(Math.min(channelMax, 65535) + 1);
+    this.max = Math.min(channelMax, 65535);
+    this.slots = [];
   }
 
   /** The channel with this id (0 is the connection), or undefined when it is not allocated. */
@@ -37,13 +45,14 @@ export class ChannelTable {
 
   /** Allocates the next free id for a new channel; ChannelLimitError when all are taken. */
   open(): ChannelState {
-    const max = this.slots.length - 1;
+    const max = this.max;
     for (let i = 0; i < max; i++) {
       const id = ((this.next - 1 + i) % max) + 1;
       if (this.slots[id] === undefined) {
         this.next = (id % max) + 1;
         const ch = new ChannelState(id);
         this.slots[id] = ch;
+        this.live.add(ch);
         return ch;
       }
     }
@@ -69,12 +78,15 @@ export class ChannelTable {
 
   /** Frees the id of a closed channel. */
   release(ch: ChannelState): void {
-    if (this.slots[ch.id] === ch) this.slots[ch.id] = undefined;
+    if (this.slots[ch.id] === ch) {
+      this.slots[ch.id] = undefined;
+      this.live.delete(ch);
+    }
   }
 
   /** Every allocated channel, channel 0 excluded. */
   *allocated(): IterableIterator<ChannelState> {
-    for (const ch of this.slots) if (ch) yield ch;
+    yield* [...this.live];
   }
 
   /**
@@ -86,6 +98,8 @@ export class ChannelTable {
     ch.state = 'closing';
     ch.error = error;
     ch.assembly = undefined;
+    ch.closeDeadline = NaN;
+    this.closing.add(ch);
     this.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
     this.send(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
   }
@@ -94,6 +108,8 @@ export class ChannelTable {
   finalize(ch: ChannelState, error: Error | undefined, keepId = false): void {
     const reason = error ?? ch.error;
     ch.state = 'closed';
+    ch.closeDeadline = Infinity;
+    this.closing.delete(ch);
     ch.assembly = undefined;
     ch.error = reason;
     this.failCalls(ch, reason ?? new ChannelClosedError(`channel ${ch.id} is closed`));
@@ -159,6 +175,6 @@ export class ChannelTable {
   /** Fails every pending call on every channel, channel 0 included. */
   failAll(error: Error): void {
     this.failCalls(this.zero, error);
-    for (const ch of this.slots) if (ch) this.failCalls(ch, error);
+    for (const ch of [...this.live]) this.failCalls(ch, error);
   }
 }

@@ -60,7 +60,7 @@ function lowerNonZero(client: number, server: number, unlimited: number): number
   return Math.min(client, server);
 }
 
-/** The values to send in tune-ok and to use from then on (`offered` passed {@link checkTune}). */
+/** The values to send in tune-ok and to use from then on (`offered` passed `checkTune`). */
 export function negotiate(wanted: TuneWanted, offered: TuneWanted): TuneWanted {
   return {
     channelMax: lowerNonZero(wanted.channelMax, offered.channelMax, 65535),

@@ -1,13 +1,16 @@
 /**
- * Random input to an open core: whatever the server sends, receive() never throws (any other
+ * Random input to the core: whatever the server sends, receive() never throws (any other
  * exception out of the protocol core is a bug); it only emits events, at most one `closed`,
- * and fails each pending call at most once.
+ * and fails each pending call at most once. The first part fuzzes an open core; the last runs
+ * the whole-connection fuzzer (core-fuzz.ts: handshake, tune, content headers, commands,
+ * deadlines) on a few thousand streams; `npm run fuzz:core` runs it on a million.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AnyMethod } from '../../../runtime/codec/index.js';
 import { registry } from '../../../generated/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
+import { fuzzCore } from './core-fuzz.js';
 
 const m = (kind: string, fields: object = {}) => ({ kind, ...fields }) as AnyMethod;
 
@@ -71,5 +74,15 @@ describe('fuzz: the open core never throws out of receive()', () => {
       }),
       { numRuns: 3_000 },
     );
+  });
+});
+
+describe('fuzz: whole connections, from the handshake on (core-fuzz.ts)', () => {
+  it('6,000 valid, mutated and random server streams: 0 crashes, 0 hangs, 0 non-warren exceptions', () => {
+    const report = fuzzCore({ seed: 0x7e57, count: 6_000 });
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ streams: 6_000, crashes: 0, hangs: 0, nonWarren: 0, badOutput: 0 });
+    // The streams do reach deep: a good share opens (then gets content, calls, closes).
+    expect(report.opened).toBeGreaterThan(1_000);
   });
 });
