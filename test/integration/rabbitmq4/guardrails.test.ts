@@ -2,8 +2,9 @@
 // refused by warren on the call with the connection alive, and goes through on 3.10; what 4.3
 // changes is warned about once; a 541 for a deprecated feature is explained.
 import { describe, expect, it } from 'vitest';
-import { BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError } from 'warren';
-import { uniqueName } from '../../helpers/broker.js';
+import { BrokerRuleError, connect, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError } from 'warren';
+import { startBroker } from '../../../scripts/lib/broker.mjs';
+import { brokerAtLeast, brokerVersion, uniqueName } from '../../helpers/broker.js';
 import { channel, cleanupQueue, connection, is43, queue, recordingLogger, until } from './fixture.js';
 
 describe('the connection knows its broker', () => {
@@ -137,4 +138,36 @@ describe('rule transient-nonexclusive-queue (explain only)', () => {
     await queue(ch, { durable: false });
     expect(warnings).toEqual([]);
   });
+
+  // Only a broker's configuration can deny it: a node of the suite's version with
+  // `deprecated_features.permit.transient_nonexcl_queues = false` (4.3). 3.10 has no deprecated
+  // features (3.13+) and no such setting: there the declare succeeds (the test above).
+  it('4.3 configured to deny it: the 541 that closes the connection is explained', async () => {
+    const version = brokerVersion();
+    if (!brokerAtLeast('4.3')) {
+      expect(version.series).toBe('3.10');
+      return;
+    }
+    const node = await startBroker({ rabbitmq: version.series, config: ['deprecated_features.permit.transient_nonexcl_queues = false'], namePrefix: 'warren-rmq4-deny', log: () => undefined });
+    try {
+      const c = await connect(node.url);
+      c.on('error', () => undefined);
+      const ch = await c.channel();
+      const e = await ch.queueDeclare(uniqueName('rmq4-tn'), { durable: false }).then(() => undefined, (err: unknown) => err);
+      expect(isDeprecatedFeatureError(e)).toBe(true);
+      const err = e as DeprecatedFeatureError;
+      expect(err.feature).toBe('transient_nonexcl_queues');
+      expect(err.rule).toBe('transient-nonexclusive-queue');
+      expect(err.permitSetting).toBe('deprecated_features.permit.transient_nonexcl_queues = true');
+      expect(err.message).toMatch(/durable.*exclusive/);
+      await until(() => !c.isOpen);
+      // Durable and exclusive queues are fine on that node.
+      const c2 = await connect(node.url);
+      const ch2 = await c2.channel();
+      await ch2.queueDeclare('', { exclusive: true });
+      await c2.close();
+    } finally {
+      await node.stop();
+    }
+  }, 120_000);
 });
