@@ -379,7 +379,9 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal the replay: `consumer` consumes again on this (re-opened) channel, as recorded */
   async reconsume(consumer: Consumer, rec: RecordedConsumer, signal: AbortSignal | undefined): Promise<void> {
-    const m = this.method('basic.consume', { queue: rec.queue, consumerTag: rec.consumerTag, noAck: rec.noAck, exclusive: rec.exclusive, arguments: rec.arguments });
+    // A stream consumer resumes after the offset it processed, not where it first started (streams.ts).
+    const args = consumer.resumeArguments?.(rec.arguments) ?? rec.arguments;
+    const m = this.method('basic.consume', { queue: rec.queue, consumerTag: rec.consumerTag, noAck: rec.noAck, exclusive: rec.exclusive, arguments: args });
     consumer.queue = rec.queue;
     await this.requestNow(m, signal, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, rec.noAck));
   }

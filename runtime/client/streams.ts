@@ -231,11 +231,17 @@ export class StreamConsumer implements AsyncIterable<Message> {
     return this.consumer.cancel();
   }
 
-  /** @internal the consumer arguments that resume after the processed offset (used when the connection recovers) */
+  /**
+   * @internal the consumer arguments after a connection recovery: resume after the processed
+   * offset (or at the first delivery not processed yet); deliveries buffered from before the loss
+   * are dropped, since they come again.
+   */
   resumeArguments(recorded: FieldTable): FieldTable {
+    const first = this.#pending[0]?.offset;
     this.#pending = [];
-    if (this.#processed === undefined) return recorded;
-    const next = BigInt(this.#processed) + 1n;
+    this.#buffer = [];
+    const next = this.#processed !== undefined ? BigInt(this.#processed) + 1n : first !== undefined ? BigInt(first) : undefined;
+    if (next === undefined) return recorded;
     this.#from = next;
     return { ...recorded, 'x-stream-offset': field.int64(next) };
   }
