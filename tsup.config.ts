@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'runtime/index.ts',
       codec: 'runtime/exports/codec.ts',
       protocol: 'runtime/exports/protocol.ts',
+      otel: 'runtime/otel/index.ts',
       codegen: 'codegen/index.ts',
     },
     format: ['esm', 'cjs'],
@@ -13,7 +14,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
-    external: ['fast-xml-parser', 'ts-morph'],
+    external: ['fast-xml-parser', 'ts-morph', '@opentelemetry/api'],
   },
   {
     entry: { 'codegen-cli': 'codegen/cli.ts' },
