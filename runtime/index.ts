@@ -23,11 +23,25 @@ export { field, Field, Decimal, WireTimestamp, type FieldTable, type FieldValue,
 export * from '../generated/errors.js';
 export type { BasicProperties } from '../generated/properties.js';
 export { diagnostics } from './io/driver.js';
-export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler } from './client/consumer.js';
+export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
+export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
 export { Message, type MessageFields, type MessageOwner } from './client/message.js';
 export type { Listener } from './client/emitter.js';
 export { MessageSettledError } from './client/acks.js';
-export { NackError, UnroutableError, type PublishOptions, type ReturnedMessage } from './client/publisher.js';
+export { NackError, UnroutableError, ReturnedMessage, type PublishOptions } from './client/publisher.js';
+export {
+  SerializerRegistry,
+  createSerializers,
+  jsonSerializer,
+  textSerializer,
+  bytesSerializer,
+  PayloadError,
+  UnknownContentTypeError,
+  isPayloadError,
+  type Serializer,
+  type SerializerRef,
+  type Encoded,
+} from './client/serializers.js';
 export type { Body, JsonValue, TextEncoding } from './client/body.js';
 export type { ExchangeType, ExchangeOptions, QueueOptions, QueueType, BindOptions } from './client/topology.js';
 export type { QueueInfo } from './client/channel.js';

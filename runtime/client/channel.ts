@@ -18,12 +18,13 @@ import { ChannelSettings, type ChannelOptions } from './recovery/channel-setting
 import { OutcomeUnknownError, RecoveringError } from './recovery/errors.js';
 import type { RecordedConsumer } from './recovery/recorder.js';
 import type { Content } from '../protocol/events.js';
-import { AckBatcher } from './acks.js';
+import { AckBatcher, MessageSettledError } from './acks.js';
 import type { Body } from './body.js';
 import type { Connection, Reply } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
-import { ConfirmTracker, prepare, PublishBacklog, type PublishOptions, type ReturnedMessage } from './publisher.js';
+import { ConfirmTracker, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from './publisher.js';
+import type { SerializerRegistry } from './serializers.js';
 import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
 import { Declarations } from './topology.js';
 import { inside, traceGet, tracePublish, traceSettle, tracing } from './tracing.js';
@@ -89,6 +90,8 @@ export class Channel extends Declarations implements MessageOwner {
   epoch = 0;
   #id: number;
   #acks: AckBatcher;
+  /** Encodes publish bodies and decodes `message.payload` (default: the connection's; replace or `extend()` it per channel). */
+  serializers: SerializerRegistry;
   readonly #consumers = new Map<string, Consumer>();
   readonly #settings: ChannelSettings;
   #confirms: ConfirmTracker | undefined;
@@ -107,6 +110,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.key = ++channelKeys;
     this.recorded = options?.recorded ?? true;
     this.#settings = new ChannelSettings(options);
+    this.serializers = connection.serializers;
     this.#acks = this.#newAcks();
   }
 
@@ -291,7 +295,7 @@ export class Channel extends Declarations implements MessageOwner {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
-    if (tracing.publish.start.hasSubscribers && !inside.publish) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options), (bytes, o: PublishOptions) => this.publish(exchange, routingKey, bytes, o));
+    if (tracing.publish.start.hasSubscribers && !inside.publish) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options, this.serializers), (bytes, o: PublishOptions) => this.publish(exchange, routingKey, bytes, o));
     try {
       if (this.#suspended) return this.#publishWhileRecovering(exchange, routingKey, body, options);
       if (this.#backlog.length > 0 || this.#mustWait()) {
@@ -305,7 +309,7 @@ export class Channel extends Declarations implements MessageOwner {
   }
 
   #publishNow = (exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> => {
-    const { bytes, properties } = prepare(body, options);
+    const { bytes, properties } = prepare(body, options, this.serializers);
     const mandatory = options?.mandatory ?? false;
     this.assertOpen();
     this.connection.core.publish(this.#id, { kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
@@ -354,17 +358,17 @@ export class Channel extends Declarations implements MessageOwner {
    * leaving the loop cancels it. With `handler`, each delivery is passed to it. Manual
    * acknowledgement is the default: call msg.ack().
    */
-  async consume(queue: string, handler?: ConsumeHandler | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer> {
+  async consume<T = unknown>(queue: string, handler?: ConsumeHandler<T> | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer<T>> {
     if (typeof handler === 'object') [handler, options] = [undefined, handler];
+    const consumer = new Consumer<T>(this, queue, handler, options); // validates concurrency before anything is sent
     if (options.prefetch !== undefined) await this.prefetch(options.prefetch, { global: options.globalPrefetch ?? false });
-    const consumer = new Consumer(this, queue, handler);
     const noAck = options.noAck ?? false;
     const args: FieldTable = { ...options.arguments };
     if (options.priority !== undefined) args['x-priority'] = options.priority;
     const rec: RecordedConsumer = { key: consumer.key, channel: this.key, queue, consumerTag: options.consumerTag ?? '', noAck, exclusive: options.exclusive ?? false, arguments: args };
     const m = this.method('basic.consume', { queue, consumerTag: rec.consumerTag, noAck, exclusive: rec.exclusive, arguments: args });
     // Registered synchronously with consume-ok: deliveries may follow it in the same read.
-    await this.request(m, undefined, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, noAck));
+    await this.request(m, undefined, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer as unknown as Consumer, noAck));
     if (this.recorded) this.connection.topology.addConsumer(rec);
     return consumer;
   }
@@ -388,7 +392,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   #noAckTags = new Set<string>();
 
-  #register(tag: string, consumer: Consumer, noAck: boolean): void {
+  #register(tag: string, consumer: Consumer<unknown>, noAck: boolean): void {
     consumer.tag = tag;
     this.#consumers.set(tag, consumer);
     this.#byKey.set(consumer.key, consumer);
@@ -415,8 +419,62 @@ export class Channel extends Declarations implements MessageOwner {
     const r = await this.request(this.method('basic.get', { queue, noAck }));
     if (r.method.kind === 'basic.get-empty') return null;
     const g = r.method as unknown as BasicGetOk;
+    this.#lastTag = Math.max(this.#lastTag, Number(g.deliveryTag));
     if (noAck) this.#acks.skip(Number(g.deliveryTag));
     return new Message(this, { deliveryTag: g.deliveryTag, redelivered: g.redelivered, exchange: g.exchange, routingKey: g.routingKey, consumerTag: undefined, messageCount: g.messageCount, needsAck: !noAck }, r.content!.properties as BasicProperties, r.content!.body, this.epoch);
+  }
+
+  /** The consumers started on this channel and still running, by consumer tag. */
+  get consumers(): ReadonlyMap<string, Consumer> {
+    return this.#consumers;
+  }
+
+  /**
+   * Cancels a consumer by its tag (basic.cancel; waits for cancel-ok). The consumer's iterator
+   * ends; its unread deliveries are requeued. A tag this channel does not know is still sent
+   * (RabbitMQ answers cancel-ok for an unknown tag).
+   */
+  async cancel(consumerTag: string, options?: CallOptions): Promise<void> {
+    const c = this.#consumers.get(consumerTag);
+    if (c) return c.close();
+    await this.call('basic.cancel', { consumerTag }, options);
+  }
+
+  /**
+   * Acknowledges a delivery by its tag (and with `multiple`, every earlier unsettled one), for
+   * code that keeps tags rather than Message objects. Shares the batching and the checks of
+   * `message.ack()`: settling a tag twice, a no-ack tag, or a tag not yet delivered on this
+   * channel throws MessageSettledError before the broker would close the channel.
+   */
+  ack(deliveryTag: Long, options: { multiple?: boolean } = {}): void {
+    this.#settleTag(Number(deliveryTag), 'ack', options.multiple ?? false, false);
+  }
+
+  /** Negatively acknowledges by tag (RabbitMQ extension); does not requeue unless `requeue: true` (as message.nack()). */
+  nack(deliveryTag: Long, options: { multiple?: boolean; requeue?: boolean } = {}): void {
+    this.#settleTag(Number(deliveryTag), 'nack', options.multiple ?? false, options.requeue ?? false);
+  }
+
+  /** Rejects by tag; does not requeue unless `requeue: true` (as message.reject()). */
+  reject(deliveryTag: Long, options: { requeue?: boolean } = {}): void {
+    this.#settleTag(Number(deliveryTag), 'reject', false, options.requeue ?? false);
+  }
+
+  /** Highest delivery tag received on this channel (deliver or get-ok). */
+  #lastTag = 0;
+
+  #settleTag(tag: number, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void {
+    if (!Number.isSafeInteger(tag) || tag < 1 || tag > this.#lastTag) {
+      throw new MessageSettledError(`delivery tag ${tag} was not delivered on channel ${this.id} (last tag ${this.#lastTag})`);
+    }
+    if (this.#acks.isSettled(tag)) throw new MessageSettledError(`delivery ${tag} is already settled (acked, nacked, rejected, or received in no-ack mode)`);
+    this.assertOpen();
+    if (how === 'ack') {
+      this.#acks.ack(tag, multiple);
+      this.connection.ackPending(this);
+    } else if (how === 'nack') this.#acks.nack(tag, multiple, requeue);
+    else this.#acks.reject(tag, requeue);
+    this.connection.driver.scheduleFlush();
   }
 
   /** @internal Consumer → basic.cancel */
@@ -461,12 +519,7 @@ export class Channel extends Declarations implements MessageOwner {
     }
     this.assertOpen();
     message.settled = true;
-    if (how === 'ack') {
-      this.#acks.ack(tag, multiple);
-      this.connection.ackPending(this);
-    } else if (how === 'nack') this.#acks.nack(tag, multiple, requeue);
-    else this.#acks.reject(tag, requeue);
-    this.connection.driver.scheduleFlush();
+    this.#settleTag(tag, how, multiple, requeue);
     return true;
   }
 
@@ -524,17 +577,19 @@ export class Channel extends Declarations implements MessageOwner {
   onContent(m: AnyMethod, content: Content): void {
     if (m.kind === 'basic.deliver') {
       const d = m as unknown as BasicDeliver;
+      this.#lastTag = Math.max(this.#lastTag, Number(d.deliveryTag));
       const consumer = this.#consumers.get(d.consumerTag);
       const needsAck = !this.#noAckTags.has(d.consumerTag);
       const msg = new Message(this, { deliveryTag: d.deliveryTag, redelivered: d.redelivered, exchange: d.exchange, routingKey: d.routingKey, consumerTag: d.consumerTag, messageCount: undefined, needsAck }, content.properties as BasicProperties, content.body, this.epoch);
       if (!needsAck) this.#acks.skip(Number(d.deliveryTag));
+      msg.consumerRef = consumer;
       if (consumer) consumer.push(msg);
       else if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
       return;
     }
     if (m.kind === 'basic.return') {
       const r = m as unknown as BasicReturn;
-      const returned: ReturnedMessage = { replyCode: r.replyCode, replyText: r.replyText, exchange: r.exchange, routingKey: r.routingKey, properties: content.properties as BasicProperties, body: content.body };
+      const returned = new ReturnedMessage({ replyCode: r.replyCode, replyText: r.replyText, exchange: r.exchange, routingKey: r.routingKey, properties: content.properties as BasicProperties, body: content.body }, this.serializers);
       this.#confirms?.onReturn(returned);
       this.emit('return', returned);
     }
@@ -577,6 +632,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.#suspended = error;
     this.epoch++;
     this.#acks = this.#newAcks(); // held acks die with the old channel: the broker requeues
+    this.#lastTag = 0;
     if (this.#confirms && !this.#settings.republishUnconfirmed) {
       this.#confirms.failAll(new OutcomeUnknownError('the connection was lost before the broker confirmed this publish: it may or may not have the message', { cause: error }));
     }
@@ -592,6 +648,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.#id = id;
     this.epoch++; // deliveries of an earlier, failed replay are stale too
     this.#acks = this.#newAcks();
+    this.#lastTag = 0;
     this.#consumers.clear();
     this.#noAckTags.clear();
     await opened;

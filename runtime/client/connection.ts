@@ -34,6 +34,7 @@ import type { DisconnectedEvent, NodeInfo, QueueRenamedEvent, ReconnectingEvent,
 import { TopologyRecorder } from './recovery/recorder.js';
 import { replay } from './recovery/replay.js';
 import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
+import type { SerializerRegistry } from './serializers.js';
 
 /** Events of a Connection, with their payloads. */
 export interface ConnectionEvents {
@@ -83,6 +84,8 @@ interface PendingReply {
 export class Connection extends Emitter<ConnectionEvents> {
   /** @internal the current core (replaced by each recovery) */ core: ConnectionCore;
   /** @internal the current socket driver (replaced by each recovery) */ driver: SocketDriver;
+  /** The serializers new channels start with (ConnectOptions `serializers`; default JSON, text, bytes). */
+  readonly serializers: SerializerRegistry;
   /** @internal what the broker's version does with requests (broker-rules.ts) */ readonly rules: BrokerRules;
   /** What the application declared through this connection, kept for recovery (see recovery/recorder.ts). */
   readonly topology = new TopologyRecorder();
@@ -116,6 +119,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#options = options;
     this.#logger = options.logger;
     this.rules = new BrokerRules({ serverProperties: () => this.serverProperties, logger: options.logger, permitDeprecatedFeatures: options.permitDeprecatedFeatures });
+    this.serializers = options.serializers;
     this.#endpoint = link?.endpoint ?? { hostname: options.hostname, port: options.port };
     this.#installFlush(driver);
     if (link) this.#attach(link);

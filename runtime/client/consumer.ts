@@ -1,5 +1,6 @@
 /**
- * A consumer: basic.consume's deliveries, as an async iterator or through a callback.
+ * A consumer: basic.consume's deliveries, as an async iterator, through receive(), or through
+ * a callback.
  *
  * Iterator mode buffers deliveries until the loop asks for them; with manual acks the
  * channel's prefetch bounds that buffer. Leaving the loop (break, return, throw) cancels the
@@ -9,6 +10,19 @@
  * the loop first gets the buffered messages, then the iterator throws that reason; after an
  * orderly cancel() or close() it just ends.
  *
+ * No delivery is lost to a caller that stopped waiting. `receive({ timeout, signal })` removes
+ * its waiter synchronously when it gives up, so a delivery arriving after that goes to the
+ * buffer (a waiter is resolved at most once: a delivery and a timeout in the same turn cannot
+ * both win). The iterator's `next()` does not queue calls: a `next()` made while an earlier one
+ * is still waiting returns that same pending result, so an abandoned `next()` (raced against a
+ * timer and given up) cannot swallow a delivery that its successor would not also see.
+ *
+ * Callback mode runs the handler through a HandlerDispatcher (consumer-dispatch.ts): up to
+ * `concurrency` at once (default 1, in order); a failing handler is settled by policy and
+ * reported as `handlerError`. `close()` drains: it stops handing out deliveries (those not yet
+ * started are requeued), cancels at the broker, waits for the handlers in flight, then sends
+ * their acks.
+ *
  * Recovery: a lost connection that will be recovered does not end the consumer. `suspend()`
  * drops the buffered deliveries that await an ack (the broker requeues them with the old
  * channel, and will redeliver them), keeps the no-ack ones (the broker already let them go),
@@ -17,7 +31,11 @@
  */
 import { WarrenError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
+import { OperationAbortedError } from '../errors.js';
+import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.js';
+import { Emitter } from './emitter.js';
 import type { Message } from './message.js';
+import { isPayloadError, type PayloadError } from './serializers.js';
 import { traceIterator, traceProcess, tracing } from './tracing.js';
 
 /** Options of channel.consume(). */
@@ -36,14 +54,50 @@ export interface ConsumeOptions {
   globalPrefetch?: boolean;
   /** Consumer arguments, e.g. `{ 'x-stream-offset': 'first' }` for streams. */
   arguments?: FieldTable;
+  /**
+   * Callback mode: how many handlers may run at once (default 1: one message at a time, in
+   * delivery order; the next starts when the previous handler's promise settles). Set a
+   * prefetch of at least this much, or the broker will not send enough to run in parallel.
+   */
+  concurrency?: number;
+  /**
+   * Callback mode: what happens to a message whose handler throws or rejects and left it
+   * unsettled. `reject` (default): basic.reject without requeue, so it goes to the queue's
+   * dead-letter exchange (or is dropped); `requeue`: back to the queue (beware of loops);
+   * `none`: left to the application. The error is emitted as `handlerError` either way.
+   */
+  onHandlerError?: HandlerErrorPolicy;
+  /**
+   * A delivery whose body its content type's serializer cannot read: `deliver` (default)
+   * hands it out, and `message.payload` throws a PayloadError; `reject` decodes each delivery
+   * on arrival and rejects an unreadable one without requeue (to the dead-letter exchange),
+   * emitting `undecodable` instead of handing it out.
+   */
+  undecodable?: 'deliver' | 'reject';
 }
 
 /**
- * A consumer's callback. It runs synchronously as each delivery is read; an async handler is
- * not awaited (bound concurrency with `prefetch`). A handler that throws does not disturb the
- * connection: the error is rethrown on a later tick, like an uncaught exception.
+ * A consumer's callback. With the default concurrency of 1 the next delivery waits until the
+ * promise it returns settles. A handler that throws or rejects never becomes an unhandled
+ * rejection: see `onHandlerError` and the `handlerError` event.
  */
-export type ConsumeHandler = (message: Message) => unknown;
+export type ConsumeHandler<T = unknown> = (message: Message<T>) => unknown;
+
+/** Events of a Consumer. */
+export interface ConsumerEvents {
+  /** A callback handler threw or rejected; the message was settled by `onHandlerError` first. */
+  handlerError: [error: unknown, message: Message];
+  /** A delivery could not be decoded and was rejected (`undecodable: 'reject'`). */
+  undecodable: [error: PayloadError, message: Message];
+}
+
+/** Options of consumer.receive(). */
+export interface ReceiveOptions {
+  /** Give up after this many milliseconds: resolves with null. */
+  timeout?: number;
+  /** Give up when this aborts: rejects with OperationAbortedError (cause: the signal's reason). */
+  signal?: AbortSignal;
+}
 
 /** The broker cancelled the consumer (e.g. its queue was deleted). */
 export class ConsumerCancelledError extends WarrenError {
@@ -59,31 +113,56 @@ export class ConsumerCancelledError extends WarrenError {
 export interface ConsumerOwner {
   cancelConsumer(consumer: Consumer): Promise<void>;
   requeue(messages: readonly Message[]): void;
+  /** Sends acks held for batching now (optional: a test double may have none). */
+  flushAcks?(): void;
 }
 
-/** A consumer of one queue (basic.consume): iterate it with `for await`, or created with a handler. */
-export class Consumer implements AsyncIterable<Message> {
+// Internals hold Message<any> so that Consumer<T> stays covariant in T (a Consumer<Order> is a Consumer<unknown>).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Delivery = Message<any>;
+
+interface Waiter {
+  resolve(r: IteratorResult<Delivery>): void;
+  reject(e: unknown): void;
+}
+
+/** A consumer of one queue (basic.consume): iterate it with `for await`, receive() from it, or created with a handler. */
+export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements AsyncIterable<Message<T>> {
   /** The queue consumed: a server-named queue's new name after a recovery. */
   queue: string;
   /** @internal set once consume-ok arrives (again after each recovery) */ tag = '';
   /** @internal identifies the consumer in the topology record */ readonly key = ++consumerKeys;
   readonly #owner: ConsumerOwner;
-  readonly #handler: ConsumeHandler | undefined;
-  #buffer: Message[] = [];
+  readonly #dispatch: HandlerDispatcher<unknown> | undefined; // unknown: keeps Consumer<T> covariant in T
+  readonly #rejectUndecodable: boolean;
+  #buffer: Delivery[] = [];
   #head = 0;
-  /** next() calls waiting for a delivery, oldest first (the iterator protocol allows several). */
-  #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void }[] = [];
+  /** receive() and next() calls waiting for a delivery, oldest first. */
+  #waiters: Waiter[] = [];
+  /** The iterator's waiting next(), shared by further next() calls until it settles. */
+  #pendingNext: Promise<IteratorResult<Delivery>> | undefined;
   #ended = false;
   #error: Error | undefined;
   #cancelling: Promise<void> | undefined;
   /** @internal told when the consumer ends (a stream consumer built on this one) */ onEnd: ((error: Error | undefined) => void) | undefined;
   /** @internal the arguments to consume again with after a recovery (a stream consumer resumes after its processed offset) */ resumeArguments: ((recorded: FieldTable) => FieldTable) | undefined;
+  #closing: Promise<void> | undefined;
 
   /** @internal */
-  constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler) {
+  constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler<T>, options: Pick<ConsumeOptions, 'concurrency' | 'onHandlerError' | 'undecodable'> = {}) {
+    super();
     this.#owner = owner;
     this.queue = queue;
-    this.#handler = handler;
+    this.#rejectUndecodable = options.undecodable === 'reject';
+    if (handler) {
+      const h = handler as ConsumeHandler;
+      const traced = (m: Message): unknown => (tracing.process.start.hasSubscribers ? traceProcess(this.#owner, this.queue, this.tag, m, h) : h(m));
+      this.#dispatch = new HandlerDispatcher(traced, {
+        concurrency: options.concurrency ?? 1,
+        policy: options.onHandlerError ?? 'reject',
+        onError: (e, m) => this.emit('handlerError', e, m),
+      });
+    }
   }
 
   /** The consumer tag. */
@@ -101,27 +180,110 @@ export class Consumer implements AsyncIterable<Message> {
     return this.#error;
   }
 
-  /** Stops deliveries (basic.cancel, waits for cancel-ok); idempotent. */
+  /** Callback mode: handlers running now. */
+  get inFlight(): number {
+    return this.#dispatch?.running ?? 0;
+  }
+
+  /** Stops deliveries (basic.cancel, waits for cancel-ok); idempotent. Handlers already running go on. */
   cancel(): Promise<void> {
     if (this.#ended) return Promise.resolve();
-    this.#cancelling ??= this.#owner.cancelConsumer(this).finally(() => this.end(undefined));
+    this.#cancelling ??= this.#owner.cancelConsumer(this as unknown as Consumer).finally(() => this.end(undefined));
     return this.#cancelling;
   }
 
+  /**
+   * Graceful stop: hands out nothing more (deliveries not yet handed out are requeued),
+   * cancels at the broker, waits for the handlers in flight, and sends their acks. Resolves
+   * when every ack the handlers made is on its way. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const unstarted: Message[] = this.#dispatch?.stop() ?? [];
+      await this.cancel().catch(() => undefined);
+      const unread = [...unstarted, ...(this.#buffer.slice(this.#head) as Message[])];
+      this.#buffer = [];
+      this.#head = 0;
+      if (unread.length) this.#owner.requeue(unread);
+      await this.#dispatch?.idle();
+      this.#owner.flushAcks?.();
+    })();
+    return this.#closing;
+  }
+
+  /** Closes the consumer gracefully (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * The next delivery, or null when `timeout` elapses first (or when the consumer ended
+   * without an error). Rejects with OperationAbortedError when `signal` aborts, and with the
+   * reason when the consumer ended because of the broker or an error. A receive() that gives
+   * up never takes a message: the next one stays for the next call.
+   */
+  receive(options: ReceiveOptions = {}): Promise<Message<T> | null> {
+    if (this.#dispatch) return Promise.reject(new TypeError('this consumer was created with a callback; it cannot also receive()'));
+    const ready = this.#take();
+    if (ready) return Promise.resolve(ready);
+    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(null);
+    const { signal, timeout } = options;
+    if (signal?.aborted) return Promise.reject(new OperationAbortedError('receive() was aborted', { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        resolve: (r) => (cleanup(), resolve(r.done ? null : r.value)),
+        reject: (e) => (cleanup(), reject(e)),
+      };
+      const giveUp = (): boolean => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i < 0) return false; // already served in this turn: the message wins
+        this.#waiters.splice(i, 1);
+        cleanup();
+        return true;
+      };
+      const onAbort = () => {
+        if (giveUp()) reject(new OperationAbortedError('receive() was aborted', { cause: signal!.reason }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined) timer = setTimeout(() => giveUp() && resolve(null), timeout);
+      this.#waiters.push(waiter);
+    });
+  }
+
   /** @internal a delivery */
-  push(m: Message): void {
-    if (this.#handler) {
-      try {
-        void (tracing.process.start.hasSubscribers ? traceProcess(this.#owner, this.queue, this.tag, m, this.#handler) : this.#handler(m));
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
+  push(m: Delivery): void {
+    if (this.#rejectUndecodable && !this.#decodes(m)) return;
+    if (this.#dispatch) {
+      if (this.#closing) this.#owner.requeue([m as Message]);
+      else this.#dispatch.push(m as Message);
       return;
     }
-    if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
+    if (this.#closing) this.#owner.requeue([m as Message]);
+    else if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
     else this.#buffer.push(m);
+  }
+
+  #decodes(m: Delivery): boolean {
+    try {
+      void m.payload;
+      return true;
+    } catch (e) {
+      if (!isPayloadError(e)) throw e;
+      if (!m.settled) {
+        try {
+          m.reject();
+        } catch {
+          // the channel is closing: the broker requeues it
+        }
+      }
+      this.emit('undecodable', e, m);
+      return false;
+    }
   }
 
   /** @internal the connection was lost: deliveries that await an ack will come again, drop them */
@@ -129,6 +291,16 @@ export class Consumer implements AsyncIterable<Message> {
     const kept = this.#buffer.slice(this.#head).filter((m) => m.settled);
     this.#buffer = kept;
     this.#head = 0;
+  }
+
+  #take(): Delivery | undefined {
+    if (this.#head >= this.#buffer.length) return undefined;
+    const m = this.#buffer[this.#head++]!;
+    if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
+      this.#buffer = this.#buffer.slice(this.#head);
+      this.#head = 0;
+    }
+    return m;
   }
 
   /** @internal no more deliveries; `error` makes the iterator throw after the buffer drains */
@@ -143,32 +315,31 @@ export class Consumer implements AsyncIterable<Message> {
     }
   }
 
-/** The deliveries, in order; leaving the loop cancels the consumer and requeues unread ones. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    if (this.#handler) throw new TypeError('this consumer was created with a callback; it cannot also be iterated');
-    const it: AsyncIterator<Message> = {
+  /** The deliveries, in order; leaving the loop cancels the consumer and requeues unread ones. */
+  [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
+    if (this.#dispatch) throw new TypeError('this consumer was created with a callback; it cannot also be iterated');
+    const it: AsyncIterator<Message<T>> = {
       next: () => {
-        if (this.#head < this.#buffer.length) {
-          const m = this.#buffer[this.#head++]!;
-          if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
-            this.#buffer = this.#buffer.slice(this.#head);
-            this.#head = 0;
-          }
-          return Promise.resolve({ value: m, done: false });
-        }
+        if (this.#pendingNext) return this.#pendingNext;
+        const m = this.#take();
+        if (m) return Promise.resolve({ value: m, done: false });
         if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+        // Cleared synchronously as the waiter is served, so no later next() sees this result again.
+        const p = new Promise<IteratorResult<Delivery>>((resolve, reject) =>
+          this.#waiters.push({
+            resolve: (r) => ((this.#pendingNext = undefined), resolve(r)),
+            reject: (e) => ((this.#pendingNext = undefined), reject(e)),
+          }),
+        );
+        this.#pendingNext = p;
+        return p;
       },
       return: async () => {
-        await this.cancel().catch(() => undefined);
-        const unread = this.#buffer.slice(this.#head);
-        this.#buffer = [];
-        this.#head = 0;
-        if (unread.length) this.#owner.requeue(unread);
+        await this.close();
         return { value: undefined, done: true };
       },
     };
-    return tracing.process.start.hasSubscribers ? traceIterator(this.#owner, this, it) : it;
+    return tracing.process.start.hasSubscribers ? (traceIterator(this.#owner, this, it as AsyncIterator<Message>) as AsyncIterator<Message<T>>) : it;
   }
 }
 

@@ -2,14 +2,22 @@
  * A message received from the broker (basic.deliver or basic.get-ok), with its settlement
  * methods. Settling goes through the channel's AckBatcher, which catches double settlement and
  * settling a no-ack delivery as a MessageSettledError before the broker would close the channel.
+ *
+ * Settlement defaults are the safe ones: `reject()` and `nack()` do NOT requeue unless asked
+ * (`{ requeue: true }`, or `requeue()`), so that a message an error path gives up on goes to
+ * the queue's dead-letter exchange (or is dropped) instead of looping back forever, as in kombu
+ * and aioamqp.
  */
 import type { BasicProperties } from '../../generated/index.js';
 import type { Long } from '../codec/index.js';
-import { decodeText, type Body } from './body.js';
+import type { Body } from './body.js';
+import type { Channel } from './channel.js';
+import type { Consumer } from './consumer.js';
 import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
 import { acquiredCountOf, deathsOf, deliveryCountOf, SETTLE_OUTCOMES, type DeathRecord, type SettleOutcome } from './quorum.js';
 import { streamOffsetOf } from './streams.js';
+import { bodyText, defaultSerializers, type SerializerRegistry } from './serializers.js';
 
 /** What a Message needs from its channel (the Channel implements it). */
 export interface MessageOwner {
@@ -19,6 +27,8 @@ export interface MessageOwner {
   isStale(message: Message): boolean;
   /** Publishes a reply to the message's replyTo. */
   reply(message: Message, body: Body, options: PublishOptions | undefined): Promise<void>;
+  /** The serializers that decode `payload` (default: the built-ins). */
+  readonly serializers?: SerializerRegistry;
 }
 
 /** The delivery fields of a Message (basic.deliver or basic.get-ok). */
@@ -35,8 +45,12 @@ export interface MessageFields {
   needsAck: boolean;
 }
 
-/** A received message: body, properties, delivery fields, and ack/nack/reject/reply. */
-export class Message {
+/**
+ * A received message: body, properties, delivery fields, its decoded `payload`, and
+ * ack/nack/reject/requeue/reply. `T` is the payload's type as the application expects it
+ * (nothing checks it at run time: validate untrusted input).
+ */
+export class Message<T = unknown> {
   readonly body: Uint8Array;
   readonly properties: BasicProperties;
   readonly deliveryTag: Long;
@@ -48,7 +62,9 @@ export class Message {
   /** @internal */ settled: boolean;
   /** @internal told after ack/nack/reject (a stream consumer tracks processed offsets) */ onSettled: ((multiple: boolean) => void) | undefined;
   /** @internal the channel's epoch at delivery (see Channel.epoch) */ readonly epoch: number;
+  /** @internal set by the channel for a consumer's delivery */ consumerRef: Consumer | undefined;
   readonly #owner: MessageOwner;
+  #payload: { value: unknown } | undefined; // unknown: keeps Message<T> covariant in T
 
   /** @internal */
   constructor(owner: MessageOwner, fields: MessageFields, properties: BasicProperties, body: Uint8Array, epoch = 0) {
@@ -67,13 +83,38 @@ export class Message {
 
   /** The body as text, in `encoding` or else the message's contentEncoding (default utf-8). */
   text(encoding?: string): string {
-    const e = encoding ?? this.properties.contentEncoding;
-    return decodeText(this.body, e && e !== 'identity' ? e : 'utf-8');
+    return bodyText(this.body, this.properties, encoding);
+  }
+
+  /**
+   * The body decoded by the serializer its content type names (see SerializerRegistry): JSON
+   * for `application/json`, text for `text/*`, the bytes when there is no content type, or a
+   * serializer you registered. Decoded once, then cached. Throws UnknownContentTypeError or
+   * PayloadError (typed, with the serializer's error as `cause`) when it cannot be read.
+   */
+  get payload(): T {
+    this.#payload ??= { value: this.decode<T>() };
+    return this.#payload.value as T;
+  }
+
+  /** Decodes the body as `payload` does, with another registry if given (not cached). */
+  decode<U = T>(serializers?: SerializerRegistry): U {
+    return (serializers ?? this.#owner.serializers ?? defaultSerializers()).decode<U>(this.body, this.properties);
+  }
+
+  /** The channel the message came on (settle on it, publish on it, close it). */
+  get channel(): Channel {
+    return this.#owner as Channel;
+  }
+
+  /** The consumer that received it; undefined for basic.get. */
+  get consumer(): Consumer<T> | undefined {
+    return this.consumerRef as Consumer<T> | undefined;
   }
 
   /** The body parsed as JSON (text decoded as with text()). */
-  json<T = unknown>(): T {
-    return JSON.parse(this.text()) as T;
+  json<U = unknown>(): U {
+    return JSON.parse(this.text()) as U;
   }
 
   /**
@@ -91,21 +132,37 @@ export class Message {
    * Returns false, sending nothing, when the message is stale (see isStale).
    */
   ack(options?: { multiple?: boolean }): boolean {
-    const sent = this.#owner.settle(this, 'ack', options?.multiple ?? false, false);
+    const sent = this.#owner.settle(this as Message, 'ack', options?.multiple ?? false, false);
     if (sent) this.onSettled?.(options?.multiple ?? false);
     return sent;
   }
 
-  /** Negatively acknowledges (RabbitMQ extension); requeues by default. False when stale (nothing sent). */
+  /**
+   * Negatively acknowledges (RabbitMQ extension), with `multiple` every earlier unsettled
+   * delivery too. Does not requeue unless `requeue: true`: the message is dead-lettered (or
+   * dropped when its queue has no dead-letter exchange). False when stale (nothing sent).
+   */
   nack(options?: { requeue?: boolean; multiple?: boolean }): boolean {
-    const sent = this.#owner.settle(this, 'nack', options?.multiple ?? false, options?.requeue ?? true);
+    const sent = this.#owner.settle(this as Message, 'nack', options?.multiple ?? false, options?.requeue ?? false);
     if (sent) this.onSettled?.(options?.multiple ?? false);
     return sent;
   }
 
-  /** Rejects this delivery; requeues by default. False when stale (nothing sent). */
+  /**
+   * Rejects this delivery (basic.reject). Does not requeue unless `requeue: true`: the message
+   * goes to its queue's dead-letter exchange, or is dropped. (amqplib requeues by default;
+   * kombu, aioamqp and warren do not, so that a poison message cannot loop forever.) False when
+   * stale (nothing sent).
+   */
   reject(options?: { requeue?: boolean }): boolean {
-    const sent = this.#owner.settle(this, 'reject', false, options?.requeue ?? true);
+    const sent = this.#owner.settle(this as Message, 'reject', false, options?.requeue ?? false);
+    if (sent) this.onSettled?.(false);
+    return sent;
+  }
+
+  /** Gives the message back to its queue for another delivery (basic.reject with requeue). False when stale. */
+  requeue(): boolean {
+    const sent = this.#owner.settle(this as Message, 'reject', false, true);
     if (sent) this.onSettled?.(false);
     return sent;
   }

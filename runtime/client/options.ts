@@ -9,6 +9,7 @@ import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
 import { amqplain, external, plain, type SaslMechanism } from '../protocol/sasl.js';
 import { parseHost, type Endpoint } from './recovery/endpoints.js';
 import { resolveRecovery, type CredentialsProvider, type RecoveryOptions, type ResolvedRecovery } from './recovery/options.js';
+import { createSerializers, type SerializerRegistry } from './serializers.js';
 
 /** TLS settings; PEM contents (string or bytes), or file paths through the URL form. */
 export interface TlsOptions {
@@ -85,6 +86,8 @@ export interface ConnectOptions {
   recovery?: boolean | RecoveryOptions;
   /** Called for the user name and password on every (re)connect, instead of `username`/`password`. */
   credentials?: CredentialsProvider;
+  /** Serializers by content type for publish bodies and `message.payload` (default: `createSerializers()`: JSON, text, bytes). */
+  serializers?: SerializerRegistry;
 }
 
 /** An optional logging hook: warren writes nothing to the console itself. */
@@ -121,6 +124,7 @@ export interface ResolvedOptions {
   /** The SASL mechanisms for credentials a CredentialsProvider returned (the configured names, in order). */
   mechanismsFor(username: string, password: string): SaslMechanism[];
   credentials: CredentialsProvider | undefined;
+  serializers: SerializerRegistry;
 }
 
 /** A URL or option that cannot be used. The message never contains the password. */
@@ -246,5 +250,6 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     recovery: resolveRecovery(o.recovery),
     mechanismsFor,
     credentials: o.credentials,
+    serializers: o.serializers ?? createSerializers(),
   };
 }

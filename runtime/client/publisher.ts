@@ -13,7 +13,10 @@
 import type { BasicProperties } from '../../generated/index.js';
 import { EncodeError, WarrenError } from '../codec/errors.js';
 import type { FieldTable, Long } from '../codec/index.js';
-import { encodeJson, encodeText, type Body, type TextEncoding } from './body.js';
+import { encodeText, type Body, type TextEncoding } from './body.js';
+import { ReturnedMessage } from './returned.js';
+import { defaultSerializers, type SerializerRef, type SerializerRegistry } from './serializers.js';
+export { ReturnedMessage };
 
 /** Properties as publish() takes them: every basic property, typed, plus conveniences. */
 export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
@@ -35,19 +38,18 @@ export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
   setContentEncoding?: boolean;
   /** Serialise the body as JSON even when it is a string. */
   json?: boolean;
+  /**
+   * Encode the body with this serializer: a content type registered in the channel's
+   * serializers (with `contentEncoding`, if given, to pick a wrapper such as gzip), or a
+   * Serializer object. It sets contentType/contentEncoding unless given. Without it, bytes go
+   * as they are, a string as text, and any other value through the serializer registered for
+   * `contentType` when there is one, else the registry's default (JSON).
+   */
+  serializer?: SerializerRef;
   /** Stop waiting (blocked connection, full socket, confirm window) when this aborts. */
   signal?: AbortSignal;
 }
 
-/** A message the broker returned as unroutable (basic.return). */
-export interface ReturnedMessage {
-  replyCode: number;
-  replyText: string;
-  exchange: string;
-  routingKey: string;
-  properties: BasicProperties;
-  body: Uint8Array;
-}
 
 /** The broker nacked a publish: it could not take responsibility for the message. */
 export class NackError extends WarrenError {
@@ -74,12 +76,13 @@ const PROPERTY_KEYS = [
 const NO_PROPERTIES: BasicProperties = {};
 
 /** The body bytes and the properties of a publish; validates what the codec cannot see. */
-export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uint8Array; properties: BasicProperties } {
+export function prepare(body: Body, o: PublishOptions | undefined, serializers: SerializerRegistry = defaultSerializers()): { bytes: Uint8Array; properties: BasicProperties } {
   if (!(body instanceof Uint8Array) && (body instanceof ArrayBuffer || ArrayBuffer.isView(body))) body = asBytes(body);
   if (o === undefined) {
     if (body instanceof Uint8Array) return { bytes: body, properties: NO_PROPERTIES };
     if (typeof body === 'string') return { bytes: encodeText(body, 'utf-8'), properties: NO_PROPERTIES };
-    return { bytes: encodeJson(body), properties: { contentType: 'application/json' } };
+    const e = serializers.encode(body);
+    return { bytes: e.bytes, properties: e.contentEncoding === undefined ? { contentType: e.contentType } : { contentType: e.contentType, contentEncoding: e.contentEncoding } };
   }
   const p: Record<string, unknown> = {};
   for (const k of PROPERTY_KEYS) if (o[k] !== undefined) p[k] = o[k];
@@ -96,14 +99,18 @@ export function prepare(body: Body, o: PublishOptions | undefined): { bytes: Uin
     p.headers = headers;
   }
   let bytes: Uint8Array;
-  if (o.json || !(body instanceof Uint8Array || typeof body === 'string')) {
-    bytes = encodeJson(body);
-    p.contentType ??= 'application/json';
+  const plain = !(body instanceof Uint8Array || typeof body === 'string');
+  const ref = o.serializer ?? (o.json ? 'application/json' : plain && o.contentType !== undefined && serializers.get(o.contentType, o.contentEncoding) ? o.contentType : undefined);
+  if (ref !== undefined || plain) {
+    const e = serializers.encode(body, ref, typeof ref === 'string' ? o.contentEncoding : undefined);
+    bytes = e.bytes;
+    p.contentType ??= e.contentType;
+    if (e.contentEncoding !== undefined) p.contentEncoding ??= e.contentEncoding;
   } else if (typeof body === 'string') {
     const enc = o.encoding ?? 'utf-8';
     bytes = encodeText(body, enc);
     if (o.setContentEncoding ?? (o.encoding !== undefined && enc !== 'utf-8' && enc !== 'utf8')) p.contentEncoding ??= enc;
-  } else bytes = body;
+  } else bytes = body as Uint8Array;
   return { bytes, properties: p as BasicProperties };
 }
 

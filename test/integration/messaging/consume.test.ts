@@ -51,19 +51,22 @@ describe('consumers', () => {
     expect(ch.isOpen).toBe(true);
   });
 
-  it('a handler that throws does not disturb the connection', async () => {
+  it('a handler that throws does not disturb the connection: emitted as handlerError, never uncaught', async () => {
     const ch = await channel();
     const q = await queue(ch);
     const errors: unknown[] = [];
-    const onUncaught = (e: unknown) => errors.push(e);
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
     process.prependListener('uncaughtException', onUncaught);
+    process.prependListener('unhandledRejection', onUncaught);
     try {
       let n = 0;
-      await ch.consume(q, (m) => {
+      const consumer = await ch.consume(q, (m) => {
         n++;
         m.ack();
         throw new Error('handler bug');
       });
+      consumer.on('handlerError', (e) => errors.push(e));
       await ch.sendToQueue(q, 'a');
       await ch.sendToQueue(q, 'b');
       while (n < 2) await sleep(10);
@@ -72,8 +75,10 @@ describe('consumers', () => {
       expect((await ch.checkQueue(q)).messageCount).toBe(0);
     } finally {
       process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
     }
-    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors).toHaveLength(2);
+    expect(uncaught).toEqual([]);
   });
 
   it('exclusive consumers, consumer priority and arguments reach the broker', async () => {
@@ -228,8 +233,8 @@ describe('settlement', () => {
       await ch.sendToQueue(a, String(i));
       await ch.sendToQueue(b, String(i));
     }
-    const it = acked[Symbol.asyncIterator]();
-    const next = async () => (await it.next()).value as Message;
+    // Concurrent receives: receive() queues its callers (the iterator's next() shares a waiting result instead).
+    const next = async () => (await acked.receive())!;
     const got = await Promise.all(range(50).map(next));
     for (const m of got.reverse()) m.ack(); // out of order on purpose
     const more = await Promise.all(range(50).map(next));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EncodeError } from '../../../runtime/codec/errors.js';
-import { ConfirmTracker, NackError, prepare, PublishBacklog, UnroutableError, type ReturnedMessage } from '../../../runtime/client/publisher.js';
+import { ConfirmTracker, NackError, prepare, PublishBacklog, UnroutableError, ReturnedMessage } from '../../../runtime/client/publisher.js';
 import { bindArguments, exchangeArguments, queueArguments } from '../../../runtime/client/topology.js';
 import { encodeJson, encodeText } from '../../../runtime/client/body.js';
 
@@ -49,7 +49,7 @@ describe('prepare()', () => {
 });
 
 describe('ConfirmTracker', () => {
-  const returned = (routingKey: string): ReturnedMessage => ({ replyCode: 312, replyText: 'NO_ROUTE', exchange: 'x', routingKey, properties: {}, body: new Uint8Array() });
+  const returned = (routingKey: string): ReturnedMessage => new ReturnedMessage({ replyCode: 312, replyText: 'NO_ROUTE', exchange: 'x', routingKey, properties: {}, body: new Uint8Array() });
 
   it('settles single and multiple acks and nacks exactly once, and frees the window', async () => {
     let room = 0;

@@ -1,0 +1,103 @@
+/**
+ * How a callback consumer runs its handler: at most `concurrency` deliveries at once, started
+ * in delivery order, and a handler that throws or rejects is never an unhandled rejection.
+ *
+ * Theory of operation. Deliveries wait in `queue` while `running` is at the limit; each one
+ * that finishes (its promise settles, or the handler returns synchronously) starts the next.
+ * With the default concurrency of 1 the handler sees one message at a time, in order, as
+ * kombu's and aioamqp's callbacks do. A handler failure is caught here: the message, if its
+ * handler left it unsettled, is settled by the consumer's policy (`onHandlerError`), then the
+ * owner is told (the Consumer emits `handlerError`). `stop()` hands back the deliveries not
+ * yet started (the consumer requeues them) and `idle()` resolves when none is running: that is
+ * the drain of `consumer.close()`.
+ */
+import type { Message } from './message.js';
+
+/** What a callback consumer does with a message whose handler threw or rejected. */
+export type HandlerErrorPolicy = 'reject' | 'requeue' | 'none';
+
+/** Runs a handler over deliveries with bounded concurrency; see the theory above. */
+export class HandlerDispatcher<T> {
+  readonly #handler: (message: Message<T>) => unknown;
+  readonly #limit: number;
+  readonly #policy: HandlerErrorPolicy;
+  readonly #onError: (error: unknown, message: Message<T>) => void;
+  #queue: Message<T>[] = [];
+  #running = 0;
+  #stopped = false;
+  #idle: (() => void)[] = [];
+
+  constructor(handler: (message: Message<T>) => unknown, options: { concurrency: number; policy: HandlerErrorPolicy; onError: (error: unknown, message: Message<T>) => void }) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+    this.#handler = handler;
+    this.#limit = options.concurrency;
+    this.#policy = options.policy;
+    this.#onError = options.onError;
+  }
+
+  /** Handlers running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Deliveries waiting for a free slot. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** A delivery: run it now if there is room, else queue it. */
+  push(m: Message<T>): void {
+    if (this.#running < this.#limit && !this.#stopped) this.#run(m);
+    else this.#queue.push(m);
+  }
+
+  /** Starts nothing more; returns the deliveries that were never started. */
+  stop(): Message<T>[] {
+    this.#stopped = true;
+    return this.#queue.splice(0);
+  }
+
+  /** Resolves when no handler is running. */
+  idle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #run(m: Message<T>): void {
+    this.#running++;
+    let result: unknown;
+    try {
+      result = this.#handler(m);
+    } catch (e) {
+      this.#failed(e, m);
+      return this.#done();
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        () => this.#done(),
+        (e: unknown) => {
+          this.#failed(e, m);
+          this.#done();
+        },
+      );
+    } else this.#done();
+  }
+
+  #failed(e: unknown, m: Message<T>): void {
+    if (!m.settled && this.#policy !== 'none') {
+      try {
+        if (this.#policy === 'requeue') m.requeue();
+        else m.reject();
+      } catch {
+        // The channel closed meanwhile: the broker requeues what was unacknowledged.
+      }
+    }
+    this.#onError(e, m);
+  }
+
+  #done(): void {
+    this.#running--;
+    while (!this.#stopped && this.#running < this.#limit && this.#queue.length > 0) this.#run(this.#queue.shift()!);
+    if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Serializers chosen by content type: what a body means is said by its `contentType` (and
+ * `contentEncoding`) property, so a registry keyed by those two turns values into bytes on
+ * publish and bytes back into values on receipt (kombu's model).
+ *
+ * Theory of operation. A registry holds serializers keyed by `type` or `type + encoding`
+ * (lower-cased, media-type parameters such as `; charset=utf-8` dropped). Encoding picks the
+ * serializer named by the caller (a content type or a Serializer object); when none is named, a
+ * value that is neither bytes nor a string goes to the registry's default (JSON). Decoding looks
+ * the message's properties up: the exact `type + encoding` first, then, when the encoding is a
+ * character set or absent, the type alone (`text/*` falls back to text). A message with no
+ * content type decodes to its bytes. An unknown type, or a body its serializer cannot read, is
+ * a PayloadError (never a crash of the consumer): the caller decides, and a consumer can be
+ * told to reject such messages (to the queue's dead-letter exchange) instead.
+ *
+ * Registries are plain values: `createSerializers()` gives a fresh one with the built-ins, and
+ * `extend()` a copy to add to without touching the original (per producer, per connection).
+ */
+import type { BasicProperties } from '../../generated/index.js';
+import { WarrenError } from '../codec/errors.js';
+import { decodeText, encodeJson, encodeText } from './body.js';
+
+/** Turns values into bytes of one content type (and encoding), and back. */
+export interface Serializer<T = unknown> {
+  /** The content type it writes and reads, e.g. `application/json` (case-insensitive). */
+  readonly contentType: string;
+  /** The content encoding it writes and reads (e.g. `gzip`); undefined: none (identity). */
+  readonly contentEncoding?: string | undefined;
+  /** Encodes a value; throws (an EncodeError, say) when it cannot. */
+  encode(value: T): Uint8Array;
+  /** Decodes a body; throws when the bytes are not what the content type says. */
+  decode(body: Uint8Array, properties: BasicProperties): T;
+}
+
+/** A body could not be turned into a value: unknown content type, or bytes its serializer cannot read. */
+export class PayloadError extends WarrenError {
+  override name = 'PayloadError';
+  /** The message's content type (undefined when it has none). */
+  readonly contentType: string | undefined;
+  /** The message's content encoding. */
+  readonly contentEncoding: string | undefined;
+  constructor(message: string, properties: BasicProperties, options?: { cause?: unknown }) {
+    super(message, options);
+    this.contentType = properties.contentType;
+    this.contentEncoding = properties.contentEncoding;
+  }
+}
+
+/** No serializer is registered for the message's content type (and encoding). */
+export class UnknownContentTypeError extends PayloadError {
+  override name = 'UnknownContentTypeError';
+}
+
+/** True when `e` is a PayloadError (checks `name`, so it works across package copies). */
+export function isPayloadError(e: unknown): e is PayloadError {
+  return e instanceof Error && (e.name === 'PayloadError' || e.name === 'UnknownContentTypeError');
+}
+
+/** What encode() gives: the bytes and the properties that say how to read them back. */
+export interface Encoded {
+  bytes: Uint8Array;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+}
+
+/** A serializer as publish options name it: a registered content type, or the object itself. */
+export type SerializerRef = string | Serializer<never>;
+
+const CHARSETS = new Set(['utf-8', 'utf8', 'latin1', 'iso-8859-1', 'ascii', 'us-ascii', 'utf-16le', 'utf16le', 'identity']);
+
+/** `Application/JSON; charset=utf-8` → `application/json`. */
+function mediaType(contentType: string): string {
+  const i = contentType.indexOf(';');
+  return (i < 0 ? contentType : contentType.slice(0, i)).trim().toLowerCase();
+}
+
+/** The `charset=` parameter of a content type, if any. */
+function charsetParam(contentType: string | undefined): string | undefined {
+  return contentType ? /;\s*charset="?([^";\s]+)/i.exec(contentType)?.[1] : undefined;
+}
+
+function key(contentType: string, contentEncoding: string | undefined): string {
+  const e = contentEncoding?.trim().toLowerCase();
+  return e && e !== 'identity' ? `${mediaType(contentType)}\u0000${e}` : mediaType(contentType);
+}
+
+function textCharset(p: BasicProperties): string {
+  const e = p.contentEncoding?.toLowerCase();
+  return charsetParam(p.contentType) ?? (e && e !== 'identity' && CHARSETS.has(e) ? e : 'utf-8');
+}
+
+/** UTF-8 (or the message's charset) text: `text/plain`, and every `text/*` by fallback. */
+export const textSerializer: Serializer<string> = {
+  contentType: 'text/plain',
+  encode: (value) => {
+    if (typeof value !== 'string') throw new TypeError(`text/plain encodes strings, got ${typeof value}`);
+    return encodeText(value, 'utf-8');
+  },
+  decode: (body, p) => new TextDecoder(textCharset(p), { fatal: true }).decode(body),
+};
+
+/** JSON (`application/json`): strict on both sides (no silently dropped values, no malformed text). */
+export const jsonSerializer: Serializer<unknown> = {
+  contentType: 'application/json',
+  encode: (value) => encodeJson(value),
+  decode: (body, p) => JSON.parse(new TextDecoder(textCharset(p), { fatal: true }).decode(body)) as unknown,
+};
+
+/** Raw bytes (`application/octet-stream`): the body as it is. */
+export const bytesSerializer: Serializer<Uint8Array> = {
+  contentType: 'application/octet-stream',
+  encode: (value) => {
+    if (!(value instanceof Uint8Array)) throw new TypeError('application/octet-stream encodes bytes (a Uint8Array)');
+    return value;
+  },
+  decode: (body) => body,
+};
+
+/** A registry of serializers keyed by content type and content encoding. */
+export class SerializerRegistry {
+  readonly #byKey: Map<string, Serializer<never>>;
+  #default: Serializer<never>;
+
+  /** @internal use createSerializers() or registry.extend() */
+  constructor(from?: SerializerRegistry) {
+    this.#byKey = new Map(from ? from.#byKey : undefined);
+    this.#default = from ? from.#default : (jsonSerializer as Serializer<never>);
+  }
+
+  /**
+   * Adds (or replaces) the serializer for its content type and encoding. With `default`, it
+   * also encodes values published with no serializer named (instead of JSON). Returns this.
+   */
+  register<T>(serializer: Serializer<T>, options: { default?: boolean } = {}): this {
+    if (typeof serializer.contentType !== 'string' || serializer.contentType.trim() === '') throw new TypeError('a serializer needs a contentType');
+    this.#byKey.set(key(serializer.contentType, serializer.contentEncoding), serializer as Serializer<never>);
+    if (options.default) this.#default = serializer as Serializer<never>;
+    return this;
+  }
+
+  /** Removes the serializer of a content type (and encoding); true when there was one. */
+  unregister(contentType: string, contentEncoding?: string): boolean {
+    return this.#byKey.delete(key(contentType, contentEncoding));
+  }
+
+  /** The serializer registered for exactly this content type (and encoding), if any. */
+  get(contentType: string, contentEncoding?: string): Serializer | undefined {
+    return this.#byKey.get(key(contentType, contentEncoding)) as Serializer | undefined;
+  }
+
+  /** A copy to register more serializers in, leaving this registry as it is. */
+  extend(): SerializerRegistry {
+    return new SerializerRegistry(this);
+  }
+
+  /** The serializer publish() uses for values when none is named (JSON unless registered otherwise). */
+  get default(): Serializer {
+    return this.#default as Serializer;
+  }
+
+  /**
+   * Encodes `value` with the serializer `ref` names (a registered content type, or a Serializer),
+   * or with the default one. Throws UnknownContentTypeError for an unregistered name.
+   */
+  encode(value: unknown, ref?: SerializerRef, contentEncoding?: string): Encoded {
+    const s = this.resolve(ref, contentEncoding);
+    return { bytes: s.encode(value as never), contentType: s.contentType, contentEncoding: s.contentEncoding };
+  }
+
+  /** The serializer a reference names. */
+  resolve(ref: SerializerRef | undefined, contentEncoding?: string): Serializer<never> {
+    if (ref === undefined) return this.#default;
+    if (typeof ref !== 'string') return ref;
+    const s = this.#lookup(ref, contentEncoding);
+    if (!s) throw new UnknownContentTypeError(`no serializer is registered for content type ${ref}${contentEncoding ? ` with encoding ${contentEncoding}` : ''}`, { contentType: ref, contentEncoding });
+    return s;
+  }
+
+  /**
+   * Decodes a body by its properties: no content type gives the bytes; a registered type (and
+   * encoding) its serializer's value; `text/*` text. Throws UnknownContentTypeError for any
+   * other type, PayloadError (with the serializer's error as `cause`) for unreadable bytes.
+   */
+  decode<T = unknown>(body: Uint8Array, properties: BasicProperties): T {
+    const type = properties.contentType;
+    if (type === undefined || type.trim() === '') return body as T;
+    const s = this.#lookup(type, properties.contentEncoding);
+    if (!s) {
+      throw new UnknownContentTypeError(`no serializer is registered for content type ${type}${properties.contentEncoding ? ` with encoding ${properties.contentEncoding}` : ''}`, properties);
+    }
+    try {
+      return s.decode(body, properties) as T;
+    } catch (e) {
+      throw new PayloadError(`a ${body.length}-byte body is not readable as ${type}${properties.contentEncoding ? ` (${properties.contentEncoding})` : ''}: ${(e as Error).message}`, properties, { cause: e });
+    }
+  }
+
+  #lookup(type: string, encoding: string | undefined): Serializer<never> | undefined {
+    const exact = this.#byKey.get(key(type, encoding));
+    if (exact) return exact;
+    // A character set in contentEncoding (warren's own text publishes) is not a transformation.
+    const e = encoding?.trim().toLowerCase();
+    if (e && !CHARSETS.has(e)) return undefined;
+    return this.#byKey.get(mediaType(type)) ?? (mediaType(type).startsWith('text/') && this.#byKey.has('text/plain') ? (textSerializer as Serializer<never>) : undefined);
+  }
+}
+
+let builtIn: SerializerRegistry | undefined;
+
+/** @internal one shared registry of the built-ins, for bodies with no channel (never handed out for register()) */
+export function defaultSerializers(): SerializerRegistry {
+  return (builtIn ??= createSerializers());
+}
+
+/** A fresh registry with the built-ins: JSON (the default), text/plain and application/octet-stream. */
+export function createSerializers(): SerializerRegistry {
+  return new SerializerRegistry().register(jsonSerializer).register(textSerializer).register(bytesSerializer);
+}
+
+/** The text of a body in `encoding`, or the charset its properties give (utf-8 by default). */
+export function bodyText(body: Uint8Array, properties: BasicProperties, encoding?: string): string {
+  const e = encoding ?? properties.contentEncoding;
+  return decodeText(body, e && e !== 'identity' ? e : 'utf-8');
+}
