@@ -160,9 +160,29 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
       this.#dispatch = new HandlerDispatcher(traced, {
         concurrency: options.concurrency ?? 1,
         policy: options.onHandlerError ?? 'reject',
-        onError: (e, m) => this.emit('handlerError', e, m),
+        onError: (e, m) => this.#report('handlerError', e, m),
       });
     }
+  }
+
+  /** Events emitted before anyone listened (deliveries can precede consume()'s answer to the caller), kept for the first listener. */
+  #unheard: { [K in keyof ConsumerEvents]?: ConsumerEvents[K][] } = {};
+
+  /** Calls `listener` on every `event`; events that fired before the first listener are replayed to it (at most 1,000 each). */
+  override on<K extends keyof ConsumerEvents>(event: K, listener: (...args: ConsumerEvents[K]) => void): this {
+    super.on(event, listener);
+    const missed = this.#unheard[event];
+    if (missed) {
+      delete this.#unheard[event];
+      for (const args of missed) this.emit(event, ...args);
+    }
+    return this;
+  }
+
+  #report<K extends keyof ConsumerEvents>(event: K, ...args: ConsumerEvents[K]): void {
+    if (this.listenerCount(event) > 0) return this.emit(event, ...args);
+    const missed = (this.#unheard[event] ??= []) as ConsumerEvents[K][];
+    if (missed.length < 1000) missed.push(args);
   }
 
   /** The consumer tag. */
@@ -281,7 +301,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
           // the channel is closing: the broker requeues it
         }
       }
-      this.emit('undecodable', e, m);
+      this.#report('undecodable', e, m);
       return false;
     }
   }
