@@ -419,7 +419,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const r = this.#options.recovery!;
     this.#walk ??= new EndpointWalk(this.#options.endpoints, r);
     const state: AttemptState = { attempts: 0, startedAt: Date.now(), lastError: cause };
-    const hooks = { establish: (ep: Endpoint) => traceRecovery(this, state.attempts, () => establish(this.#options, ep)), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
+    const hooks = { establish: (ep: Endpoint) => traceRecovery(this, state.attempts, () => establish(this.#options, ep), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
     try {
       for (;;) {
         const link = await reconnect(this.#walk, r, hooks, state, signal);

@@ -442,9 +442,11 @@ export function traceClose(connection: object, close: () => Promise<void>): Prom
 
 /**
  * For automatic recovery: publishes one recovery attempt of `connection` (attempt numbered from
- * 1) around `recover`, whose promise settles when the attempt succeeded or failed.
+ * 1) to `endpoint` around `recover`, whose promise settles when the attempt succeeded or failed.
  */
-export function traceRecovery<T>(connection: object, attempt: number, recover: () => Promise<T>): Promise<T> {
+export function traceRecovery<T>(connection: object, attempt: number, recover: () => Promise<T>, endpoint?: { hostname: string; port: number }): Promise<T> {
   if (!tracing.recovery.start.hasSubscribers) return recover();
-  return tracePromise(tracing.recovery, { ...endpointOf(connection, undefined), attempt } as ConnectionEvent, recover);
+  const ctx: ConnectionEvent = { ...endpointOf(connection, undefined), attempt };
+  if (endpoint) (ctx.serverAddress = endpoint.hostname), (ctx.serverPort = endpoint.port);
+  return tracePromise(tracing.recovery, ctx, recover);
 }

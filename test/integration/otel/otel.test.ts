@@ -2,7 +2,8 @@
 // conventions for RabbitMQ, trace context through the message headers, and the metrics.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Message } from 'warren';
+import { connect, type Message } from 'warren';
+import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
 import { instrument, type InstrumentOptions } from '../../../runtime/otel/index.js';
 import { channel, queue } from '../messaging/fixture.js';
 import { sdk, until, type Sdk } from './sdk.js';
@@ -155,6 +156,29 @@ describe('spans', () => {
     const publish = named(s, 'publish').find((x) => x.attributes['messaging.destination.name'] === q)!;
     expect(call.kind).toBe(SpanKind.CLIENT);
     expect(publish.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+  });
+});
+
+describe('connection lifecycle', () => {
+  it('connect, each recovery attempt and close are spans with the node connected to', async () => {
+    const s = setup();
+    const name = uniqueName('otel-recovery');
+    const conn = await connect(amqpUrl(), { connectionName: name });
+    const port = Number(new URL(amqpUrl()).port);
+    try {
+      const recovered = new Promise((resolve) => conn.once('recovered', resolve));
+      await closeConnection(name, 'otel recovery test');
+      await recovered;
+    } finally {
+      await conn.close();
+    }
+    const [connected] = named(s, 'connect');
+    const [recovery] = named(s, 'recovery');
+    const [closed] = named(s, 'close');
+    expect(connected!.attributes).toMatchObject({ 'messaging.system': 'rabbitmq', 'server.port': port, 'messaging.client.id': name });
+    expect(recovery!.attributes).toMatchObject({ 'warren.recovery.attempt': 1, 'server.port': port, 'messaging.client.id': name });
+    expect(recovery!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(closed!.attributes).toMatchObject({ 'server.port': port, 'messaging.client.id': name });
   });
 });
 
