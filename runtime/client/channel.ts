@@ -222,7 +222,11 @@ export class Channel extends Declarations implements MessageOwner {
 
   // ------------------------------------------------------------------ qos, recover, tx
 
-  /** Limits unacknowledged deliveries (basic.qos): per consumer, or per channel with `global` (RabbitMQ semantics). */
+  /**
+   * Limits unacknowledged deliveries (basic.qos): per consumer, or per channel with `global`
+   * (RabbitMQ semantics up to 4.2). RabbitMQ 4.3 applies `global` per consumer too; warren sends it
+   * and warns once through the logger (broker rule `global-qos`).
+   */
   async prefetch(count: number, options: { global?: boolean } = {}): Promise<void> {
     await this.call('basic.qos', { prefetchCount: count, global: options.global ?? false });
   }
