@@ -22,4 +22,12 @@ export default defineConfig([
     target: 'node20',
     external: ['fast-xml-parser', 'ts-morph'],
   },
+  {
+    // warren-inspect imports the package by its public name, as an outside tool would; Node
+    // resolves `warren/codec` to dist/codec.js through the package's own `exports`.
+    entry: { 'inspect-cli': 'tools/inspect/cli.ts' },
+    format: ['esm'],
+    target: 'node20',
+    external: ['warren/codec'],
+  },
 ]);

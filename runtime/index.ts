@@ -19,7 +19,7 @@ export {
   CloseTimeoutError,
 } from './errors.js';
 export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEncodeError, isDecodeError, isReplyError } from './codec/errors.js';
-export { field, Field, Decimal, WireTimestamp, type FieldTable, type FieldValue, type Long } from './codec/index.js';
+export { field, Field, Decimal, WireTimestamp, orderedTable, tableEntries, type FieldTable, type FieldValue, type Long } from './codec/index.js';
 export * from '../generated/errors.js';
 export type { BasicProperties } from '../generated/properties.js';
 export { diagnostics } from './io/driver.js';

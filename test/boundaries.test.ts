@@ -4,7 +4,8 @@
  * - generated/ imports only runtime/codec/ (and itself);
  * - runtime/codec/ imports nothing outside runtime/codec/;
  * - only runtime/io/ imports Node built-ins (`node:*`, or bare `net`, `tls`, ...);
- * - runtime/protocol/ reads no clock and sets no timer: time is passed in.
+ * - runtime/protocol/ reads no clock and sets no timer: time is passed in;
+ * - tools/ (warren-inspect) uses warren as an outside tool would: `warren/codec`, Node, itself.
  * Directories that do not exist yet have no edges. The rules run on an in-memory tree too, to
  * prove that each one catches what it should.
  */
@@ -56,6 +57,9 @@ export function forbiddenEdges(project: Project, root: string): string[] {
       if (under(from, 'runtime/codec') && !(target && under(target, 'runtime/codec'))) {
         flag('runtime/codec/ may import only runtime/codec/');
       }
+      if (under(from, 'tools') && !(s === 'warren/codec' || isBuiltin(s) || (target && under(target, 'tools')))) {
+        flag('tools/ may import only warren/codec, Node built-ins and tools/');
+      }
       if (under(from, 'runtime') && !under(from, 'runtime/io') && isBuiltin(s)) {
         flag('only runtime/io/ may import Node built-ins');
       }
@@ -86,7 +90,7 @@ export function forbiddenEdges(project: Project, root: string): string[] {
 describe('import boundaries', () => {
   it('the tree has no forbidden edge', () => {
     const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
-    project.addSourceFilesAtPaths([`${ROOT}/codegen/**/*.ts`, `${ROOT}/generated/**/*.ts`, `${ROOT}/runtime/**/*.ts`]);
+    project.addSourceFilesAtPaths([`${ROOT}/codegen/**/*.ts`, `${ROOT}/generated/**/*.ts`, `${ROOT}/runtime/**/*.ts`, `${ROOT}/tools/**/*.ts`]);
     expect(project.getSourceFiles().length).toBeGreaterThan(10);
     expect(forbiddenEdges(project, ROOT)).toEqual([]);
   });
@@ -99,6 +103,7 @@ describe('import boundaries', () => {
     add('runtime/codec/b.ts', "import { y } from '../frame/index.js';\nimport { createHash } from 'node:crypto';");
     add('runtime/client/c.ts', "import net from 'net';\nconst m = await import('node:tls');");
     add('runtime/io/d.ts', "import net from 'node:net';");
+    add('tools/inspect/f.ts', "import { FrameParser } from 'warren/codec';\nimport { Reader } from '../../runtime/codec/index.js';\nimport { x } from './g.js';\nimport 'node:net';");
     add('runtime/protocol/e.ts', 'const t = Date.now();\nsetTimeout(() => {}, 1);\nconst d = new Date();\nconst ok = new Date(0);\nconst o = { setTimeout: 1 }.setTimeout;');
     expect(forbiddenEdges(project, '/p')).toEqual([
       "codegen/emit/x.ts -> ../../generated/index.js: codegen/ must not import runtime/ or generated/",
@@ -113,6 +118,7 @@ describe('import boundaries', () => {
       'runtime/protocol/e.ts:1 uses Date.now: runtime/protocol/ gets time passed in',
       'runtime/protocol/e.ts:2 uses setTimeout: runtime/protocol/ gets time passed in',
       'runtime/protocol/e.ts:3 uses new Date(): runtime/protocol/ gets time passed in',
+      'tools/inspect/f.ts -> ../../runtime/codec/index.js: tools/ may import only warren/codec, Node built-ins and tools/',
     ]);
   });
 });
