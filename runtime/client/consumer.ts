@@ -36,7 +36,7 @@ import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.
 import { Emitter } from './emitter.js';
 import type { Message } from './message.js';
 import { isPayloadError, type PayloadError } from './serializers.js';
-import { traceIterator, traceProcess, tracing } from './tracing.js';
+import { inside, traceIterator, traceProcess, traceReceive, tracing } from './tracing.js';
 
 /** Options of channel.consume(). */
 export interface ConsumeOptions {
@@ -243,6 +243,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
    * up never takes a message: the next one stays for the next call.
    */
   receive(options: ReceiveOptions = {}): Promise<Message<T> | null> {
+    if (tracing.process.start.hasSubscribers && !inside.receive) return traceReceive(this.#owner, this, () => this.receive(options));
     if (this.#dispatch) return Promise.reject(new TypeError('this consumer was created with a callback; it cannot also receive()'));
     const ready = this.#take();
     if (ready) return Promise.resolve(ready);

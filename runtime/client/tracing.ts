@@ -4,7 +4,7 @@
  * (or any other subscriber) turns the events into spans and metrics.
  *
  * Theory of operation. Each operation's entry point (publish(), get(), the consumer's dispatch,
- * settle, RpcClient.call(), connect(), close()) starts with one line:
+ * settle, RpcClient.call(), connect(), close(), a consumer's receive()) starts with one line:
  * `if (tracing.X.start.hasSubscribers && !inside.X) return traceX(...)`. With no subscriber that
  * is one property read. With one, traceX builds the event, sets `inside.X` and calls the same
  * entry point again inside the tracing channel's start/end bracket; the flag makes the inner
@@ -18,7 +18,7 @@
  * reply, `errorCode`). publish, get, rpc, connect, close and recovery are promise operations.
  * settle is synchronous. process is synchronous unless `async` is true at `end`: a callback that
  * returned a promise, or an async iterator's hand-over, which completes when the message is
- * settled, or when the loop asks for the next message or leaves.
+ * settled, or when the loop asks for the next message (or receive() is called again) or leaves.
  *
  * The endpoint (connection name, host, port) of every connection is recorded when it opens
  * ({@link describeConnection}), so events of connections opened before a subscriber attached
@@ -159,7 +159,7 @@ export const tracing = {
 };
 
 /** @internal set while a traced entry point calls itself (see the theory of operation) */
-export const inside = { publish: false, get: false, settle: false, rpc: false, connect: false, close: false };
+export const inside = { publish: false, get: false, settle: false, rpc: false, connect: false, close: false, receive: false };
 
 type Endpoint = Pick<TraceEndpoint, 'connectionId' | 'connectionName' | 'serverAddress' | 'serverPort'>;
 const endpoints = new WeakMap<object, Endpoint>();
@@ -336,36 +336,62 @@ function complete(m: Message, how: NonNullable<ProcessEvent['completion']>): voi
   tracing.process.asyncEnd.publish(open.ctx);
 }
 
+/** Starts the process event of a message handed to the application by `key` (an iterator, a consumer's receive()). */
+function handOver(key: object, owner: unknown, consumer: { queue: string; consumerTag: string }, m: Message): void {
+  const last = current.get(key);
+  if (last) complete(last, 'next');
+  // a next() that shares an earlier pending result hands over the same message: one event
+  if (!tracing.process.start.hasSubscribers || handedOver.has(m)) return;
+  const ctx = processEvent(owner, consumer.queue, consumer.consumerTag, m, 'iterator');
+  ctx.async = true;
+  tracing.process.start.publish(ctx);
+  tracing.process.end.publish(ctx);
+  // a no-ack delivery, or one already settled, completes with the next hand-over
+  handedOver.set(m, { ctx, iterator: key });
+  current.set(key, m);
+}
+
+function finishCurrent(key: object, how: 'next' | 'return'): void {
+  const m = current.get(key);
+  if (m) complete(m, how);
+}
+
 /**
  * An async iterator whose hand-overs are traced: each message handed out starts a process event
  * that completes when it is settled, or when the loop calls next() again or leaves.
  */
 export function traceIterator(owner: unknown, consumer: { queue: string; consumerTag: string }, it: AsyncIterator<Message>): AsyncIterator<Message> {
   const key = {};
-  const finishCurrent = (how: 'next' | 'return'): void => {
-    const m = current.get(key);
-    if (m) complete(m, how);
-  };
   return {
     next: () => {
-      finishCurrent('next');
+      finishCurrent(key, 'next');
       return it.next().then((r) => {
-        if (r.done || !tracing.process.start.hasSubscribers) return r;
-        const ctx = processEvent(owner, consumer.queue, consumer.consumerTag, r.value, 'iterator');
-        ctx.async = true;
-        tracing.process.start.publish(ctx);
-        tracing.process.end.publish(ctx);
-        // a no-ack delivery, or one already settled, completes with the next hand-over
-        handedOver.set(r.value, { ctx, iterator: key });
-        current.set(key, r.value);
+        if (!r.done) handOver(key, owner, consumer, r.value);
         return r;
       });
     },
     return: () => {
-      finishCurrent('return');
+      finishCurrent(key, 'return');
       return it.return ? it.return() : Promise.resolve({ value: undefined, done: true });
     },
   };
+}
+
+/**
+ * A consumer's receive(), traced like an iterator's next(): the message it resolves with starts
+ * a process event that completes when it is settled or at the next receive() on the consumer.
+ */
+export function traceReceive<M extends Message | null>(owner: unknown, consumer: { queue: string; consumerTag: string }, receive: () => Promise<M>): Promise<M> {
+  finishCurrent(consumer, 'next');
+  inside.receive = true;
+  try {
+    return receive().then((m) => {
+      if (m) handOver(consumer, owner, consumer, m);
+      return m;
+    });
+  } finally {
+    inside.receive = false;
+  }
 }
 
 /**

@@ -151,6 +151,23 @@ describe('consume', () => {
   });
 });
 
+describe('receive()', () => {
+  it("a consumer's receive() hands over like next(): complete on settle, or at the next receive()", async () => {
+    record('process');
+    const ch = await channel();
+    const q = await queue(ch);
+    for (const b of ['a', 'b', 'c']) await ch.sendToQueue(q, b);
+    const consumer = await ch.consume(q);
+    const first = (await consumer.receive({ timeout: 5000 }))!;
+    expect(events('process', 'start')).toEqual([expect.objectContaining({ mode: 'iterator', deliveryTag: 1 })]);
+    first.ack();
+    await consumer.receive({ timeout: 5000 });
+    await consumer.receive({ timeout: 5000 });
+    expect(events('process', 'start')).toHaveLength(3);
+    expect(events('process', 'asyncEnd').map((e) => e.completion)).toEqual(['settled', 'next']);
+  });
+});
+
 describe('rpc and the connection', () => {
   it('an RPC call is one promise operation that ends with the reply', async () => {
     record('rpc');
