@@ -1,9 +1,29 @@
-// Test configuration. Integration tests share one real RabbitMQ node, started (and stopped) by
-// test/helpers/global-setup.ts; see scripts/broker.mjs.
+// Test configuration: one `unit` project (no broker) and one project per RabbitMQ version for
+// everything that talks to a broker, each with its own real node started (and stopped) by
+// test/helpers/global-setup.ts; see scripts/broker.mjs. `npm test` runs the broker tests against
+// RabbitMQ 3.10 and 4.3; a failure in either project fails the run.
+//
+// Narrowing (README, "Testing"): WARREN_RABBITMQ=4.3 runs the broker tests against that version
+// only; AMQP_URL=amqp://... against an external broker (one project, named `rabbitmq-external`);
+// `node scripts/broker.mjs run --rabbitmq V -- npm test` against the node that script started.
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { parseRabbitmqVersion, RABBITMQ_VERSIONS } from './scripts/lib/rabbitmq.mjs';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** Test files that need a broker: they run once per RabbitMQ version. */
+const BROKER_TESTS = ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/examples.test.ts', 'test/readme.test.ts'];
+
+/** The broker projects of this run: `[name, version to start or null for a broker given from outside]`. */
+function brokerProjects(): Array<[string, string | null]> {
+  const asked = process.env.WARREN_RABBITMQ;
+  // `scripts/broker.mjs run` sets WARREN_BROKER, AMQP_URL and WARREN_RABBITMQ together.
+  if (process.env.WARREN_BROKER) return [[`rabbitmq-${parseRabbitmqVersion(asked)}`, parseRabbitmqVersion(asked)]];
+  if (process.env.AMQP_URL) return [['rabbitmq-external', null]];
+  if (asked) return [[`rabbitmq-${parseRabbitmqVersion(asked)}`, parseRabbitmqVersion(asked)]];
+  return RABBITMQ_VERSIONS.map((version) => [`rabbitmq-${version}`, version]);
+}
 
 export default defineConfig({
   resolve: {
@@ -16,16 +36,31 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     // forks: each test file in a child process, so a test that wedges a socket or leaks timers
     // cannot hang the others, and node:net/tls behave as in a normal process.
     pool: 'forks',
-    // Two cores, shared with the broker: one more worker than that only adds contention.
+    // Two cores, shared with the brokers: one more worker than that only adds contention. The
+    // limit is for the whole run, all projects together.
     maxWorkers: 2,
     // Broker round trips, heartbeat timeouts (a few seconds) and rabbitmqctl (~0.5 s a call).
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...BROKER_TESTS] },
+      },
+      ...brokerProjects().map(([name, version]) => ({
+        extends: true as const,
+        test: {
+          name,
+          include: BROKER_TESTS,
+          globalSetup: ['test/helpers/global-setup.ts'],
+          // Read by the global setup (which node to start) and by tests (inject('rabbitmqVersion')).
+          ...(version ? { provide: { rabbitmqVersion: version } } : {}),
+        },
+      })),
+    ],
   },
 });

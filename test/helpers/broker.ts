@@ -44,6 +44,26 @@ export function brokerAtLeast(series: string): boolean {
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
+/**
+ * The expectation for the test broker's version, from a table keyed by release series: the entry
+ * of the newest series at or below the broker's, e.g. `byBrokerVersion({ '3.10': 503, '4.3': 406 })`.
+ * Where RabbitMQ versions differ, a test states each version's behaviour this way (never a skip);
+ * a broker older than every key throws, so an unknown version fails rather than passing blindly.
+ */
+export function byBrokerVersion<T>(table: Record<string, T>): T {
+  const rank = (series: string): number => {
+    const [major = 0, minor = 0] = series.split('.').map(Number);
+    return major * 1000 + minor;
+  };
+  const { series } = brokerVersion();
+  const candidates = Object.keys(table)
+    .filter((key) => rank(key) <= rank(series))
+    .sort((a, b) => rank(b) - rank(a));
+  const key = candidates[0];
+  if (key === undefined) throw new Error(`no expectation for RabbitMQ ${series} (known: ${Object.keys(table).join(', ')})`);
+  return table[key] as T;
+}
+
 /** `amqp://guest:guest@127.0.0.1:<port>/` of the test broker. */
 export function amqpUrl(): string {
   return inject('amqpUrl');

@@ -76,6 +76,13 @@ async function provideAll(project: TestProject, d: BrokerDescription, asked?: st
   process.stderr.write(`[broker] project ${project.name || '(root)'}: ${server.product} ${server.version} on ${server.platform} at ${d.amqpUrl}\n`);
 }
 
+/**
+ * rabbitmq.conf lines every test node gets. max_message_size: 3.10's default is 128 MiB, 4.x's
+ * 16 MiB; the tests of warren's large-message handling send 64 MiB, so every version gets 3.10's
+ * limit (test/infra/broker.test.ts checks it; a broker started elsewhere keeps its own).
+ */
+export const TEST_NODE_CONFIG = ['max_message_size = 134217728'];
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const asked = parseRabbitmqVersion(project.getProvidedContext().rabbitmqVersion ?? process.env.WARREN_RABBITMQ);
   const shared = process.env.WARREN_BROKER;
@@ -108,6 +115,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const broker = await startBroker({
       rabbitmq: asked,
       tls: { cacertfile: tlsFiles.caCert, certfile: tlsFiles.serverCert, keyfile: tlsFiles.serverKey },
+      config: TEST_NODE_CONFIG,
     });
     await provideAll(project, {
       amqpUrl: broker.url,

@@ -17,6 +17,7 @@ import {
   closeConnection,
   deleteUser,
   deleteVhost,
+  evalErlang,
   listVhosts,
   listConnections,
   rabbitmqctl,
@@ -135,6 +136,10 @@ describe('test broker', () => {
     sockets.push(socket);
     const mechanisms = await readConnectionStart(socket);
     expect(mechanisms).toContain('PLAIN');
+  });
+
+  it('accepts messages up to 128 MiB on every version (4.x defaults to 16 MiB; the test node is configured)', async () => {
+    expect(await evalErlang('element(2, application:get_env(rabbit, max_message_size))')).toBe('134217728');
   });
 
   it('is reachable with rabbitmqctl', { timeout: 90_000 }, async () => {
