@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('prompt errors', () => {
   it('an oversized frame after open: `error` at once, `close` after the close handshake', async () => {
     server = await startFakeServer();
-    const conn = await connect(server.url, { closeTimeout: 5_000 });
+    const conn = await connect(server.url, { closeTimeout: 5_000, recovery: false });
     conns.push(conn);
     const ch = await conn.channel();
     const seen: string[] = [];
@@ -53,7 +53,7 @@ describe('prompt errors', () => {
 
   it('a connection.tune with frame_max 100: connect() rejects with 502, the server gets connection.close', async () => {
     server = await startFakeServer({ frameMax: 100 });
-    const error = await connect(server.url, { closeTimeout: 10_000 }).catch((e: unknown) => e);
+    const error = await connect(server.url, { closeTimeout: 10_000, recovery: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AmqpSyntaxError);
     expect(error).toMatchObject({ replyCode: 502, method: 'connection.tune' });
     await server.waitFor('connection.close');
@@ -62,7 +62,7 @@ describe('prompt errors', () => {
 
   it('channel.close never answered: CloseTimeoutError after closeTimeout, consumer ended, connection usable', async () => {
     server = await startFakeServer();
-    const conn = await connect(server.url, { closeTimeout: 1_000 });
+    const conn = await connect(server.url, { closeTimeout: 1_000, recovery: false });
     conns.push(conn);
     const ch = await conn.channel();
     const consumer = await ch.consume('q');
