@@ -25,6 +25,7 @@ export type { BasicProperties } from '../generated/properties.js';
 export { diagnostics } from './io/driver.js';
 export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
 export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
+export type { ChannelSetup } from './client/channel-setup.js';
 export { Message, type MessageFields, type MessageOwner } from './client/message.js';
 export type { Listener } from './client/emitter.js';
 export { MessageSettledError } from './client/acks.js';

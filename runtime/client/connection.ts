@@ -35,6 +35,7 @@ import { TopologyRecorder } from './recovery/recorder.js';
 import { replay } from './recovery/replay.js';
 import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
 import type { SerializerRegistry } from './serializers.js';
+import { setUpChannel, type ChannelSetup } from './channel-setup.js';
 
 /** Events of a Connection, with their payloads. */
 export interface ConnectionEvents {
@@ -203,14 +204,14 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /**
    * Opens a channel. `options` say how its publishing crosses a recovery (wait or fail, the
-   * buffer's bounds, republishing unconfirmed messages). While the connection recovers, waits
-   * for it.
+   * buffer's bounds, republishing unconfirmed messages), and may set it up in the same call
+   * (ChannelSetup: `id`, `prefetch`, `confirm`). While the connection recovers, waits for it.
    */
-  async channel(options?: ChannelOptions): Promise<Channel> {
+  async channel(options?: ChannelOptions & ChannelSetup): Promise<Channel> {
     if (this.#state === 'recovering') await this.whenRecovered(undefined);
     const ch = await this.#open({ ...options, recorded: true });
     this.#recorded.add(ch);
-    return ch;
+    return setUpChannel(ch, options);
   }
 
   /** @internal a channel for the connection's own work (passive checks, replay): not recovered, not waiting */
@@ -218,8 +219,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#open({ recorded: false });
   }
 
-  async #open(options: ChannelOptions & { recorded: boolean }): Promise<Channel> {
-    const { channel, call } = this.core.openChannel();
+  async #open(options: ChannelOptions & { recorded: boolean; id?: number | undefined }): Promise<Channel> {
+    const { channel, call } = this.core.openChannel(options.id);
     const ch = new Channel(this, channel, options);
     this.#channels.set(channel, ch);
     try {

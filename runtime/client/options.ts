@@ -41,8 +41,15 @@ export interface ConnectOptions {
   password?: string;
   /** Default `/`. */
   vhost?: string;
-  /** Heartbeat interval to propose, seconds (default 60; 0 = take the server's). */
-  heartbeat?: number;
+  /**
+   * Heartbeat interval to propose, seconds (default 60). Negotiated as RabbitMQ documents: the
+   * lower of the two non-zero values, so `0` means "no preference" and takes the server's value
+   * (heartbeats are off only when both sides say 0, as with the Java and .NET clients and the
+   * URL's `heartbeat=0`). `false` disables heartbeats whatever the server proposes: warren
+   * answers 0 in connection.tune-ok, which RabbitMQ accepts. Without heartbeats a dead peer is
+   * only noticed by TCP (minutes or hours): keep them on unless something else watches the link.
+   */
+  heartbeat?: number | false;
   /** Largest frame to propose, bytes (default 131072; never below 8192). */
   frameMax?: number;
   /** Most channels to propose (default 2047). */
@@ -105,6 +112,8 @@ export interface ResolvedOptions {
   vhost: string;
   username: string;
   heartbeat: number;
+  /** `heartbeat: false`: answer 0 in tune-ok whatever the server proposes. */
+  heartbeatOff: boolean;
   frameMax: number;
   channelMax: number;
   connectionTimeout: number;
@@ -144,7 +153,10 @@ export function parseUrl(url: string): ConnectOptions {
     throw new ConfigurationError('invalid AMQP URL (expected amqp://user:password@host:port/vhost)');
   }
   const scheme = u.protocol;
-  if (scheme !== 'amqp:' && scheme !== 'amqps:') throw new ConfigurationError(`unsupported URL scheme ${scheme} (expected amqp: or amqps:)`);
+  if (scheme !== 'amqp:' && scheme !== 'amqps:') {
+    if (/^[^:/@\s]+:\d+\/?$/.test(url.trim())) throw new ConfigurationError(`'${url.trim()}' is a host:port, not a URL: write amqp://${url.trim()} or pass { hostname, port }`);
+    throw new ConfigurationError(`unsupported URL scheme ${scheme} (expected amqp: or amqps:)`);
+  }
   const o: ConnectOptions = {};
   if (u.hostname) o.hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   if (u.port) o.port = Number(u.port);
@@ -209,8 +221,28 @@ function intOption(v: number | undefined, name: string, dflt: number, max: numbe
   return v;
 }
 
+/**
+ * Catches the usual slips before they turn into a failed DNS lookup (a ConnectionLostError that
+ * says nothing about the cause): a string where the options object goes, a `host:port` or a URL
+ * given as `hostname`.
+ */
+function checkShapes(url: unknown, options: unknown): void {
+  if (url !== undefined && typeof url !== 'string') throw new ConfigurationError(`the URL must be a string, got ${typeof url}`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    const hint = typeof options === 'string' && /^[^:/@\s]+:\d+$/.test(options) ? `; for a host:port write connect('amqp://${options}') or connect({ hostname, port })` : '';
+    throw new ConfigurationError(`connection options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}${hint}`);
+  }
+  const hostname = (options as ConnectOptions).hostname;
+  if (hostname === undefined) return;
+  if (typeof hostname !== 'string' || hostname.trim() === '') throw new ConfigurationError('hostname must be a non-empty string');
+  if (hostname.includes('://')) throw new ConfigurationError('hostname is a URL: pass it as the first argument of connect(), or give hostname and port separately');
+  const m = /^([^:\s]+):(\d+)$/.exec(hostname);
+  if (m) throw new ConfigurationError(`hostname '${hostname}' includes a port: pass { hostname: '${m[1]}', port: ${m[2]} } or the URL amqp://${hostname}`);
+}
+
 /** Merges a URL (if any) and an options object (which wins), applies defaults and validates. */
 export function resolveOptions(url: string | undefined, options: ConnectOptions = {}): ResolvedOptions {
+  checkShapes(url, options);
   const o: ConnectOptions = { ...(url ? parseUrl(url) : {}), ...options };
   const tls = o.tls === true ? {} : o.tls === false ? undefined : o.tls;
   const username = o.username ?? 'guest';
@@ -233,7 +265,8 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     port,
     vhost: o.vhost ?? '/',
     username,
-    heartbeat: intOption(o.heartbeat, 'heartbeat', 60, 65535),
+    heartbeat: o.heartbeat === false ? 0 : intOption(o.heartbeat, 'heartbeat', 60, 65535),
+    heartbeatOff: o.heartbeat === false,
     frameMax,
     channelMax: intOption(o.channelMax, 'channelMax', 2047, 65535),
     connectionTimeout: intOption(o.connectionTimeout, 'connectionTimeout', 30_000, 2 ** 31 - 1),

@@ -43,9 +43,20 @@ export class ChannelTable {
     return id === 0 ? this.zero : this.slots[id];
   }
 
-  /** Allocates the next free id for a new channel; ChannelLimitError when all are taken. */
-  open(): ChannelState {
+  /**
+   * Allocates the next free id for a new channel, or `id` when the caller chose one;
+   * ChannelLimitError when all are taken, or when the chosen id is taken or above channel_max.
+   */
+  open(id?: number): ChannelState {
     const max = this.max;
+    if (id !== undefined) {
+      if (!Number.isInteger(id) || id < 1 || id > max) throw new ChannelLimitError(`channel id ${id} is outside 1..${max} (the negotiated channel_max)`);
+      if (this.slots[id] !== undefined) throw new ChannelLimitError(`channel ${id} is in use (or still closing)`);
+      const ch = new ChannelState(id);
+      this.slots[id] = ch;
+      this.live.add(ch);
+      return ch;
+    }
     for (let i = 0; i < max; i++) {
       const id = ((this.next - 1 + i) % max) + 1;
       if (this.slots[id] === undefined) {

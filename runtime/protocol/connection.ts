@@ -261,9 +261,9 @@ export class ConnectionCore {
   // ------------------------------------------------------------------ commands
 
   /** Opens a channel; its `call` is answered (reply event) by channel.open-ok. */
-  openChannel(): { channel: number; call: number } {
+  openChannel(id?: number): { channel: number; call: number } {
     this.assertOpen();
-    const ch = this.channels.open();
+    const ch = this.channels.open(id);
     const call = this.call(ch.id, { kind: 'channel.open' } as AnyMethod);
     return { channel: ch.id, call };
   }

@@ -15,6 +15,12 @@ export interface TuneWanted {
   channelMax: number;
   frameMax: number;
   heartbeat: number;
+  /**
+   * Turn heartbeats off whatever the server proposes: tune-ok carries heartbeat 0. The client's
+   * tune-ok is what counts (spec connection.tune-ok: the client's choice, within the server's
+   * limits; RabbitMQ's reader starts its heartbeater with the client's value, 0 = none).
+   */
+  heartbeatOff?: boolean;
 }
 
 /** RabbitMQ 4.1+ refuses a frame_max below 8192 (PROTOCOL-NOTES); never propose less. */
@@ -68,6 +74,6 @@ export function negotiate(wanted: TuneWanted, offered: TuneWanted): TuneWanted {
     // Neither side limiting stays 0 on the wire and for the frame layer, which then bounds a
     // frame by FRAME_SIZE_CEILING; 2^32-1 would let one frame header demand a 4 GiB buffer.
     frameMax: lowerNonZero(wanted.frameMax && Math.max(MIN_FRAME_MAX, wanted.frameMax), offered.frameMax, 0),
-    heartbeat: lowerNonZero(wanted.heartbeat, offered.heartbeat, 0),
+    heartbeat: wanted.heartbeatOff ? 0 : lowerNonZero(wanted.heartbeat, offered.heartbeat, 0),
   };
 }

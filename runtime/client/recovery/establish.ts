@@ -60,7 +60,7 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise
       vhost: o.vhost,
       mechanisms,
       clientProperties: clientProperties(o.connectionName, o.clientProperties),
-      tune: { channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat },
+      tune: { channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat, ...(o.heartbeatOff ? { heartbeatOff: true } : {}) },
       connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
       closeTimeout: o.closeTimeout,
       maxBodySize: o.maxBodySize,
