@@ -151,7 +151,7 @@ export class StreamConsumeError extends WarrenError {
 /**
  * The connected node has no running replica of the stream (a cluster where the stream's members
  * live on other nodes, or its local member is down): the broker answers basic.consume with 406
- * PRECONDITION_FAILED and closes the channel. Connect to a node that holds a replica (or grow the
+ * PRECONDITION_FAILED and closes the channel (verified on 3.10.8 and 4.3.6 clusters). Connect to a node that holds a replica (or grow the
  * stream onto this one: `rabbitmq-streams add_replica`). `cause` is the broker's error.
  */
 export class StreamReplicaUnavailableError extends WarrenError {
@@ -167,7 +167,8 @@ export class StreamReplicaUnavailableError extends WarrenError {
   }
 }
 
-const NO_REPLICA = /does not have a running replica on the local node/;
+// 4.x: "stream queue ... does not have a running replica on the local node"; 3.10: "queue ... does not have a replica on the local node".
+const NO_REPLICA = /does not have a (?:running )?replica on the local node/;
 
 interface Pending {
   offset: Long;
