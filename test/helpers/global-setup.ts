@@ -83,6 +83,32 @@ async function provideAll(project: TestProject, d: BrokerDescription, asked?: st
  */
 export const TEST_NODE_CONFIG = ['max_message_size = 134217728'];
 
+type Started = { broker: Awaited<ReturnType<typeof startBroker>>; tlsFiles: TlsFiles };
+
+/** Starts (once per run and version: the map lives on globalThis, shared by the projects' setups) a node with TLS. */
+function testBroker(version: string): Promise<Started> {
+  const starts = ((globalThis as { warrenTestBrokers?: Map<string, Promise<Started>> }).warrenTestBrokers ??= new Map());
+  let start = starts.get(version);
+  if (!start) {
+    start = (async () => {
+      const tlsFiles = generateTlsFiles();
+      try {
+        const broker = await startBroker({
+          rabbitmq: version,
+          tls: { cacertfile: tlsFiles.caCert, certfile: tlsFiles.serverCert, keyfile: tlsFiles.serverKey },
+          config: TEST_NODE_CONFIG,
+        });
+        return { broker, tlsFiles };
+      } catch (error) {
+        rmSync(tlsFiles.dir, { recursive: true, force: true });
+        throw error;
+      }
+    })();
+    starts.set(version, start);
+  }
+  return start;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const asked = parseRabbitmqVersion(project.getProvidedContext().rabbitmqVersion ?? process.env.WARREN_RABBITMQ);
   const shared = process.env.WARREN_BROKER;
@@ -109,14 +135,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  let tlsFiles: TlsFiles | undefined;
+  // vitest runs the projects' global setups one after the other: the first one starts the nodes of
+  // every broker project of the run at once, so their boots (and a first 4.3 root build) overlap.
+  for (const other of project.vitest.projects) {
+    const version = other.getProvidedContext().rabbitmqVersion;
+    if (version && [other.config.globalSetup].flat().some((file) => file.endsWith('global-setup.ts'))) void testBroker(parseRabbitmqVersion(version)).catch(() => {});
+  }
   try {
-    tlsFiles = generateTlsFiles();
-    const broker = await startBroker({
-      rabbitmq: asked,
-      tls: { cacertfile: tlsFiles.caCert, certfile: tlsFiles.serverCert, keyfile: tlsFiles.serverKey },
-      config: TEST_NODE_CONFIG,
-    });
+    const { broker, tlsFiles } = await testBroker(asked);
     await provideAll(project, {
       amqpUrl: broker.url,
       amqpsUrl: broker.tlsUrl ?? null,
@@ -126,13 +152,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       server: broker.server,
       tlsFiles,
     }, asked);
-    const files = tlsFiles;
     return async () => {
       await broker.stop();
-      rmSync(files.dir, { recursive: true, force: true });
+      rmSync(tlsFiles.dir, { recursive: true, force: true });
     };
   } catch (error) {
-    if (tlsFiles) rmSync(tlsFiles.dir, { recursive: true, force: true });
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
       `Cannot start the RabbitMQ ${asked} test broker, so the test run fails (integration tests are never skipped).\n` +
