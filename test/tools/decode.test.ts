@@ -1,0 +1,92 @@
+/**
+ * `warren-inspect decode` on hand-made byte streams: the protocol header recognised (any
+ * version), errors reported with their byte offset and decoding going on after them (a method
+ * that does not decode, a bad frame end with resynchronisation, a truncated tail), short strings
+ * that are not UTF-8 shown by their bytes; and the command's inputs (--hex, stdin).
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Writer, registry, textFromBytes, writeMethodFrame, type AnyMethod } from 'warren/codec';
+import { parseFilter } from '../../tools/inspect/filter.js';
+import { Inspector } from '../../tools/inspect/inspector.js';
+import { hex, toHex } from '../helpers/hex.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function frame(channel: number, m: AnyMethod): Uint8Array {
+  const w = new Writer(8);
+  writeMethodFrame(w, channel, registry.byKind(m.kind)!, m);
+  return w.toBytes();
+}
+
+function decode(bytes: Uint8Array, chunk = bytes.length || 1): Record<string, unknown>[] {
+  const lines: string[] = [];
+  const insp = new Inspector({ out: (l) => lines.push(l), json: true, color: false, filter: parseFilter([]), live: false });
+  insp.open(0, 'c', 's');
+  for (let i = 0; i < bytes.length; i += chunk) insp.data(0, 'c2s', bytes.subarray(i, i + chunk));
+  insp.end();
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const ack = frame(1, { kind: 'basic.ack', deliveryTag: 7, multiple: false } as AnyMethod);
+
+describe('decode', () => {
+  it('recognises the protocol header, also of another version', () => {
+    expect(decode(hex`414d5150 00000901 ${ack}`)[0]).toEqual({ offset: 0, size: 8, frame: 'protocol-header', version: '0-0-9-1' });
+    expect(decode(hex`414d5150 01010009`)[0]).toMatchObject({ frame: 'protocol-header', version: '1-1-0-9' });
+  });
+
+  it('a method that does not decode is reported with its byte offset, and the next frame follows', () => {
+    const bad = hex`01 0001 00000006 003c 0050 0000 ce`; // basic.ack with 2 of its 9 argument bytes
+    for (const chunk of [1000, 1, 5]) {
+      const out = decode(hex`${bad} ${ack}`, chunk);
+      expect(out[0]).toMatchObject({ offset: 0, channel: 1, frame: 'method' });
+      expect(out[0]!.error).toMatch(/byte offset 11\)$/);
+      expect(out[1]).toMatchObject({ offset: 14, method: 'basic.ack', fields: { deliveryTag: 7, multiple: false } });
+    }
+  });
+
+  it('after a bad frame end it says where, skips to the next frame and goes on', () => {
+    const broken = hex`01 0001 00000004 003c 0050 41`; // frame end 0x41 at offset 11
+    for (const chunk of [1000, 1, 3]) {
+      const out = decode(hex`${ack} ${broken} 0000 ${ack}`, chunk);
+      expect(out.map((l) => l.method ?? l.error ?? l.summary)).toEqual([
+        'basic.ack',
+        'frame end 0x41 at offset 32, expected 0xce',
+        `skipped 14 bytes from offset 21 to the next frame at offset 35`,
+        'basic.ack',
+        expect.objectContaining({ errors: 2 }),
+      ]);
+      expect(out[3]!.offset).toBe(35);
+    }
+  });
+
+  it('a truncated tail is reported at its offset', () => {
+    const out = decode(hex`${ack} ${ack.subarray(0, 10)}`);
+    expect(out[1]).toEqual({ offset: 21, error: 'stream ends inside a frame: 10 bytes at offset 21 left over' });
+  });
+
+  it('short strings that are not UTF-8 are shown by their bytes', () => {
+    const m = frame(1, { kind: 'basic.consume-ok', consumerTag: textFromBytes(hex`ff 61`) } as AnyMethod);
+    expect(decode(m)[0]!.fields).toEqual({ consumerTag: { bytes: 'ff61' } });
+  });
+});
+
+describe('the decode command', () => {
+  const cli = (args: string[], input?: Uint8Array): string =>
+    execFileSync(process.execPath, [`${root}node_modules/tsx/dist/cli.mjs`, `${root}tools/inspect/cli.ts`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, input });
+
+  it('reads --hex and stdin alike; exit status 1 when the input had errors', () => {
+    const fromHex = cli(['decode', '--json', '--hex', toHex(ack)]);
+    expect(cli(['decode', '--json'], ack)).toBe(fromHex);
+    expect(fromHex.split('\n')[0]).toBe('{"offset":0,"size":21,"channel":1,"frame":"method","method":"basic.ack","fields":{"deliveryTag":7,"multiple":false}}');
+    let status = 0;
+    try {
+      cli(['decode', '--hex', `${toHex(ack)}0101`]);
+    } catch (e) {
+      status = (e as { status: number }).status;
+    }
+    expect(status).toBe(1);
+  });
+});
