@@ -9,6 +9,8 @@
  * A call ends exactly once: with its reply, its timeout or abort, a failed publish (e.g.
  * UnroutableError when the request queue does not exist and the call is `mandatory`), or the
  * end of the reply consumer (channel closed). A reply that comes after its call ended is dropped.
+ * When the connection is lost and recovered, the reply consumer comes back with its channel;
+ * calls in flight at the loss reject with OutcomeUnknownError, later calls work.
  *
  * Server: consumes a queue with manual acks and a prefetch (the number of requests handled at
  * once), calls the handler, publishes its result to the request's replyTo with the request's
@@ -18,6 +20,7 @@
  */
 import { WarrenError } from '../codec/errors.js';
 import type { Body } from './body.js';
+import { OutcomeUnknownError } from './recovery/errors.js';
 import type { Channel } from './channel.js';
 import type { Consumer, ConsumeOptions } from './consumer.js';
 import type { Message } from './message.js';
@@ -79,6 +82,9 @@ export class RpcClient {
   async start(): Promise<void> {
     this.#consumer = await this.channel.consume(DIRECT_REPLY_TO, (m) => this.#onReply(m), { noAck: true });
     this.channel.once('close', (e) => this.#failAll(e ?? new WarrenError('the RPC client channel was closed')));
+    // Recovery: the reply consumer is consumed again with the channel (it is recorded like any
+    // other), but replies to calls sent before the loss can no longer arrive: those calls fail.
+    this.channel.on('disconnected', (e) => this.#interrupt(e));
   }
 
   /** Calls in flight. */
@@ -139,6 +145,12 @@ export class RpcClient {
     this.#pending.delete(id);
     if (p.timer !== undefined) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+  }
+
+  #interrupt(cause: Error): void {
+    for (const id of [...this.#pending.keys()]) {
+      this.#end(id, new OutcomeUnknownError('the connection was lost while this RPC call was in flight: the server may or may not have handled it', { cause }));
+    }
   }
 
   #failAll(error: Error): void {
