@@ -58,8 +58,31 @@ export function decodeText(body: Uint8Array, encoding = 'utf-8'): string {
 }
 
 /**
+ * Built-in objects that JSON.stringify turns into `{}` (or, for byte views, an index map) without
+ * a word: their data is not in their own enumerable properties.
+ */
+const UNFAITHFUL: readonly [abstract new (...args: never[]) => object, string][] = [
+  [Map, 'a Map (use Object.fromEntries(map) or [...map])'],
+  [Set, 'a Set (use [...set])'],
+  [WeakMap, 'a WeakMap'],
+  [WeakSet, 'a WeakSet'],
+  [RegExp, 'a RegExp (use its .source)'],
+  [Error, 'an Error (use its .message)'],
+  [Promise, 'a Promise (await it first)'],
+  [ArrayBuffer, 'an ArrayBuffer inside a JSON body (encode the bytes, e.g. base64, or publish them as the body)'],
+  [SharedArrayBuffer, 'a SharedArrayBuffer inside a JSON body'],
+];
+
+/**
  * Serialises a JSON body. JSON.stringify silently drops or mangles some values; here they are
- * errors, because a message the receiver cannot read back is a lost message.
+ * errors, because a message the receiver cannot read back is a lost message: a bigint, NaN and
+ * ±Infinity, functions and symbols, `undefined` as the whole body, and objects whose data JSON
+ * cannot see (Map, Set, WeakMap, WeakSet, RegExp, Error, Promise, ArrayBuffer and typed arrays
+ * or DataViews nested in the value: `{}` or an index map on the wire). What JSON does represent
+ * is kept as JSON defines it: a Date (or anything with toJSON()) as its toJSON() result, other
+ * class instances as their own enumerable properties, an object property whose value is
+ * `undefined` left out (reading it back gives `undefined` again), an `undefined` array item as
+ * `null`. A Node Buffer nested in the value has a toJSON() (`{ type: 'Buffer', data: [...] }`).
  */
 export function encodeJson(value: unknown): Uint8Array {
   let text: string | undefined;
@@ -68,6 +91,12 @@ export function encodeJson(value: unknown): Uint8Array {
       if (typeof v === 'bigint') throw new EncodeError('publish', 'body', 'a bigint has no JSON form; convert it to a string');
       if (typeof v === 'number' && !Number.isFinite(v)) throw new EncodeError('publish', 'body', `${v} has no JSON form`);
       if (typeof v === 'function' || typeof v === 'symbol') throw new EncodeError('publish', 'body', `a ${typeof v} has no JSON form`);
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        for (const [type, what] of UNFAITHFUL) {
+          if (v instanceof type) throw new EncodeError('publish', 'body', `${what} has no JSON form: JSON.stringify would write {}`);
+        }
+        if (ArrayBuffer.isView(v)) throw new EncodeError('publish', 'body', `a ${v.constructor.name} inside a JSON body has no faithful JSON form (encode the bytes, e.g. base64, or publish them as the body)`);
+      }
       return v;
     });
   } catch (e) {
