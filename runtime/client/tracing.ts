@@ -256,34 +256,48 @@ export function tracePublish<P extends { headers?: FieldTable | undefined; messa
   }
   const { bytes, properties } = prepared;
   const given = properties.headers;
-  const ctx: PublishEvent = {
-    ...endpointOf(ch.connection, ch.id),
-    exchange, routingKey, headers: { ...given }, messageId: properties.messageId, correlationId: properties.correlationId,
-    bodySize: bytes.byteLength, mandatory: options?.mandatory ?? false, confirm: ch.confirmMode ?? false,
-  };
+  // Built field by field: an object spread followed by more properties is slow in V8 (µs each).
+  const ctx = endpointOf(ch.connection, ch.id) as PublishEvent;
+  ctx.exchange = exchange;
+  ctx.routingKey = routingKey;
+  ctx.headers = given ? { ...given } : {};
+  ctx.messageId = properties.messageId;
+  ctx.correlationId = properties.correlationId;
+  ctx.bodySize = bytes.byteLength;
+  ctx.mandatory = options?.mandatory ?? false;
+  ctx.confirm = ch.confirmMode ?? false;
   return tracePromise(tracing.publish, ctx, () => {
     const headers = given !== undefined || Object.keys(ctx.headers).length > 0 ? ctx.headers : undefined;
-    const o = { ...properties, headers, mandatory: options?.mandatory, signal: options?.signal } as unknown as O;
+    const o = Object.assign({}, properties) as Record<string, unknown>;
+    o.headers = headers;
+    o.mandatory = options?.mandatory;
+    o.signal = options?.signal;
     inside.publish = true;
     try {
-      return publish(bytes, o);
+      return publish(bytes, o as O);
     } finally {
       inside.publish = false;
     }
   }, (c, _v, error) => void (c.outcome = error === undefined ? (c.confirm ? 'ack' : 'sent') : publishOutcome(error)));
 }
 
-function deliveryFields(m: Message): DeliveryFields {
+function deliveryFields(e: Partial<DeliveryFields>, m: Message): void {
   const p = m.properties;
-  return {
-    exchange: m.exchange, routingKey: m.routingKey, deliveryTag: Number(m.deliveryTag), redelivered: m.redelivered,
-    messageId: p.messageId, correlationId: p.correlationId, bodySize: m.body.byteLength, headers: p.headers ?? {},
-  };
+  e.exchange = m.exchange;
+  e.routingKey = m.routingKey;
+  e.deliveryTag = Number(m.deliveryTag);
+  e.redelivered = m.redelivered;
+  e.messageId = p.messageId;
+  e.correlationId = p.correlationId;
+  e.bodySize = m.body.byteLength;
+  e.headers = p.headers ?? {};
 }
 
 /** A traced basic.get; `get` is the plain call. */
 export function traceGet(ch: TracedChannel, queue: string, noAck: boolean, get: () => Promise<Message | null>): Promise<Message | null> {
-  const ctx: GetEvent = { ...endpointOf(ch.connection, ch.id), queue, noAck };
+  const ctx = endpointOf(ch.connection, ch.id) as GetEvent;
+  ctx.queue = queue;
+  ctx.noAck = noAck;
   return tracePromise(tracing.get, ctx, () => {
     inside.get = true;
     try {
@@ -291,12 +305,19 @@ export function traceGet(ch: TracedChannel, queue: string, noAck: boolean, get: 
     } finally {
       inside.get = false;
     }
-  }, (c, m) => void (m && Object.assign(c, deliveryFields(m))));
+  }, (c, m) => void (m && deliveryFields(c, m)));
 }
 
 function processEvent(owner: unknown, queue: string, consumerTag: string, m: Message, mode: ProcessEvent['mode']): ProcessEvent {
   const ch = owner as Partial<TracedChannel>;
-  return { ...endpointOf(ch.connection, ch.id), ...deliveryFields(m), queue, consumerTag, message: m, mode, async: false };
+  const e = endpointOf(ch.connection, ch.id) as ProcessEvent;
+  deliveryFields(e, m);
+  e.queue = queue;
+  e.consumerTag = consumerTag;
+  e.message = m;
+  e.mode = mode;
+  e.async = false;
+  return e;
 }
 
 /** Runs a consumer callback for one delivery inside the process tracing channel. */
@@ -409,7 +430,14 @@ export function traceSettle(ch: TracedChannel, m: Message, how: SettleEvent['how
     return complete(m, 'settled');
   }
   const tc = tracing.settle;
-  const ctx: SettleEvent = { ...endpointOf(ch.connection, ch.id), how, deliveryTag: Number(m.deliveryTag), multiple, requeue, count, consumerTag: m.consumerTag, message: m };
+  const ctx = endpointOf(ch.connection, ch.id) as SettleEvent;
+  ctx.how = how;
+  ctx.deliveryTag = Number(m.deliveryTag);
+  ctx.multiple = multiple;
+  ctx.requeue = requeue;
+  ctx.count = count;
+  ctx.consumerTag = m.consumerTag;
+  ctx.message = m;
   tc.start.runStores(ctx, () => {
     inside.settle = true;
     try {
@@ -428,7 +456,9 @@ export function traceSettle(ch: TracedChannel, m: Message, how: SettleEvent['how
 
 /** A traced RpcClient.call(); `call` is the plain call. */
 export function traceRpc(ch: TracedChannel, exchange: string, routingKey: string, call: () => Promise<Message>): Promise<Message> {
-  const ctx: RpcEvent = { ...endpointOf(ch.connection, ch.id), exchange, routingKey };
+  const ctx = endpointOf(ch.connection, ch.id) as RpcEvent;
+  ctx.exchange = exchange;
+  ctx.routingKey = routingKey;
   return tracePromise(tracing.rpc, ctx, () => {
     inside.rpc = true;
     try {
@@ -456,7 +486,7 @@ export function traceConnect<T extends object>(o: { hostname: string; port: numb
 
 /** A traced Connection.close(). */
 export function traceClose(connection: object, close: () => Promise<void>): Promise<void> {
-  return tracePromise(tracing.close, { ...endpointOf(connection, undefined) } as ConnectionEvent, () => {
+  return tracePromise(tracing.close, endpointOf(connection, undefined) as ConnectionEvent, () => {
     inside.close = true;
     try {
       return close();
@@ -472,7 +502,8 @@ export function traceClose(connection: object, close: () => Promise<void>): Prom
  */
 export function traceRecovery<T>(connection: object, attempt: number, recover: () => Promise<T>, endpoint?: { hostname: string; port: number }): Promise<T> {
   if (!tracing.recovery.start.hasSubscribers) return recover();
-  const ctx: ConnectionEvent = { ...endpointOf(connection, undefined), attempt };
+  const ctx = endpointOf(connection, undefined) as ConnectionEvent;
+  ctx.attempt = attempt;
   if (endpoint) (ctx.serverAddress = endpoint.hostname), (ctx.serverPort = endpoint.port);
   return tracePromise(tracing.recovery, ctx, recover);
 }

@@ -176,7 +176,8 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
       });
       let span: Span | undefined;
       if (traced.publish) {
-        const spanAttrs: Attributes = { ...attrs, [ATTR.bodySize]: e.bodySize };
+        const spanAttrs: Attributes = Object.assign({}, attrs);
+        spanAttrs[ATTR.bodySize] = e.bodySize;
         if (e.routingKey) spanAttrs[ATTR.routingKey] = e.routingKey;
         if (e.messageId !== undefined) spanAttrs[ATTR.messageId] = e.messageId;
         if (e.correlationId !== undefined) spanAttrs[ATTR.conversationId] = e.correlationId;
@@ -200,7 +201,9 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   subscribe<GetEvent>(tracing.get, {
     start: (e) => {
       const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.operationType]: 'receive', [ATTR.operationName]: 'receive', [ATTR.destination]: e.queue });
-      const span = traced.get ? tracer.startSpan(`receive ${e.queue}`, { kind: SpanKind.CLIENT, attributes: { ...attrs, ...(e.channelId !== undefined ? { [ATTR.channelId]: e.channelId } : {}) } }) : undefined;
+      const spanAttrs: Attributes = Object.assign({}, attrs);
+      if (e.channelId !== undefined) spanAttrs[ATTR.channelId] = e.channelId;
+      const span = traced.get ? tracer.startSpan(`receive ${e.queue}`, { kind: SpanKind.CLIENT, attributes: spanAttrs }) : undefined;
       begin(e, span, attrs);
     },
     error: onError,
@@ -210,7 +213,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
         o.attrs[ATTR.destination] = consumerDestination(e.exchange, e.routingKey, e.queue);
         received.set(msg, { span: o.span, queue: e.queue });
         if (o.span) {
-          o.span.setAttributes(deliveryAttributes(e as Required<GetEvent>));
+          o.span.setAttributes(deliveryAttributes({}, e as Required<GetEvent>));
           o.span.setAttribute(ATTR.destination, o.attrs[ATTR.destination]!);
           const producer = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, e.headers ?? {}, headerGetter));
           if (producer) o.span.addLink?.({ context: producer });
@@ -238,7 +241,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
         const parent = link || !producer ? context.active() : producerContext;
         span = tracer.startSpan(`process ${e.queue}`, {
           kind: SpanKind.CONSUMER,
-          attributes: { ...attrs, ...deliveryAttributes(e), [ATTR.consumerTag]: e.consumerTag },
+          attributes: deliveryAttributes(Object.assign({}, attrs), e, e.consumerTag),
           links: link && producer ? [{ context: producer }] : [],
         }, parent);
         hooks.process?.(span, e);
@@ -267,7 +270,9 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
       let span: Span | undefined;
       if (traced.settle) {
         const parent = from?.span ? trace.setSpan(context.active(), from.span) : context.active();
-        const spanAttrs: Attributes = { ...attrs, [ATTR.deliveryTag]: e.deliveryTag, [ATTR.requeue]: e.requeue };
+        const spanAttrs: Attributes = Object.assign({}, attrs);
+        spanAttrs[ATTR.deliveryTag] = e.deliveryTag;
+        spanAttrs[ATTR.requeue] = e.requeue;
         if (e.multiple) spanAttrs[ATTR.batchCount] = e.count;
         span = tracer.startSpan(from ? `${e.how} ${from.queue}` : e.how, { kind: SpanKind.CLIENT, attributes: spanAttrs }, parent);
         hooks.settle?.(span, e);
@@ -322,8 +327,12 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   };
 }
 
-function deliveryAttributes(e: { routingKey: string; deliveryTag: number; redelivered: boolean; messageId: string | undefined; correlationId: string | undefined; bodySize: number; channelId: number | undefined }): Attributes {
-  const a: Attributes = { [ATTR.deliveryTag]: e.deliveryTag, [ATTR.bodySize]: e.bodySize, [ATTR.redelivered]: e.redelivered };
+/** Adds a delivery's attributes to `a` (built in place: spreading objects is slow per message). */
+function deliveryAttributes(a: Attributes, e: { routingKey: string; deliveryTag: number; redelivered: boolean; messageId: string | undefined; correlationId: string | undefined; bodySize: number; channelId: number | undefined }, consumerTag?: string): Attributes {
+  a[ATTR.deliveryTag] = e.deliveryTag;
+  a[ATTR.bodySize] = e.bodySize;
+  a[ATTR.redelivered] = e.redelivered;
+  if (consumerTag !== undefined) a[ATTR.consumerTag] = consumerTag;
   if (e.routingKey) a[ATTR.routingKey] = e.routingKey;
   if (e.messageId !== undefined) a[ATTR.messageId] = e.messageId;
   if (e.correlationId !== undefined) a[ATTR.conversationId] = e.correlationId;

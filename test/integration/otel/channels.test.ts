@@ -77,6 +77,22 @@ describe('publish', () => {
     expect(events('publish', 'error')).toHaveLength(3);
   });
 
+  it('a publish abandoned while it waits for room in the confirm window ends as a timeout', async () => {
+    record('publish');
+    const ch = await channel();
+    const q = await queue(ch);
+    await ch.confirmSelect({ maxUnconfirmed: 1 });
+    const first = ch.sendToQueue(q, 'in flight');
+    const abort = new AbortController();
+    const second = ch.sendToQueue(q, 'waits', { signal: abort.signal });
+    abort.abort(new DOMException('gave up', 'TimeoutError'));
+    await expect(second).rejects.toMatchObject({ name: 'TimeoutError' });
+    await first;
+    const ended = events('publish');
+    expect(ended.map((e) => e.outcome).sort()).toEqual(['ack', 'timeout']);
+    expect(ended.find((e) => e.outcome === 'timeout')).toMatchObject({ errorType: 'TimeoutError' });
+  });
+
   it('an encoding error is published as an error of the publish, nothing sent', async () => {
     record('publish');
     const ch = await channel();
