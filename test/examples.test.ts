@@ -11,6 +11,8 @@ import { main as routing } from '../examples/routing.js';
 import { main as topics } from '../examples/topics.js';
 import { main as rpc } from '../examples/rpc.js';
 import { main as publisherConfirms } from '../examples/publisher-confirms.js';
+import { main as recovery } from '../examples/recovery.js';
+import { closeConnection } from './helpers/broker.js';
 
 describe('examples (the RabbitMQ tutorials, written with warren)', () => {
   beforeAll(() => {
@@ -60,5 +62,10 @@ describe('examples (the RabbitMQ tutorials, written with warren)', () => {
   it('7 publisher confirms: three strategies, every message confirmed', async () => {
     const result = await publisherConfirms(amqpUrl(), uniqueName('publisher_confirms'));
     for (const r of Object.values(result)) expect(r.confirmed).toBe(2_000);
+  });
+
+  it('recovery: the connection is closed by the broker mid-way; every message arrives, nothing hand-written', async () => {
+    const result = await recovery(amqpUrl(), { queue: uniqueName('recovery_demo'), disrupt: async (name) => void (await closeConnection(name, 'examples test')) });
+    expect(result).toMatchObject({ received: 200, recoveries: 1 });
   });
 });

@@ -99,7 +99,7 @@ describe('recovery on a cluster', () => {
     await work.confirmedMore(500);
     await leaderNode.rabbitmqctl('stop_app');
     try {
-      await work.confirmedMore(1_000); // a new leader is elected; publishing goes on
+      await work.confirmedMore(300); // a new leader is elected; publishing goes on
       const report = await work.finish();
       expect(disconnected).toBe(0);
       expect(report.unsettled).toBe(0);

@@ -139,3 +139,17 @@ describe('recovery from network faults', () => {
     expect(conn.isOpen).toBe(true);
   });
 });
+
+describe('the built-in DNS resolver', () => {
+  it('turns a host name into its addresses at each pass, keeping the name for TLS; connects through it', async () => {
+    const { dnsResolver } = await import('warren');
+    const resolve = dnsResolver();
+    const found = await resolve([{ hostname: 'localhost', port: brokerPort() }, { hostname: '127.0.0.1', port: 1 }, { hostname: 'no-such-host.invalid', port: 2 }]);
+    expect(found).toContainEqual({ hostname: '127.0.0.1', port: brokerPort(), servername: 'localhost' });
+    expect(found).toContainEqual({ hostname: '127.0.0.1', port: 1 });
+    expect(found.some((e) => e.port === 2)).toBe(false);
+    const conn = await connect(amqpUrl().replace('127.0.0.1', 'localhost'), { recovery: { resolve: async (eps) => (await resolve(eps)).filter((e) => e.hostname === '127.0.0.1') } });
+    open.push(conn);
+    expect(conn.node.endpoint).toMatchObject({ hostname: '127.0.0.1', servername: 'localhost' });
+  });
+});

@@ -42,8 +42,15 @@ export async function startWorkload(conn: Connection, queue: string, options: { 
   let next = 0;
   let stopped = false;
   let lostAt: number | undefined;
+  let reconnecting = false;
   const lossToConfirm: number[] = [];
-  conn.on('disconnected', () => (lostAt ??= Date.now()));
+  conn.on('disconnected', () => {
+    lostAt ??= Date.now();
+    reconnecting = false;
+  });
+  // Confirms read just before the loss still settle their promises a microtask after
+  // 'disconnected'; one settled after a reconnect attempt began comes from a new connection.
+  conn.on('reconnecting', () => (reconnecting = true));
   const confirmedListeners = new Set<() => void>();
 
   const consuming = (async () => {
@@ -69,7 +76,7 @@ export async function startWorkload(conn: Connection, queue: string, options: { 
         () => {
           settledCount.set(id, settledCount.get(id)! + 1);
           confirmedIds.add(id);
-          if (lostAt !== undefined) {
+          if (lostAt !== undefined && reconnecting) {
             lossToConfirm.push(Date.now() - lostAt);
             lostAt = undefined;
           }
