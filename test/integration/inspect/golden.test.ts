@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameParser, PROTOCOL_HEADER, Writer, decodeContentHeader, decodeMethod, registry, writeHeaderFrame, writeMethodFrame } from 'warren/codec';
-import { parseFilter } from '../../tools/inspect/filter.js';
-import { Inspector } from '../../tools/inspect/inspector.js';
-import { amqpUrl } from '../helpers/broker.js';
-import { toHex } from '../helpers/hex.js';
+import { parseFilter } from '../../../tools/inspect/filter.js';
+import { Inspector } from '../../../tools/inspect/inspector.js';
+import { amqpUrl } from '../../helpers/broker.js';
+import { toHex } from '../../helpers/hex.js';
 import { startRecorder } from './recorder.js';
 import { amqplibSession, warrenSession, type SessionFacts } from './sessions.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 type Line = Record<string, unknown> & { method?: string; fields?: Record<string, unknown>; properties?: Record<string, unknown> };
 

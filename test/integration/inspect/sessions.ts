@@ -4,7 +4,7 @@
  */
 import amqplib from 'amqplib';
 import { connect, orderedTable } from 'warren';
-import { uniqueName } from '../helpers/broker.js';
+import { uniqueName } from '../../helpers/broker.js';
 
 /** What a session did. */
 export interface SessionFacts {

@@ -12,16 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureDebianPackage } from '../../scripts/lib/apt.mjs';
-import { readCapture } from '../../tools/inspect/capture.js';
-import { reassemble } from '../../tools/inspect/tcp.js';
-import { amqpUrl } from '../helpers/broker.js';
-import { toHex } from '../helpers/hex.js';
+import { ensureDebianPackage } from '../../../scripts/lib/apt.mjs';
+import { readCapture } from '../../../tools/inspect/capture.js';
+import { reassemble } from '../../../tools/inspect/tcp.js';
+import { amqpUrl } from '../../helpers/broker.js';
+import { toHex } from '../../helpers/hex.js';
 import { pcapToPcapng } from './pcapng.js';
 import { startRecorder } from './recorder.js';
 import { warrenSession, type SessionFacts } from './sessions.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const TCPDUMP = '/usr/bin/tcpdump';
 
 async function startTcpdump(file: string, port: number): Promise<ChildProcess> {

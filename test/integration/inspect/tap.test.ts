@@ -8,15 +8,15 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseFilter } from '../../tools/inspect/filter.js';
-import { Inspector } from '../../tools/inspect/inspector.js';
-import { startTap } from '../../tools/inspect/tap.js';
-import { amqpUrl } from '../helpers/broker.js';
-import { toHex } from '../helpers/hex.js';
+import { parseFilter } from '../../../tools/inspect/filter.js';
+import { Inspector } from '../../../tools/inspect/inspector.js';
+import { startTap } from '../../../tools/inspect/tap.js';
+import { amqpUrl } from '../../helpers/broker.js';
+import { toHex } from '../../helpers/hex.js';
 import { startRecorder } from './recorder.js';
 import { amqplibSession, warrenSession } from './sessions.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe.each([
   ['warren', warrenSession],
