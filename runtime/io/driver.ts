@@ -29,15 +29,28 @@ const FLUSH_AT = 128 * 1024;
  * `warren:frame-out`) get `{ connection, direction, type, channel, size?, method? }` for every
  * frame: what identifies it, never its arguments or body. `bytesIn` / `bytesOut`
  * (`warren:bytes-in`, `warren:bytes-out`) get `{ connection, bytes }` for each socket read and
- * write, except the writes of the SASL exchange (start-ok, secure-ok), which carry credentials.
- * `bytes` of a read is valid only during the call (plain TCP reads reuse one buffer): copy it to keep it.
+ * write. A write that carries credentials (start-ok, secure-ok, update-secret) is published as a
+ * redacted copy with `redacted: true`: frame header and method ids kept, every argument byte
+ * zero. `bytes` of a read is valid only during the call (plain TCP reads reuse one buffer): copy
+ * it to keep it. `tlsInsecure` (`warren:tls-insecure`) gets `{ hostname, port }` once per
+ * connection made with certificate verification off (`rejectUnauthorized: false`,
+ * `?verify=verify_none`).
  */
 export const diagnostics = {
   frameIn: diagnosticsChannel('warren:frame-in'),
   frameOut: diagnosticsChannel('warren:frame-out'),
   bytesOut: diagnosticsChannel('warren:bytes-out'),
   bytesIn: diagnosticsChannel('warren:bytes-in'),
+  tlsInsecure: diagnosticsChannel('warren:tls-insecure'),
 };
+
+/** A method frame with its arguments zeroed: type, channel, size, class and method ids kept. */
+function redacted(frame: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(frame.length);
+  copy.set(frame.subarray(0, Math.min(11, frame.length)));
+  if (frame.length > 0) copy[frame.length - 1] = frame[frame.length - 1]!;
+  return copy;
+}
 
 /** The core's `trace` hook for connection `id`: publishes frames to the diagnostics channels. */
 export function frameTracer(id: string): (frame: FrameTrace) => void {
@@ -121,17 +134,25 @@ export class SocketDriver {
     const now = Date.now();
     const chunks = this.core.takeOutput(now);
     const s = this.socket;
-    if (chunks.length === 1) s.write(chunks[0]!);
+    if (chunks.length === 1) this.write(chunks[0]!);
     else {
       s.cork();
-      for (const c of chunks) s.write(c);
+      for (const c of chunks) this.write(c);
       s.uncork();
     }
     if (!this.core.isClosed && now + this.core.nextTick(now) < this.due) this.armTimer();
-    // Bytes written while awaiting tune are the SASL responses: never published.
-    if (diagnostics.bytesOut.hasSubscribers && this.core.state !== 'awaiting-tune') {
-      for (const c of chunks) diagnostics.bytesOut.publish({ connection: this.id, bytes: c });
+    if (diagnostics.bytesOut.hasSubscribers) {
+      for (const c of chunks) {
+        if (this.core.isSecret(c)) diagnostics.bytesOut.publish({ connection: this.id, bytes: redacted(c), redacted: true });
+        else diagnostics.bytesOut.publish({ connection: this.id, bytes: c });
+      }
     }
+  }
+
+  /** One chunk to the socket; one carrying credentials is zeroed once the socket has taken it. */
+  private write(c: Uint8Array): void {
+    if (this.core.isSecret(c)) this.socket.write(c, () => c.fill(0));
+    else this.socket.write(c);
   }
 
   /** Ends the socket: gracefully (after pending writes, e.g. a close-ok) or at once, writing nothing more. */

@@ -9,6 +9,7 @@ import { isIP, Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { TlsOptions } from '../client/options.js';
 import { ConnectTimeoutError, ConnectionLostError } from '../errors.js';
+import { diagnostics } from './driver.js';
 
 export interface SocketTarget {
   hostname: string;
@@ -23,6 +24,19 @@ export interface SocketTarget {
    * TLS sockets do not support it and emit 'data' as usual.
    */
   onRead?: ((chunk: Buffer) => void) | undefined;
+  /** The logger's `warn`: told when TLS certificate verification is off. */
+  warn?: ((message: string, data?: Record<string, unknown>) => void) | undefined;
+}
+
+/**
+ * Certificate verification off is loud, once per connection: a warning to the logger and an
+ * event on `warren:tls-insecure`. Without verification anyone on the path can pose as the
+ * broker and read everything, the credentials first.
+ */
+function warnInsecure(t: SocketTarget): void {
+  const where = { hostname: t.hostname, port: t.port };
+  t.warn?.('TLS certificate verification is off (rejectUnauthorized: false or verify=verify_none): the broker is not authenticated, and a man in the middle can read everything, credentials included', where);
+  if (diagnostics.tlsInsecure.hasSubscribers) diagnostics.tlsInsecure.publish(where);
 }
 
 /** Size of the reused read buffer: what one read() may return. */
@@ -57,6 +71,7 @@ function tlsSettings(t: SocketTarget): ConnectionOptions {
 export function openSocket(t: SocketTarget): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
+    if (t.tls && t.tls.rejectUnauthorized === false) warnInsecure(t);
     try {
       const onRead = t.onRead;
       socket = t.tls

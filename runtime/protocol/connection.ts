@@ -26,7 +26,7 @@
  * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
  *   assembly in channel-state.ts and channel-frames.ts, negotiation rules in handshake.ts.
  */
-import { DecodeError, EncodeError, Reader, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
+import { DecodeError, EncodeError, Reader, Writer, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
 import { FrameParser, expectEnd, readMethodDef, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
 import { FrameType, registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
@@ -59,6 +59,8 @@ export const DEFAULT_MAX_BODY_SIZE = 128 * 1024 * 1024;
 const { method: FRAME_METHOD, header: FRAME_HEADER, body: FRAME_BODY, heartbeat: FRAME_HEARTBEAT } = FrameType;
 /** Class id of `connection`: its methods travel on channel 0 only (spec 2.3.5). */
 const CONNECTION_CLASS = 10;
+/** Methods that carry credentials: encoded apart from the reused output buffer (output.ts). */
+const CREDENTIAL_METHODS = new Set(['connection.start-ok', 'connection.secure-ok', 'connection.update-secret']);
 
 export class ConnectionCore {
   readonly registry: ProtocolRegistry;
@@ -239,6 +241,15 @@ export class ConnectionCore {
   /** Bytes queued for the transport (for the driver's backpressure decisions). */
   get outputSize(): number {
     return this.out.size;
+  }
+
+  /**
+   * True for a chunk from takeOutput() that carries credentials (start-ok, secure-ok,
+   * update-secret): the driver zeroes it once the transport has taken it, and never shows it
+   * to diagnostics unredacted.
+   */
+  isSecret(chunk: Uint8Array): boolean {
+    return this.out.isSecret(chunk);
   }
 
   /** Everything to write, in order, for one vectored write. */
@@ -469,7 +480,7 @@ export class ConnectionCore {
     this.timers.deadline = Infinity;
     // Spec 4.2.3: after a framing error nothing more may be sent; after a timeout or a lost
     // transport queued bytes have nowhere useful to go either.
-    if (destroy) this.out.take();
+    if (destroy) this.out.discard();
     this.channels.failAll(error ?? new ConnectionClosedError('the connection was closed by the application'));
     for (const ch of this.channels.allocated()) {
       if (ch.state !== 'closed') this.channels.finalize(ch, error);
@@ -486,6 +497,15 @@ export class ConnectionCore {
   }
 
   private validate(def: MethodDef, m: AnyMethod): void {
+    if (CREDENTIAL_METHODS.has(def.kind)) {
+      const scratch = new Writer(64 * 1024); // never the reused buffer, and wiped (output.ts)
+      try {
+        writeMethodFrame(scratch, 1, def, m, this.sendLimit);
+      } finally {
+        scratch.buf.fill(0);
+      }
+      return;
+    }
     const w = this.out.w;
     const start = w.pos;
     try {
@@ -496,6 +516,14 @@ export class ConnectionCore {
   }
 
   private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind), out: Output = this.out): void {
+    if (CREDENTIAL_METHODS.has(def.kind)) {
+      // A buffer of its own, big enough not to grow (a grown-out-of copy could not be wiped).
+      const w = new Writer(64 * 1024);
+      writeMethodFrame(w, channel, def, m, this.sendLimit);
+      out.appendSecret(w.buf.subarray(0, w.pos));
+      this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: w.pos - 8, method: def.kind });
+      return;
+    }
     const before = out.w.pos;
     writeMethodFrame(out.w, channel, def, m, this.sendLimit);
     this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: out.w.pos - before - 8, method: def.kind });

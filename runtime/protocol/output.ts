@@ -8,6 +8,11 @@
  *
  * `take()` hands the pending chunks to the driver; the Writer's buffer is then either copied out
  * (small) or handed over whole and replaced (large), so bytes given out are never overwritten.
+ *
+ * Credential-carrying frames (start-ok, secure-ok, update-secret) never enter the reused
+ * Writer: each is encoded into a buffer of its own and queued as a *secret* chunk, which the
+ * driver zeroes once the socket has taken it and shows redacted to diagnostics (`isSecret`).
+ * Secret chunks dropped unwritten (`discard()`) are zeroed at once.
  */
 import { Writer } from '../codec/index.js';
 
@@ -19,6 +24,8 @@ export class Output {
   readonly w: Writer;
   private readonly initial: number;
   private chunks: Uint8Array[] = [];
+  /** Chunks that carry credentials (see the file comment). */
+  private readonly secrets = new WeakSet<Uint8Array>();
 
   /** `initial`: the Writer's first capacity (the connection's own output starts at 64 KiB). */
   constructor(initial = INITIAL) {
@@ -38,6 +45,22 @@ export class Output {
     this.sealWriter();
     this.chunks.push(bytes);
     this.queued += bytes.length;
+  }
+
+  /** Queues a credential-carrying frame, encoded in a buffer of its own, after everything so far. */
+  appendSecret(bytes: Uint8Array): void {
+    this.appendView(bytes);
+    this.secrets.add(bytes);
+  }
+
+  /** True for a chunk given out by take() that carries credentials: zero it once written. */
+  isSecret(chunk: Uint8Array): boolean {
+    return this.secrets.has(chunk);
+  }
+
+  /** Drops everything pending (nothing more may be sent), zeroing secret chunks. */
+  discard(): void {
+    for (const c of this.take()) if (this.secrets.has(c)) c.fill(0);
   }
 
   /** Everything pending, in order; the Output is empty afterwards. */

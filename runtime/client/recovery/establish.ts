@@ -46,7 +46,8 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise
   // the memory of large messages); the core copies what it keeps. Nothing is read before
   // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
   const reuse = tls === undefined;
-  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined });
+  const warn = o.logger?.warn ? (message: string, data?: Record<string, unknown>) => o.logger?.warn?.(message, data) : undefined;
+  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined, warn });
   let sink: ((e: ProtocolEvent) => void) | undefined;
   const early: ProtocolEvent[] = [];
   let opened!: () => void;
