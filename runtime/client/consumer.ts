@@ -74,6 +74,8 @@ export interface ConsumeOptions {
    * emitting `undecodable` instead of handing it out.
    */
   undecodable?: 'deliver' | 'reject';
+  /** @internal a delivery is handed out only when this returns true (a stream consumer's checks; it settles what it drops) */
+  admit?: (message: Message) => boolean;
 }
 
 /**
@@ -144,15 +146,16 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   #ended = false;
   #error: Error | undefined;
   #cancelling: Promise<void> | undefined;
-  /** @internal told when the consumer ends (a stream consumer built on this one) */ onEnd: ((error: Error | undefined) => void) | undefined;
+  readonly #admit: ((message: Message) => boolean) | undefined;
   /** @internal the arguments to consume again with after a recovery (a stream consumer resumes after its processed offset) */ resumeArguments: ((recorded: FieldTable) => FieldTable) | undefined;
   #closing: Promise<void> | undefined;
 
   /** @internal */
-  constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler<T>, options: Pick<ConsumeOptions, 'concurrency' | 'onHandlerError' | 'undecodable'> = {}) {
+  constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler<T>, options: Pick<ConsumeOptions, 'concurrency' | 'onHandlerError' | 'undecodable' | 'admit'> = {}) {
     super();
     this.#owner = owner;
     this.queue = queue;
+    this.#admit = options.admit;
     this.#rejectUndecodable = options.undecodable === 'reject';
     if (handler) {
       const h = handler as ConsumeHandler;
@@ -278,6 +281,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
 
   /** @internal a delivery */
   push(m: Delivery): void {
+    if (this.#admit && !this.#admit(m as Message)) return;
     if (this.#rejectUndecodable && !this.#decodes(m)) return;
     if (this.#dispatch) {
       if (this.#closing) this.#owner.requeue([m as Message]);
@@ -329,7 +333,6 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    this.onEnd?.(error);
     for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });

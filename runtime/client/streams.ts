@@ -21,13 +21,14 @@
  *   delivery is processed, so an out-of-order ack never skips an unfinished message. Each
  *   advance is handed to the `offsetStore.save` hook; `offsetStore.load` says where to resume
  *   after a restart (the next offset), and a connection recovery resumes after `processedOffset`.
- * - States: consuming → ended (cancel(), the broker's cancel, or the channel closing); the
- *   iterator and the handler see the same deliveries; leaving a `for await` cancels.
+ * - The checks run in the Consumer's `admit` hook, before its buffer or handler: a dropped
+ *   delivery never reaches the application, and everything else (iteration, receive(), handler
+ *   concurrency and error policy, recovery's suspend and replay) is the Consumer's own.
  */
 import { EncodeError, WarrenError } from '../codec/errors.js';
 import { field, type FieldTable, type FieldValue, type Long } from '../codec/index.js';
 import type { Channel } from './channel.js';
-import type { Consumer } from './consumer.js';
+import type { ConsumeHandler, ConsumeOptions, Consumer } from './consumer.js';
 import type { Message } from './message.js';
 
 /** An interval back from now, as RabbitMQ parses it: a whole number and Y, M, D, h, m or s (`7D`, `1h`). */
@@ -129,8 +130,12 @@ export interface StreamConsumeOptions {
   matchUnfiltered?: boolean;
   /** Load and save the processed offset (resume after a restart). */
   offsetStore?: StreamOffsetStore;
-  /** Called for each delivery instead of iterating; settle each message (ack). */
-  handler?: (message: Message) => unknown;
+  /** Called for each delivery instead of iterating; settle each message (ack). Runs as a Consumer's handler (concurrency, error policy). */
+  handler?: ConsumeHandler;
+  /** Handler mode: how many handlers at once (default 1, in order). */
+  concurrency?: number;
+  /** Handler mode: what happens to a message whose handler fails (see ConsumeOptions; default reject). */
+  onHandlerError?: ConsumeOptions['onHandlerError'];
   /** Your own consumer tag. */
   consumerTag?: string;
   /** Single active consumer of this stream (basic.consume exclusive). */
@@ -175,36 +180,46 @@ interface Pending {
   settled: boolean;
 }
 
-/** A consumer of a stream, from `channel.consumeStream()`. Iterate it, or pass `handler`. */
+/**
+ * A consumer of a stream, from `channel.consumeStream()`: the checks and the offset tracking in
+ * front of an ordinary Consumer (`consumer`), which does the rest (iteration, receive(), handler
+ * concurrency and error policy, recovery). Iterate it, or pass `handler`.
+ */
 export class StreamConsumer implements AsyncIterable<Message> {
   /** The stream. */
   readonly queue: string;
-  /** The underlying basic.consume consumer. */
-  readonly consumer: Consumer;
   readonly #filter: ReadonlySet<string> | undefined;
   readonly #matchUnfiltered: boolean;
   readonly #store: StreamOffsetStore | undefined;
-  readonly #handler: ((m: Message) => unknown) | undefined;
   readonly #onStoreError: (e: unknown) => void;
+  #consumer: Consumer | undefined;
   #from: bigint | undefined;
   #pending: Pending[] = [];
   #byMessage = new WeakMap<Message, Pending>();
   #processed: Long | undefined;
-  #buffer: Message[] = [];
-  #waiters: { resolve(r: IteratorResult<Message>): void; reject(e: unknown): void }[] = [];
   #dropped = 0;
 
-  /** @internal use consumeStream() */
-  constructor(queue: string, consumer: Consumer, init: { filter: ReadonlySet<string> | undefined; matchUnfiltered: boolean; store: StreamOffsetStore | undefined; handler: ((m: Message) => unknown) | undefined; from: bigint | undefined; processed: Long | undefined; onStoreError: (e: unknown) => void }) {
+  /** @internal use channel.consumeStream() */
+  constructor(queue: string, init: { filter: ReadonlySet<string> | undefined; matchUnfiltered: boolean; store: StreamOffsetStore | undefined; from: bigint | undefined; processed: Long | undefined; onStoreError: (e: unknown) => void }) {
     this.queue = queue;
-    this.consumer = consumer;
     this.#filter = init.filter;
     this.#matchUnfiltered = init.matchUnfiltered;
     this.#store = init.store;
-    this.#handler = init.handler;
     this.#from = init.from;
     this.#processed = init.processed;
     this.#onStoreError = init.onStoreError;
+  }
+
+  /** The underlying basic.consume consumer (events, receive(), close()). */
+  get consumer(): Consumer {
+    if (!this.#consumer) throw new StreamConsumeError('the stream consumer is not set up yet');
+    return this.#consumer;
+  }
+
+  /** @internal the Consumer once basic.consume succeeded */
+  attach(c: Consumer): void {
+    this.#consumer = c;
+    c.resumeArguments = (recorded) => this.resumeArguments(recorded);
   }
 
   /** The consumer tag. */
@@ -232,23 +247,27 @@ export class StreamConsumer implements AsyncIterable<Message> {
     return this.consumer.cancel();
   }
 
+  /** The deliveries that passed the checks, in order; leaving the loop cancels the consumer. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.consumer[Symbol.asyncIterator]();
+  }
+
   /**
    * @internal the consumer arguments after a connection recovery: resume after the processed
-   * offset (or at the first delivery not processed yet); deliveries buffered from before the loss
-   * are dropped, since they come again.
+   * offset (or at the first delivery not processed yet). The Consumer drops the deliveries it
+   * buffered from before the loss (they come again).
    */
   resumeArguments(recorded: FieldTable): FieldTable {
     const first = this.#pending[0]?.offset;
     this.#pending = [];
-    this.#buffer = [];
     const next = this.#processed !== undefined ? BigInt(this.#processed) + 1n : first !== undefined ? BigInt(first) : undefined;
     if (next === undefined) return recorded;
     this.#from = next;
     return { ...recorded, 'x-stream-offset': field.int64(next) };
   }
 
-  /** @internal a delivery from the broker */
-  deliver(m: Message): void {
+  /** @internal each delivery, before the Consumer hands it out: tracks its offset; false (after acking it) to drop it */
+  admit(m: Message): boolean {
     const headers = m.properties.headers;
     const offset = streamOffsetOf(headers);
     if (offset !== undefined) {
@@ -257,23 +276,10 @@ export class StreamConsumer implements AsyncIterable<Message> {
       this.#byMessage.set(m, p);
       m.onSettled = (multiple) => this.#settled(m, multiple);
     }
-    if (!this.#wanted(offset, headers)) {
-      this.#dropped++;
-      m.ack();
-      return;
-    }
-    if (this.#handler) {
-      try {
-        void this.#handler(m);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-      return;
-    }
-    if (this.#waiters.length > 0) this.#waiters.shift()!.resolve({ value: m, done: false });
-    else this.#buffer.push(m);
+    if (this.#wanted(offset, headers)) return true;
+    this.#dropped++;
+    m.ack();
+    return false;
   }
 
   #wanted(offset: Long | undefined, headers: FieldTable | undefined): boolean {
@@ -288,51 +294,18 @@ export class StreamConsumer implements AsyncIterable<Message> {
     if (!p) return;
     p.settled = true;
     if (multiple) for (const q of this.#pending) if (BigInt(q.offset) <= BigInt(p.offset)) q.settled = true;
-    let advanced = false;
     let i = 0;
-    while (i < this.#pending.length && this.#pending[i]!.settled) {
-      this.#processed = this.#pending[i]!.offset;
-      advanced = true;
-      i++;
+    while (i < this.#pending.length && this.#pending[i]!.settled) i++;
+    if (i === 0) return;
+    this.#processed = this.#pending[i - 1]!.offset;
+    this.#pending.splice(0, i);
+    if (!this.#store) return;
+    try {
+      const r = this.#store.save(this.#processed);
+      if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(this.#onStoreError);
+    } catch (e) {
+      this.#onStoreError(e);
     }
-    if (i > 0) this.#pending.splice(0, i);
-    if (advanced && this.#store) {
-      try {
-        const r = this.#store.save(this.#processed!);
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(this.#onStoreError);
-      } catch (e) {
-        this.#onStoreError(e);
-      }
-    }
-  }
-
-  /** @internal the underlying consumer ended */
-  end(error: Error | undefined): void {
-    for (const w of this.#waiters.splice(0)) {
-      if (error) w.reject(error);
-      else w.resolve({ value: undefined, done: true });
-    }
-  }
-
-  /** The deliveries that passed the checks, in order; leaving the loop cancels the consumer. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    if (this.#handler) throw new TypeError('this stream consumer was created with a handler; it cannot also be iterated');
-    return {
-      next: () => {
-        const m = this.#buffer.shift();
-        if (m) return Promise.resolve({ value: m, done: false });
-        if (this.consumer.isEnded) {
-          const e = this.consumer.endReason;
-          return e ? Promise.reject(e) : Promise.resolve({ value: undefined, done: true });
-        }
-        return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-      },
-      return: async () => {
-        await this.cancel().catch(() => undefined);
-        this.#buffer = [];
-        return { value: undefined, done: true };
-      },
-    };
   }
 }
 
@@ -360,34 +333,31 @@ export async function consumeStream(channel: Channel, queue: string, options: St
     args['x-stream-match-unfiltered'] = options.matchUnfiltered ?? false;
   }
   Object.assign(args, options.arguments);
-  let stream: StreamConsumer | undefined;
-  const early: Message[] = [];
-  let consumer: Consumer;
+  const logger = channel.connection.rules.logger;
+  const stream = new StreamConsumer(queue, {
+    filter,
+    matchUnfiltered: options.matchUnfiltered ?? false,
+    store: options.offsetStore,
+    from: typeof offset === 'number' || typeof offset === 'bigint' ? BigInt(offset) : undefined,
+    processed: stored,
+    onStoreError: (err) => logger?.warn?.(`stream ${queue}: offsetStore.save failed`, { error: String(err) }),
+  });
   try {
-    consumer = await channel.consume(queue, (m) => (stream ? stream.deliver(m) : early.push(m)), {
+    const consumer = await channel.consume(queue, options.handler, {
       prefetch,
       arguments: args,
+      admit: (m) => stream.admit(m),
       ...(options.consumerTag !== undefined && { consumerTag: options.consumerTag }),
       ...(options.exclusive !== undefined && { exclusive: options.exclusive }),
       ...(options.priority !== undefined && { priority: options.priority }),
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(options.onHandlerError !== undefined && { onHandlerError: options.onHandlerError }),
     });
+    stream.attach(consumer);
   } catch (e) {
     const err = e as Error & { replyCode?: number; replyText?: string };
     if (err.replyCode === 406 && NO_REPLICA.test(err.replyText ?? '')) throw new StreamReplicaUnavailableError(queue, err as Error & { replyCode: number });
     throw e;
   }
-  const logger = channel.connection.rules.logger;
-  stream = new StreamConsumer(queue, consumer, {
-    filter,
-    matchUnfiltered: options.matchUnfiltered ?? false,
-    store: options.offsetStore,
-    handler: options.handler,
-    from: typeof offset === 'number' || typeof offset === 'bigint' ? BigInt(offset) : undefined,
-    processed: stored,
-    onStoreError: (err) => logger?.warn?.(`stream ${queue}: offsetStore.save failed`, { error: String(err) }),
-  });
-  consumer.onEnd = (error) => stream!.end(error);
-  consumer.resumeArguments = (recorded) => stream!.resumeArguments(recorded);
-  for (const m of early) stream.deliver(m);
   return stream;
 }
