@@ -11,7 +11,8 @@
 // - Build states: missing → locked → building (<cache>/.rabbitmq-4.3.build-<pid>) → renamed into
 //   place → unlocked. The lock is a directory created with mkdir (atomic) holding the owner's pid;
 //   a second test run on the machine waits for it, and takes it over when its owner has died
-//   (leftover build directories are removed by whoever holds the lock). The rename makes the root
+//   (leftover build directories are removed by whoever holds the lock; mmdebstrap runs in a mount
+//   namespace of its own, so a killed build leaves no mounts in them). The rename makes the root
 //   appear whole or not at all.
 // - The mirror's Release file for a moving suite may be older than its Valid-Until field allows,
 //   hence Acquire::Check-Valid-Until "false".
@@ -126,7 +127,7 @@ export async function ensureRoot({ version, log }) {
   try {
     if (existsSync(join(root, MARKER))) return { root, built: false, buildMs: 0 };
     for (const entry of readdirSync(dir)) {
-      if (entry.startsWith(`.${name}.build-`) || entry === name) rmSync(join(dir, entry), { recursive: true, force: true });
+      if (entry.startsWith(`.${name}.build-`) || entry === name) removeUnmounted(join(dir, entry));
     }
     const started = Date.now();
     const building = join(dir, `.${name}.build-${process.pid}`);
@@ -134,9 +135,12 @@ export async function ensureRoot({ version, log }) {
     const mirror = process.env.WARREN_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
     log(`building the RabbitMQ ${version} root (Debian ${suite}, mmdebstrap from ${mirror}) in ${root}; log ${logFile}`);
     writeFileSync(logFile, '');
+    // In a mount namespace of its own: the /proc, /sys and /dev mounts mmdebstrap makes in the
+    // build directory vanish with it even when it is killed, so a leftover build directory never
+    // has host filesystems mounted in it when the next builder removes it.
     await run(
-      'mmdebstrap',
-      ['--variant=apt', '--aptopt=Acquire::Check-Valid-Until "false"', '--include=rabbitmq-server', suite, building, mirror],
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', 'mmdebstrap', '--variant=apt', '--aptopt=Acquire::Check-Valid-Until "false"', '--include=rabbitmq-server', suite, building, mirror],
       logFile,
     );
     const pkgVersion = readFileSync(join(building, 'var/lib/dpkg/status'), 'utf8')
@@ -151,6 +155,16 @@ export async function ensureRoot({ version, log }) {
   } finally {
     unlock();
   }
+}
+
+/** Removes a directory tree, refusing if anything is mounted inside it (rm would reach the host's files). */
+function removeUnmounted(path) {
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point) => point && (point === path || point.startsWith(`${path}/`)));
+  if (mounted.length > 0) throw new Error(`not removing ${path}: ${mounted.join(', ')} mounted inside it; unmount them first (umount -R)`);
+  rmSync(path, { recursive: true, force: true });
 }
 
 /** Copies the host's /etc/hosts into the root (the node resolves `localhost` through it). */
