@@ -6,14 +6,29 @@
 // Narrowing (README, "Testing"): WARREN_RABBITMQ=4.3 runs the broker tests against that version
 // only; AMQP_URL=amqp://... against an external broker (one project, named `rabbitmq-external`);
 // `node scripts/broker.mjs run --rabbitmq V -- npm test` against the node that script started.
+import { readdirSync, readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { parseRabbitmqVersion, RABBITMQ_VERSIONS } from './scripts/lib/rabbitmq.mjs';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-/** Test files that need a broker: they run once per RabbitMQ version. */
-const BROKER_TESTS = ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/examples.test.ts', 'test/readme.test.ts'];
+/**
+ * Test files that need a broker: they run once per RabbitMQ version. Beyond these folders, any
+ * test file that uses the broker helpers or `inject` is one, wherever it lives, so that a new
+ * broker test is never run in the `unit` project (where it would fail for want of a broker).
+ */
+const BROKER_TESTS = [
+  'test/integration/**/*.test.ts',
+  'test/infra/**/*.test.ts',
+  'test/examples.test.ts',
+  'test/readme.test.ts',
+  ...(readdirSync(here('./test'), { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => `test/${file.split(sep).join('/')}`)
+    .filter((file) => /helpers\/broker|\binject\(/.test(readFileSync(here(`./${file}`), 'utf8'))),
+];
 
 /** The broker projects of this run: `[name, version to start or null for a broker given from outside]`. */
 function brokerProjects(): Array<[string, string | null]> {

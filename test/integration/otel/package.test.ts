@@ -17,6 +17,9 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(pkg, { recursive: true });
   cpSync(`${root}package.json`, `${pkg}/package.json`);
+  // A package scope of its own: otherwise `warren` from a script here resolves, by Node's package
+  // self-reference, to the repository's package.json and its dist/ (absent on a clean clone).
+  writeFileSync(`${dir}/package.json`, '{ "private": true }\n');
   await build({
     config: false,
     entry: { index: `${root}runtime/index.ts`, otel: `${root}runtime/otel/index.ts` },
