@@ -26,6 +26,26 @@ export { diagnostics } from './io/driver.js';
 export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
 export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
 export type { ChannelSetup } from './client/channel-setup.js';
+export {
+  Exchange,
+  Queue,
+  Binding,
+  UnboundEntityError,
+  declare,
+  verify,
+  Producer,
+  MultiConsumer,
+  consumeMany,
+  type AnyEntity,
+  type ExchangeSpec,
+  type QueueSpec,
+  type BindingSpec,
+  type Topology,
+  type VerifyEntry,
+  type VerifyReport,
+  type ProducerOptions,
+  type ProducerPublishOptions,
+} from './client/entities/index.js';
 export { Message, type MessageFields, type MessageOwner } from './client/message.js';
 export type { Listener } from './client/emitter.js';
 export { MessageSettledError } from './client/acks.js';

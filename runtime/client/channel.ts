@@ -440,7 +440,7 @@ export class Channel extends Declarations implements MessageOwner {
    */
   async cancel(consumerTag: string, options?: CallOptions): Promise<void> {
     const c = this.#consumers.get(consumerTag);
-    if (c) return c.close();
+    if (c) return (c.forward ?? c).close(); // one queue of a MultiConsumer: all of it
     await this.call('basic.cancel', { consumerTag }, options);
   }
 

@@ -134,6 +134,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   queue: string;
   /** @internal set once consume-ok arrives (again after each recovery) */ tag = '';
   /** @internal identifies the consumer in the topology record */ readonly key = ++consumerKeys;
+  /** @internal the consumer that takes this one's deliveries instead (a MultiConsumer over several queues) */ forward: Consumer | undefined;
   readonly #owner: ConsumerOwner;
   readonly #dispatch: HandlerDispatcher<unknown> | undefined; // unknown: keeps Consumer<T> covariant in T
   readonly #rejectUndecodable: boolean;
@@ -281,6 +282,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
 
   /** @internal a delivery */
   push(m: Delivery): void {
+    if (this.forward) return this.forward.push(m);
     if (this.#admit && !this.#admit(m as Message)) return;
     if (this.#rejectUndecodable && !this.#decodes(m)) return;
     if (this.#dispatch) {
@@ -311,8 +313,18 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
     }
   }
 
+  /** @internal from now on `target` takes this consumer's deliveries, starting with those buffered */
+  forwardTo(target: Consumer): void {
+    this.forward = target;
+    const buffered = this.#buffer.slice(this.#head);
+    this.#buffer = [];
+    this.#head = 0;
+    for (const m of buffered) target.push(m);
+  }
+
   /** @internal the connection was lost: deliveries that await an ack will come again, drop them */
   suspend(): void {
+    this.forward?.suspend();
     const kept = this.#buffer.slice(this.#head).filter((m) => m.settled);
     this.#buffer = kept;
     this.#head = 0;
@@ -333,6 +345,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    this.forward?.end(error); // one queue of a MultiConsumer ended: all of it ends
     for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });
