@@ -224,7 +224,8 @@ function publishOutcome(error: unknown): PublishOutcome {
     case 'NackError': return 'nack';
     case 'UnroutableError': return 'returned';
     case 'TimeoutError': case 'AbortError': case 'OperationAbortedError': return 'timeout';
-    case 'ConnectionLostError': case 'HeartbeatTimeoutError': case 'ConnectionClosedError': return 'connection-lost';
+    case 'ConnectionLostError': case 'HeartbeatTimeoutError': case 'ConnectionClosedError': case 'OutcomeUnknownError': case 'RecoveringError': case 'RecoveryFailedError':
+      return 'connection-lost';
     case 'ChannelClosedError': return 'channel-closed';
     default: return (error as { replyCode?: unknown } | null)?.replyCode !== undefined ? 'channel-closed' : 'error';
   }

@@ -5,6 +5,7 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createRpcClient, serveRpc, type Message } from 'warren';
 import { amqpUrl } from '../../helpers/broker.js';
+import { startProxy } from '../../helpers/tcp-proxy.js';
 import { channel, connection, queue, sleep } from '../messaging/fixture.js';
 
 type Ev = Record<string, unknown>;
@@ -91,6 +92,27 @@ describe('publish', () => {
     const ended = events('publish');
     expect(ended.map((e) => e.outcome).sort()).toEqual(['ack', 'timeout']);
     expect(ended.find((e) => e.outcome === 'timeout')).toMatchObject({ errorType: 'TimeoutError' });
+  });
+
+  it('a publish whose connection is lost before the confirm ends as connection-lost', async () => {
+    record('publish');
+    const url = new URL(amqpUrl());
+    const proxy = await startProxy(url.hostname, Number(url.port));
+    const conn = await connect(proxy.url(amqpUrl()));
+    try {
+      const ch = await conn.channel();
+      await ch.confirmSelect();
+      proxy.stall(); // the publish is written, its confirm never comes back
+      const lost = ch.sendToQueue('', 'never confirmed');
+      proxy.cut();
+      await expect(lost).rejects.toThrow();
+      expect(events('publish')).toEqual([expect.objectContaining({ outcome: 'connection-lost', confirm: true })]);
+      expect(['OutcomeUnknownError', 'ConnectionLostError']).toContain(events('publish')[0]!.errorType);
+    } finally {
+      proxy.resume();
+      await conn.close().catch(() => undefined);
+      await proxy.close();
+    }
   });
 
   it('an encoding error is published as an error of the publish, nothing sent', async () => {
