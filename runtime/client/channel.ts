@@ -505,6 +505,9 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal Message → ack/nack/reject; false when the message is stale (nothing is sent) */
   settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
+    // On a stream every settlement only releases the delivery; RabbitMQ 3.10 closes the whole
+    // connection (540) on basic.nack or basic.reject of a stream delivery (streams.ts).
+    if (message.streamDelivery) how = 'ack';
     // A delivery from before a recovery: its tag names nothing (or another message) on the new
     // channel, and the broker requeued it when the old connection died.
     if (message.epoch !== this.epoch) {

@@ -21,6 +21,11 @@
  *   delivery is processed, so an out-of-order ack never skips an unfinished message. Each
  *   advance is handed to the `offsetStore.save` hook; `offsetStore.load` says where to resume
  *   after a restart (the next offset), and a connection recovery resumes after `processedOffset`.
+ * - Settling: on a stream, ack, nack and reject all just release the delivery (nothing is
+ *   requeued or dead-lettered), and RabbitMQ 3.10 answers basic.nack or basic.reject of a stream
+ *   delivery with 540 NOT_IMPLEMENTED, closing the whole connection (4.3 accepts them). So every
+ *   settlement of a stream consumer's delivery goes out as basic.ack, whatever the application,
+ *   the handler error policy or a left loop asked for; each still counts as processed.
  * - The checks run in the Consumer's `admit` hook, before its buffer or handler: a dropped
  *   delivery never reaches the application, and everything else (iteration, receive(), handler
  *   concurrency and error policy, recovery's suspend and replay) is the Consumer's own.
@@ -268,6 +273,7 @@ export class StreamConsumer implements AsyncIterable<Message> {
 
   /** @internal each delivery, before the Consumer hands it out: tracks its offset; false (after acking it) to drop it */
   admit(m: Message): boolean {
+    m.streamDelivery = true;
     const headers = m.properties.headers;
     const offset = streamOffsetOf(headers);
     if (offset !== undefined) {

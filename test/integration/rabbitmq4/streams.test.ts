@@ -193,6 +193,29 @@ describe('processed offsets', () => {
     expect(saved).toEqual([1, 3, 4, 5]);
   });
 
+  it('nack, reject and a failing handler on a stream delivery go out as ack (3.10 would close the connection with 540)', async () => {
+    const c = await connection();
+    const ch = await c.channel();
+    const q = await stream(ch);
+    await publishBatch(ch, q, range(4).map((body) => ({ body })));
+    const ch1 = await c.channel();
+    const s = await ch1.consumeStream(q, { offset: 'first' });
+    const [m0, m1, m2] = await takeN(s, 3, false); // leaving the loop "requeues" m3: also an ack
+    m0!.nack();
+    m1!.reject();
+    m2!.settle('failed');
+    expect(s.processedOffset).toBe(2);
+    const ch2 = await c.channel();
+    const failing = await ch2.consumeStream(q, { offset: 3, handler: () => { throw new Error('boom'); } });
+    const [, failed] = await new Promise<[unknown, Message]>((resolve) => failing.consumer.on('handlerError', (e, m) => resolve([e, m])));
+    expect(failed.streamOffset).toBe(3);
+    expect(failing.processedOffset).toBe(3); // rejected by the handler policy, sent as ack
+    // Round trips on both channels after the settlements: the broker took them without closing anything.
+    await ch1.prefetch(10);
+    await ch2.prefetch(10);
+    expect(c.isOpen).toBe(true);
+  });
+
   it('handler mode: the same checks, then the handler', async () => {
     const ch = await channel();
     const q = await stream(ch);
