@@ -46,6 +46,7 @@ export async function replay(host: ReplayHost, r: Pick<ResolvedRecovery, 'topolo
   const lost = (e: unknown): boolean => signal.aborted || !host.isOpen() || !(e instanceof Error);
   const channels = host.channels();
   for (const ch of channels) {
+    if (!ch.isOpen) continue; // closed by the application while it waited
     try {
       await host.reopen(ch, signal);
     } catch (e) {
