@@ -87,7 +87,7 @@ export { RecoveryFailedError, OutcomeUnknownError, RecoveringError, TopologyReco
 export type { RecoveryOptions, Credentials, CredentialsProvider } from './client/recovery/options.js';
 export type { BackoffOptions } from './client/recovery/backoff.js';
 export type { Endpoint, EndpointResolver } from './client/recovery/endpoints.js';
-export { dnsResolver, type DnsResolverOptions } from './io/dns-resolver.js';
+export { dnsResolver, type DnsResolverOptions, type ResolvedAddress } from './io/dns-resolver.js';
 export type { DisconnectedEvent, ReconnectingEvent, RecoveredEvent, QueueRenamedEvent, NodeInfo } from './client/recovery/events.js';
 export type { TopologyRecorder, TopologyFilter, RecordedExchange, RecordedQueue, RecordedBinding, RecordedConsumer, ReplayPlan } from './client/recovery/recorder.js';
 export type { ChannelOptions } from './client/recovery/channel-settings.js';

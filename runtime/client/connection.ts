@@ -109,7 +109,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Set while recovering: resolves when recovered, rejects when given up or closed. */
   #ready: { promise: Promise<void>; resolve(): void; reject(e: Error): void } | undefined;
   #abort: AbortController | undefined;
-  #walk: EndpointWalk | undefined;
   #cancelRenewal: (() => void) | undefined;
 
   /** @internal use {@link connect}; without `link`, recovery is off */
@@ -418,12 +417,13 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   async #recover(cause: Error, signal: AbortSignal): Promise<void> {
     const r = this.#options.recovery!;
-    this.#walk ??= new EndpointWalk(this.#options.endpoints, r);
+    // Each recovery starts a new pass: the endpoints resolved and shuffled again, a backoff first.
+    const walk = new EndpointWalk(this.#options.endpoints, r);
     const state: AttemptState = { attempts: 0, startedAt: Date.now(), lastError: cause };
     const hooks = { establish: (ep: Endpoint) => traceRecovery(this, state.attempts, () => establish(this.#options, ep), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
     try {
       for (;;) {
-        const link = await reconnect(this.#walk, r, hooks, state, signal);
+        const link = await reconnect(walk, r, hooks, state, signal);
         this.#attach(link);
         try {
           await replay(this.#replayHost(link), r, signal);

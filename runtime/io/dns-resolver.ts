@@ -13,7 +13,7 @@ import { lookup, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 /** One broker address (the same shape as the client's Endpoint). */
-interface Address {
+export interface ResolvedAddress {
   hostname: string;
   port: number;
   servername?: string;
@@ -26,11 +26,11 @@ export interface DnsResolverOptions {
 }
 
 /** An endpoint resolver on node:dns; see the module comment. */
-export function dnsResolver(options: DnsResolverOptions = {}): (endpoints: readonly Address[]) => Promise<Address[]> {
+export function dnsResolver(options: DnsResolverOptions = {}): (endpoints: readonly ResolvedAddress[]) => Promise<ResolvedAddress[]> {
   return async (endpoints) => {
-    const out: Address[] = [];
+    const out: ResolvedAddress[] = [];
     for (const e of endpoints) {
-      let targets: Address[] = [e];
+      let targets: ResolvedAddress[] = [e];
       if (options.srv && !isIP(e.hostname)) {
         const records = await resolveSrv(e.hostname).catch(() => []);
         targets = records.sort((a, b) => a.priority - b.priority).map((r) => ({ hostname: r.name, port: r.port }));

@@ -42,15 +42,15 @@ export async function startWorkload(conn: Connection, queue: string, options: { 
   let next = 0;
   let stopped = false;
   let lostAt: number | undefined;
-  let reconnecting = false;
+  let recovered = false;
   const lossToConfirm: number[] = [];
   conn.on('disconnected', () => {
     lostAt ??= Date.now();
-    reconnecting = false;
+    recovered = false;
   });
   // Confirms read just before the loss still settle their promises a microtask after
-  // 'disconnected'; one settled after a reconnect attempt began comes from a new connection.
-  conn.on('reconnecting', () => (reconnecting = true));
+  // 'disconnected'; the new connection's first confirms come after the replay ('recovered').
+  conn.on('recovered', () => (recovered = true));
   const confirmedListeners = new Set<() => void>();
 
   const consuming = (async () => {
@@ -76,7 +76,7 @@ export async function startWorkload(conn: Connection, queue: string, options: { 
         () => {
           settledCount.set(id, settledCount.get(id)! + 1);
           confirmedIds.add(id);
-          if (lostAt !== undefined && reconnecting) {
+          if (lostAt !== undefined && recovered) {
             lossToConfirm.push(Date.now() - lostAt);
             lostAt = undefined;
           }
