@@ -11,6 +11,7 @@ import { main as routing } from '../examples/routing.js';
 import { main as topics } from '../examples/topics.js';
 import { main as rpc } from '../examples/rpc.js';
 import { main as publisherConfirms } from '../examples/publisher-confirms.js';
+import { main as kombuStyle } from '../examples/kombu-style.js';
 import { main as recovery } from '../examples/recovery.js';
 import { closeConnection } from './helpers/broker.js';
 
@@ -67,5 +68,16 @@ describe('examples (the RabbitMQ tutorials, written with warren)', () => {
   it('recovery: the connection is closed by the broker mid-way; every message arrives, nothing hand-written', async () => {
     const result = await recovery(amqpUrl(), { queue: uniqueName('recovery_demo'), disrupt: async (name) => void (await closeConnection(name, 'examples test')) });
     expect(result).toMatchObject({ received: 200, recoveries: 1 });
+  });
+
+  it('kombu style: entities, a producer with defaults, one consumer over two queues, polling with a timeout', async () => {
+    const result = await kombuStyle(amqpUrl(), uniqueName('media'));
+    expect(result.verified).toBe(true);
+    expect(result.processed).toEqual([
+      'images: /tmp/lolcat2.png (5012 bytes)',
+      'video: /tmp/lolcat1.avi (1301013 bytes)',
+      'video: /tmp/lolcat3.avi (77 bytes)',
+    ]);
+    expect(result.polled).toEqual(['/tmp/late.avi']);
   });
 });
