@@ -18,7 +18,7 @@
 import type { AnyMethod, FieldTable } from '../codec/index.js';
 import type { ConnectionSecure, ConnectionStart, ConnectionTune } from '../../generated/index.js';
 import { AuthMechanismError, ProtocolVersionError } from '../errors.js';
-import { chooseMechanism, type SaslMechanism } from './sasl.js';
+import { chooseMechanism, freshResponses, type SaslMechanism } from './sasl.js';
 import { checkTune, negotiate, type TuneWanted } from './tune.js';
 
 /** What the handshake needs from the core's options. */
@@ -95,8 +95,14 @@ export class Handshake {
    */
   onMethod(state: HandshakeState, m: AnyMethod): HandshakeState | 'open' | 'failed' | undefined {
     switch (`${state} ${m.kind}`) {
-      case 'awaiting-start connection.start':
-        return this.step(this.onStart(m as ConnectionStart), 'awaiting-tune');
+      case 'awaiting-start connection.start': {
+        const answer = this.onStart(m as ConnectionStart);
+        const next = this.step(answer, 'awaiting-tune');
+        // The frame is written (into a chunk of its own, output.ts); the password's other copy
+        // is this response: zero it when it is ours to zero.
+        if (this.mechanism && freshResponses(this.mechanism) && !(answer instanceof Error)) (answer as unknown as { response: Uint8Array }).response.fill(0);
+        return next;
+      }
       case 'awaiting-tune connection.secure':
         return this.step(this.onSecure(m as ConnectionSecure), 'awaiting-tune');
       case 'awaiting-tune connection.tune': {

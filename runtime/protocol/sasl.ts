@@ -18,27 +18,42 @@ export interface SaslMechanism {
 
 const utf8 = new TextEncoder();
 
+/** warren's own mechanisms: each start() returns a fresh array, which the handshake zeroes once encoded. */
+const FRESH = new WeakSet<SaslMechanism>();
+
+/** True when `m`'s responses are fresh arrays nobody else holds (warren's PLAIN and AMQPLAIN), safe to zero after use. */
+export function freshResponses(m: SaslMechanism): boolean {
+  return FRESH.has(m);
+}
+
 /** PLAIN (RFC 4616): `\0user\0password`. */
 export function plain(username: string, password: string): SaslMechanism {
-  return {
+  const m: SaslMechanism = {
     name: 'PLAIN',
     start: () => utf8.encode(`\u0000${username}\u0000${password}`),
   };
+  FRESH.add(m);
+  return m;
 }
 
 /**
  * AMQPLAIN: RabbitMQ's own, a field table `LOGIN`, `PASSWORD` written without its length prefix.
  */
 export function amqplain(username: string, password: string): SaslMechanism {
-  return {
+  const m: SaslMechanism = {
     name: 'AMQPLAIN',
     start() {
-      const w = new Writer(64);
+      // Sized so that the writer never grows (a grown-out-of buffer could not be zeroed).
+      const w = new Writer(64 + 3 * (username.length + password.length));
       const table: FieldTable = { LOGIN: username, PASSWORD: password };
       writeTable(w, table, 'connection.start-ok', 'response');
-      return w.toBytes().subarray(4); // the mechanism wants the entries, not the table's long size
+      const entries = w.buf.slice(4, w.pos); // the mechanism wants the entries, not the table's long size
+      w.buf.fill(0);
+      return entries;
     },
   };
+  FRESH.add(m);
+  return m;
 }
 
 /** EXTERNAL: the identity comes from the TLS client certificate; the response is empty. */
