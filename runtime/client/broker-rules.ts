@@ -93,6 +93,8 @@ export interface BrokerRule {
   readonly argument?: string;
   /** ...with this value (any value when omitted). */
   readonly argumentValue?: number | string | boolean;
+  /** ...as a string that does not match this pattern (a regular expression's source, anchored). */
+  readonly argumentNotMatching?: string;
   /** First RabbitMQ version the rule applies to, e.g. `4.3`. */
   readonly since: string;
   /** First version it no longer applies to, if any. */
@@ -150,6 +152,16 @@ export const BROKER_RULES: readonly BrokerRule[] = [
     feature: 'global_qos',
     behaviour: 'basic.qos with global=true is applied per consumer: each consumer on the channel may have prefetchCount unacknowledged deliveries, the channel as a whole is not limited',
     remedy: 'use per-consumer prefetch (the default of channel.prefetch())',
+  },
+  {
+    id: 'stream-offset-string',
+    method: 'basic.consume',
+    argument: 'x-stream-offset',
+    argumentNotMatching: '(first|last|next|[0-9]+[YMDhms])',
+    since: '3.9',
+    action: 'refuse',
+    behaviour: "an x-stream-offset string other than 'first', 'last', 'next' or an interval such as '1h' is invalid: 3.x answers 541 INTERNAL_ERROR and closes the whole connection (4.x: 406, closing the channel)",
+    remedy: 'use channel.consumeStream() with a typed offset, or a number (int64), a timestamp or one of those strings',
   },
   {
     id: 'transient-nonexclusive-queue',
@@ -250,6 +262,11 @@ export function ruleMatches(rule: BrokerRule, broker: BrokerInfo, m: AnyMethod):
     const args = fields.arguments as FieldTable | undefined;
     if (!args || !(rule.argument in args)) return false;
     if (rule.argumentValue !== undefined && !sameValue(args[rule.argument], rule.argumentValue)) return false;
+    if (rule.argumentNotMatching !== undefined) {
+      const v = unwrap(args[rule.argument]);
+      const str = typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : undefined;
+      if (str === undefined || new RegExp(`^(?:${rule.argumentNotMatching})$`).test(str)) return false;
+    }
   }
   return true;
 }

@@ -111,6 +111,26 @@ describe('stream offsets', () => {
   });
 });
 
+describe('rule stream-offset-string', () => {
+  it('a raw consume with an invalid x-stream-offset string is refused on the call (3.10: 541 closes the connection; 4.3: 406)', async () => {
+    const c = await connection();
+    const ch = await c.channel();
+    const q = await stream(ch);
+    await publishEach(ch, q, ['a']);
+    const raw = ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': 'bogus' } });
+    await expect(raw).rejects.toMatchObject({ name: 'BrokerRuleError', rule: 'stream-offset-string' });
+    expect(c.isOpen).toBe(true);
+    expect(ch.isOpen).toBe(true);
+    // Valid strings go through.
+    const ok = await ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': '1h' } });
+    for await (const m of ok) {
+      expect(m.text()).toBe('a');
+      m.ack();
+      break;
+    }
+  });
+});
+
 describe('what streams require', () => {
   it('the per-consumer prefetch is set for the user (a bare consume is refused by the broker)', async () => {
     const ch = await channel();

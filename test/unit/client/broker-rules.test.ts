@@ -37,6 +37,13 @@ describe('BrokerRules', () => {
     expect(() => rules('4.3.6').check(declare({ arguments: { 'x-queue-version': 1n } }))).toThrow(/classic-queue-v1/);
   });
 
+  it('stream-offset-string: only invalid strings', () => {
+    const consume = (v: unknown) => ({ kind: 'basic.consume', queue: 's', consumerTag: '', noLocal: false, noAck: false, exclusive: false, noWait: false, arguments: { 'x-stream-offset': v } }) as unknown as AnyMethod;
+    const r = rules('3.10.8');
+    for (const ok of ['first', 'last', 'next', '1h', '7D', 12, 2n ** 60n, new Date(), new TextEncoder().encode('first')]) expect(() => r.check(consume(ok))).not.toThrow();
+    for (const bad of ['bogus', '1 h', 'First', '', new TextEncoder().encode('x')]) expect(() => r.check(consume(bad))).toThrow(/stream-offset-string/);
+  });
+
   it('warns once per rule and connection', () => {
     const warnings: string[] = [];
     const r = rules('4.3.6', { warn: (w) => void warnings.push(w) });
