@@ -4,7 +4,7 @@
  * recovery; recovery off keeps the typed close.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelClosedError, ConnectionForcedError, NotFoundError, connect, type Connection, type Message, type RecoveredEvent } from 'warren';
+import { AccessRefusedError, ChannelClosedError, ConnectionForcedError, NotFoundError, RecoveringError, connect, type Connection, type Message, type RecoveredEvent, type RecoveryFailedError } from 'warren';
 import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 
@@ -99,6 +99,76 @@ describe('recovery basics', () => {
     const [error] = await closed;
     expect(error).toBeInstanceOf(ConnectionForcedError);
     expect(ch.isOpen).toBe(false);
+    expect(conn.state).toBe('closed');
+  });
+});
+
+describe('publishing across an outage', () => {
+  it('in-flight confirms: OutcomeUnknownError by default; with republishUnconfirmed the same promises resolve after recovery', async () => {
+    const { startProxy } = await import('../../helpers/tcp-proxy.js');
+    const u = new URL(amqpUrl());
+    const proxy = await startProxy(u.hostname, Number(u.port));
+    try {
+      const conn = await track(connect(proxy.url(amqpUrl()), { recovery: { backoff: { initialDelay: 10 } } }));
+      const plain = await conn.channel();
+      const republishing = await conn.channel({ republishUnconfirmed: true });
+      const queue = (await plain.queueDeclare(uniqueName('rec-inflight'), { durable: true })).queue;
+      await plain.confirmSelect();
+      await republishing.confirmSelect();
+      proxy.stall(); // the publishes reach no broker, so no confirm can come back
+      const outcome = (p: Promise<void>) => p.then(() => 'confirmed', (e: Error) => e.name);
+      const lost = Array.from({ length: 5 }, (_, i) => outcome(plain.sendToQueue(queue, `p${i}`, { persistent: true })));
+      const kept = Array.from({ length: 5 }, (_, i) => outcome(republishing.sendToQueue(queue, `r${i}`, { persistent: true })));
+      await new Promise((r) => setTimeout(r, 100));
+      const recovered = nextEvent(conn, 'recovered', 20_000);
+      proxy.cut({ reset: true });
+      proxy.resume();
+      expect(await Promise.all(lost)).toEqual(Array(5).fill('OutcomeUnknownError'));
+      await recovered;
+      expect(await Promise.all(kept)).toEqual(Array(5).fill('confirmed'));
+      // Whatever the stalled first attempt delivered, the republished five are in the queue.
+      const texts: string[] = [];
+      for (let m = await plain.get(queue, { noAck: true }); m; m = await plain.get(queue, { noAck: true })) texts.push(m.text());
+      for (let i = 0; i < 5; i++) expect(texts).toContain(`r${i}`);
+      await plain.queueDelete(queue);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("publishWhileRecovering 'fail' rejects at once; the wait is bounded by recoveryBuffer and aborted by the publish's signal", async () => {
+    const name = uniqueName('rec-modes');
+    const conn = await track(connect(amqpUrl(), { connectionName: name, recovery: { backoff: { initialDelay: 300 } } }));
+    const failing = await conn.channel({ publishWhileRecovering: 'fail' });
+    const bounded = await conn.channel({ recoveryBuffer: { messages: 3, bytes: 1_000 } });
+    const q = (await failing.queueDeclare('', { exclusive: true })).queue;
+    const disconnected = nextEvent(conn, 'disconnected');
+    const recovered = nextEvent(conn, 'recovered', 20_000);
+    await closeConnection(name, 'modes');
+    await disconnected;
+    await expect(failing.sendToQueue(q, 'x')).rejects.toBeInstanceOf(RecoveringError);
+    const waiting = [bounded.sendToQueue('', 'a'), bounded.sendToQueue('', 'b')];
+    const abort = new AbortController();
+    const aborted = bounded.sendToQueue('', 'x'.repeat(10), { signal: abort.signal }).catch((e: Error) => e.message);
+    await expect(bounded.sendToQueue('', 'c')).rejects.toBeInstanceOf(RecoveringError); // a 4th message: over 3
+    abort.abort(new Error('gave up'));
+    expect(await aborted).toBe('gave up');
+    await expect(bounded.sendToQueue('', 'y'.repeat(2_000))).rejects.toBeInstanceOf(RecoveringError); // over 1,000 bytes
+    expect(bounded.waitingPublishes).toBe(2);
+    await recovered;
+    await Promise.all(waiting);
+    await expect(failing.sendToQueue(q, 'after')).resolves.toBeUndefined();
+  });
+
+  it('a failed authentication while reconnecting ends recovery with RecoveryFailedError (cause AccessRefusedError), without retrying', async () => {
+    const name = uniqueName('rec-auth');
+    let calls = 0;
+    const conn = await track(connect(amqpUrl(), { connectionName: name, credentials: () => ({ username: 'guest', password: calls++ === 0 ? 'guest' : 'wrong' }), recovery: { backoff: { initialDelay: 10 } } }));
+    const failed = nextEvent<[RecoveryFailedError]>(conn, 'recoveryFailed', 20_000);
+    await closeConnection(name, 'auth');
+    const [error] = await failed;
+    expect(error.attempts).toBe(1);
+    expect(error.cause).toBeInstanceOf(AccessRefusedError);
     expect(conn.state).toBe('closed');
   });
 });

@@ -6,7 +6,7 @@
  * the client is connected elsewhere (confirms keep coming, no recovery needed).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Connection, type RecoveredEvent } from 'warren';
+import { connect, type Connection, type Message, type RecoveredEvent } from 'warren';
 import { CLUSTER_HOOK_TIMEOUT_MS, startTestCluster, type TestCluster } from '../../helpers/broker-cluster.js';
 import { uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
@@ -32,6 +32,18 @@ describe('recovery on a cluster', () => {
     open.push(conn);
     const queue = uniqueName('rec-restart');
     await (await conn.channel()).queueDeclare(queue, { durable: true });
+    // Transient topology, gone after the restart unless replayed: exchanges, an
+    // exchange-to-exchange binding, a server-named queue bound to it, a consumer.
+    const tch = await conn.channel();
+    const source = uniqueName('rec-restart-src');
+    const dest = uniqueName('rec-restart-dst');
+    await tch.exchangeDeclare(source, 'direct', { durable: false });
+    await tch.exchangeDeclare(dest, 'fanout', { durable: false });
+    await tch.exchangeBind(dest, source, 'k');
+    const temp = (await tch.queueDeclare()).queue;
+    await tch.queueBind(temp, dest);
+    const tconsumer = await tch.consume(temp, { noAck: true });
+    const titer = tconsumer[Symbol.asyncIterator]();
     const work = await startWorkload(conn, queue);
     await work.confirmedMore(500);
     const recovered = nextEvent<[RecoveredEvent]>(conn, 'recovered', 90_000);
@@ -41,6 +53,9 @@ describe('recovery on a cluster', () => {
     await node.rabbitmqctl('start_app');
     const [info] = await recovered;
     expect(info.endpoint.port).toBe(port(node.url));
+    await tch.publish(source, 'k', 'through both exchanges');
+    expect(((await titer.next()).value as Message).text()).toBe('through both exchanges');
+    expect(tconsumer.queue).not.toBe(temp);
     await work.confirmedMore(500);
     const report = await work.finish();
     console.info(`[recovery] stop_app/start_app: outage ${info.outage} ms, ${info.attempts} attempts, published ${report.published}, duplicates ${report.duplicates}`);
@@ -50,6 +65,8 @@ describe('recovery on a cluster', () => {
     expect(report.rejected.size).toBe(0);
     expect(report.iteratorEnded).toBe(false);
     await (await conn.channel()).queueDelete(queue);
+    await tch.exchangeDelete(source);
+    await tch.exchangeDelete(dest);
   }, 120_000);
 
   it('the connected node is stopped: recovery to another node, the quorum queue consumer resumes, nothing confirmed lost', async () => {
