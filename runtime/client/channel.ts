@@ -507,7 +507,11 @@ export class Channel extends Declarations implements MessageOwner {
   settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): boolean {
     // On a stream every settlement only releases the delivery; RabbitMQ 3.10 closes the whole
     // connection (540) on basic.nack or basic.reject of a stream delivery (streams.ts).
-    if (message.streamDelivery) how = 'ack';
+    if (message.streamDelivery && how !== 'ack') {
+      // As an ack, `multiple` would also ack other consumers' deliveries that the caller meant to requeue.
+      if (multiple) throw new TypeError(`${how} with multiple on a stream delivery: use ack({ multiple: true }) (on a stream every settlement is an ack; RabbitMQ 3.10 closes the connection on ${how})`);
+      how = 'ack';
+    }
     // A delivery from before a recovery: its tag names nothing (or another message) on the new
     // channel, and the broker requeued it when the old connection died.
     if (message.epoch !== this.epoch) {

@@ -221,6 +221,7 @@ describe('processed offsets', () => {
     const ch1 = await c.channel();
     const s = await ch1.consumeStream(q, { offset: 'first' });
     const [m0, m1, m2] = await takeN(s, 3, false); // leaving the loop "requeues" m3: also an ack
+    expect(() => m0!.nack({ multiple: true })).toThrow(/ack\(\{ multiple: true \}\)/);
     m0!.nack();
     m1!.reject();
     m2!.settle('failed');
