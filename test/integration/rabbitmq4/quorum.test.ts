@@ -95,6 +95,26 @@ describe('poison messages', () => {
   });
 });
 
+describe('the default delivery limit', () => {
+  it('4.3: 20 without x-delivery-limit (dead-lettered at the 21st failure); 3.10: none', async () => {
+    const ch = await channel();
+    const dlq = await queue(ch, {}, 'rmq4-dlq');
+    const q = await queue(ch, { ...deadLetterSetup({ exchange: '', routingKey: dlq }) }, 'rmq4-qq');
+    await ch.confirmSelect();
+    await ch.sendToQueue(q, 'poison');
+    for (let i = 0; i <= 20; i++) (await getOne(ch, q)).settle('failed');
+    if (is43(ch.connection)) {
+      const dead = await getOne(ch, dlq);
+      expect(dead.deaths[0]).toMatchObject({ queue: q, reason: 'delivery_limit' });
+      dead.ack();
+    } else {
+      const m = await getOne(ch, q);
+      expect(m.deliveryCount).toBe(21);
+      m.ack();
+    }
+  });
+});
+
 describe('dead-letter setup', () => {
   it('produces a valid at-least-once configuration', () => {
     expect(deadLetterSetup({ exchange: 'dlx' })).toEqual({ queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once', overflow: 'reject-publish' });
