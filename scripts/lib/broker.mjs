@@ -100,7 +100,7 @@ const ERL_CALL = '/usr/lib/erlang/bin/erl_call';
  * @param {{ nodeName: string, env: Record<string, string>, root?: string | null, timeoutMs?: number }} target
  */
 export function createErlEval({ nodeName, env, root = null, timeoutMs = 30_000 }) {
-  return (expression) =>
+  const once = (expression) =>
     new Promise((resolve, reject) => {
       // -sname takes the full name@host; the cookie comes from $HOME/.erlang.cookie.
       const { file, args } = launch(root, ERL_CALL, ['-sname', nodeName, '-e']);
@@ -111,16 +111,34 @@ export function createErlEval({ nodeName, env, root = null, timeoutMs = 30_000 }
         (error, stdout, stderr) => {
           const out = String(stdout).trim();
           if (error || !out.startsWith('{ok, ') || !out.endsWith('}')) {
-            reject(new Error(`erl_call on ${nodeName} failed (${error ? (error.killed ? 'timed out' : `exit code ${error.code}`) : 'no {ok, ...} result'}): ${out || String(stderr).trim()}
-expression: ${expression}`, { cause: error ?? undefined }));
+            const failure = new Error(`erl_call on ${nodeName} failed (${error ? (error.killed ? 'timed out' : `exit code ${error.code}`) : 'no {ok, ...} result'}): ${out || String(stderr).trim()}
+expression: ${expression}`, { cause: error ?? undefined });
+            reject(Object.assign(failure, { notConnected: /failed to connect to node/.test(`${out}\n${stderr}`) }));
           } else {
             resolve(out.slice('{ok, '.length, -1));
           }
         },
       );
+      // erl_call exits without reading its input when it cannot connect: that EPIPE is reported
+      // through the exit status above, not as an uncaught stream error.
+      child.stdin.on('error', () => {});
       child.stdin.end(`${expression.trim().replace(/\.$/, '')}.\n`);
     });
+  // A distribution handshake can time out on a loaded machine; the expression never ran then, so
+  // trying again is safe. A node that is really down fails all attempts (about 3 s more).
+  return async (expression) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(expression);
+      } catch (error) {
+        if (!error.notConnected || attempt >= ERL_CALL_ATTEMPTS) throw error;
+        await sleep(500 * attempt);
+      }
+    }
+  };
 }
+
+const ERL_CALL_ATTEMPTS = 3;
 
 /** The launcher's environment without RABBITMQ_* settings that would override ours. */
 function cleanEnv() {

@@ -42,7 +42,7 @@ describe('test cluster', () => {
       await third.rabbitmqctl('start_app');
     }
     expect(await cluster.runningNodes(0)).toContain(third.nodeName);
-  });
+  }, 120_000); // four CLI calls: each boots a VM, seconds apiece on a loaded 2-core machine
 
   it('serves a quorum queue declared through node 1, with its message, through node 2', async () => {
     const queue = uniqueName('infra-quorum');
