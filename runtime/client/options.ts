@@ -240,6 +240,14 @@ function checkShapes(url: unknown, options: unknown): void {
   if (m) throw new ConfigurationError(`hostname '${hostname}' includes a port: pass { hostname: '${m[1]}', port: ${m[2]} } or the URL amqp://${hostname}`);
 }
 
+function featureNames(v: readonly string[] | undefined): readonly string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((f) => typeof f !== 'string' || !/^[a-z0-9_]+$/.test(f))) {
+    throw new ConfigurationError("permitDeprecatedFeatures must be an array of RabbitMQ deprecated-feature names, e.g. ['queue_master_locator']");
+  }
+  return [...v];
+}
+
 /** Merges a URL (if any) and an options object (which wins), applies defaults and validates. */
 export function resolveOptions(url: string | undefined, options: ConnectOptions = {}): ResolvedOptions {
   checkShapes(url, options);
@@ -278,7 +286,7 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     maxBodySize: intOption(o.maxBodySize, 'maxBodySize', 128 * 1024 * 1024, 2 ** 53 - 1),
     registry: o.registry,
     logger: o.logger,
-    permitDeprecatedFeatures: o.permitDeprecatedFeatures ?? [],
+    permitDeprecatedFeatures: featureNames(o.permitDeprecatedFeatures),
     endpoints,
     recovery: resolveRecovery(o.recovery),
     mechanismsFor,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InternalError, PreconditionFailedError } from 'warren';
 import { BROKER_RULES, BrokerRules, brokerInfo, versionAtLeast, type BrokerRule } from '../../../runtime/client/broker-rules.js';
 import { streamOffsetOf } from '../../../runtime/client/streams.js';
+import { resolveOptions } from '../../../runtime/client/options.js';
 import type { AnyMethod } from 'warren/codec';
 
 const props = (version: string, product = 'RabbitMQ') => ({ product, version, capabilities: { per_consumer_qos: true, 'basic.nack': true, x: 'not a flag' } });
@@ -89,4 +90,11 @@ it('stream offsets beyond 2^53 come out as bigint', () => {
   expect(streamOffsetOf({ 'x-stream-offset': 2n ** 60n })).toBe(2n ** 60n);
   expect(streamOffsetOf({ 'x-stream-offset': 7 })).toBe(7);
   expect(streamOffsetOf({})).toBeUndefined();
+});
+
+it('permitDeprecatedFeatures takes feature names only', () => {
+  expect(resolveOptions(undefined, { permitDeprecatedFeatures: ['queue_master_locator'] }).permitDeprecatedFeatures).toEqual(['queue_master_locator']);
+  expect(resolveOptions(undefined, {}).permitDeprecatedFeatures).toEqual([]);
+  expect(() => resolveOptions(undefined, { permitDeprecatedFeatures: 'queue_master_locator' as unknown as string[] })).toThrow(/array/);
+  expect(() => resolveOptions(undefined, { permitDeprecatedFeatures: ['x-queue-master-locator'] })).toThrow(/deprecated-feature names/);
 });
