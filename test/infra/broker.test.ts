@@ -3,6 +3,7 @@
  * by global-setup speaks AMQP, rabbitmqctl reaches it, the TLS listener verifies against the test
  * CA (and offers EXTERNAL), and the TCP proxy forwards, stalls and cuts.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -136,6 +137,15 @@ describe('test broker', () => {
     sockets.push(socket);
     const mechanisms = await readConnectionStart(socket);
     expect(mechanisms).toContain('PLAIN');
+  });
+
+  it('runs 3.10 from the host and 4.3 in its root, with nothing mounted in the host namespace (no stop path has mounts to undo)', () => {
+    const root = inject('brokerRoot');
+    expect(root === null).toBe(inject('rabbitmqVersion') === '3.10');
+    if (root === null) return;
+    expect(existsSync(`${root}/usr/lib/rabbitmq/bin/rabbitmq-server`)).toBe(true);
+    const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4]);
+    expect(mountPoints.filter((point) => point === root || point?.startsWith(`${root}/`))).toEqual([]);
   });
 
   it('accepts messages up to 128 MiB on every version (4.x defaults to 16 MiB; the test node is configured)', async () => {
