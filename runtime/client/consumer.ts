@@ -120,7 +120,6 @@ export interface ConsumerOwner {
 }
 
 // Internals hold Message<any> so that Consumer<T> stays covariant in T (a Consumer<Order> is a Consumer<unknown>).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Delivery = Message<any>;
 
 interface Waiter {
