@@ -5,8 +5,9 @@
  * on one side is written, as the very same bytes, to the other side, and then handed to the
  * Inspector with its arrival time: the proxy never parses before forwarding, so a decoding error
  * or a slow terminal cannot change or hold back what passes. Backpressure: when a side's write
- * buffer is full, the other side stops reading until it drains. A close (FIN) or error on one side
- * ends the other; the connection then finishes in the Inspector. Connections are numbered in
+ * buffer is full, the other side stops reading until it drains. A FIN from one side is passed on
+ * (half-close, the other direction keeps flowing); an error on one side destroys the other; the
+ * connection finishes in the Inspector when a side closes. Connections are numbered in
  * the order they are accepted. The upstream is plain TCP (an `amqps://` upstream is refused:
  * TLS bytes cannot be read).
  */
@@ -46,9 +47,11 @@ export async function startTap(o: TapOptions): Promise<Tap> {
   const now = o.now ?? (() => performance.timeOrigin + performance.now());
   const sockets = new Set<Socket>();
   let ids = 0;
-  const server: Server = createServer((client) => {
+  // allowHalfOpen: a FIN from one side is passed on as a FIN, and bytes still coming the other
+  // way (a close-ok after the client's FIN) still get through.
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     const id = ++ids;
-    const upstream = connect({ host: o.upstreamHost, port: o.upstreamPort });
+    const upstream = connect({ host: o.upstreamHost, port: o.upstreamPort, allowHalfOpen: true });
     sockets.add(client).add(upstream);
     o.inspector.open(id, `${client.remoteAddress}:${client.remotePort}`, `${o.upstreamHost}:${o.upstreamPort}`, now());
     let open = true;
