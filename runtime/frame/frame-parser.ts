@@ -62,6 +62,8 @@ export interface FrameParserOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The largest scratch buffer kept from frame to frame: 1 MiB, eight 128 KiB frames. */
+const SCRATCH_KEPT = 1024 * 1024;
 
 /** A streaming AMQP frame parser: `push(chunk)`, then `next()` until it returns undefined. */
 export class FrameParser {
@@ -267,6 +269,8 @@ export class FrameParser {
     if (fe !== FRAME_END) throw badEnd(fe, this.start + 7 + need - 1);
     this.body = null;
     this.bodyLen = 0;
+    // Kept for the next spanning frame unless a rare huge one (frame_max 0) grew it: then it goes.
+    if (body.length > SCRATCH_KEPT) this.scratch = null;
     return this.found(this.type, this.channel, body, 0, need - 1, true);
   }
 

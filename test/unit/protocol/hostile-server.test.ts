@@ -147,6 +147,22 @@ describe('frame parser: a spanning frame costs memory as its bytes arrive', () =
     expect(p.buffered).toBe(7 + 3 + 100_000);
   });
 
+  it('a huge spanning frame does not pin its buffer: the scratch is dropped after it (kept up to 1 MiB)', () => {
+    const scratch = (p: FrameParser) => (p as unknown as { scratch: Uint8Array | null }).scratch;
+    for (const [size, kept] of [[200_000, true], [2_000_000, false]] as const) {
+      const p = new FrameParser({ frameMax: 0 });
+      const frame = new Uint8Array(8 + size);
+      frame[0] = 1;
+      new DataView(frame.buffer).setUint32(3, size);
+      frame[7 + size] = 0xce;
+      p.push(frame.subarray(0, 100));
+      expect(p.next()).toBeUndefined();
+      p.push(frame.subarray(100));
+      expect(p.next()?.payload.length).toBe(size);
+      expect(scratch(p) !== null).toBe(kept);
+    }
+  });
+
   it('grown frames still parse whole and in pieces', () => {
     for (const piece of [1, 999, 5000, 70_000]) {
       const size = 200_000;
