@@ -18,9 +18,15 @@ const url = (password = PASSWORD) => `amqp://${user}:${encodeURIComponent(passwo
 
 /** Everything seen on a diagnostics channel or by the logger, as text (bytes as latin1). */
 const seen: string[] = [];
-const text = (v: unknown): string => {
+const text = (v: unknown, seenObjects = new WeakSet<object>(), depth = 0): string => {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${text(x)}`).join(' ') + inspect(v, { depth: 8, showHidden: true, maxArrayLength: Infinity, maxStringLength: Infinity });
+  if (v && typeof v === 'object') {
+    // Events may hold the connection and its cycles: walk each object once, a few levels deep.
+    if (seenObjects.has(v) || depth > 6) return '';
+    seenObjects.add(v);
+    const own = Object.entries(v).map(([k, x]) => `${k}=${text(x, seenObjects, depth + 1)}`).join(' ');
+    return depth > 0 ? own : own + inspect(v, { depth: 8, showHidden: true, maxArrayLength: Infinity, maxStringLength: Infinity });
+  }
   return String(v);
 };
 const record = (label: string) => (message: unknown) => void seen.push(`${label} ${text(message)}`);

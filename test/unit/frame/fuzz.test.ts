@@ -89,7 +89,8 @@ function feed(bytes: Uint8Array, rnd: () => number, frameMax: number): unknown {
   return undefined;
 }
 
-describe('fuzz', () => {
+// CPU-bound: seconds on an idle machine, several times that on the shared 2-core CI box.
+describe('fuzz', { timeout: 120_000 }, () => {
   it('120,000 random and mutated frame streams: only DecodeErrors', () => {
     const rnd = prng(SEED);
     const seed = seedStream();

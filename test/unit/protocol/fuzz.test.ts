@@ -44,7 +44,8 @@ const frameArb = fc.record({
   rest: fc.uint8Array({ maxLength: 40 }),
 });
 
-describe('fuzz: the open core never throws out of receive()', () => {
+// CPU-bound: seconds on an idle machine, several times that on the shared 2-core CI box.
+describe('fuzz: the open core never throws out of receive()', { timeout: 120_000 }, () => {
   it('random bytes, random chunking', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }), (bytes, sizes) => {
@@ -77,7 +78,7 @@ describe('fuzz: the open core never throws out of receive()', () => {
   });
 });
 
-describe('fuzz: whole connections, from the handshake on (core-fuzz.ts)', () => {
+describe('fuzz: whole connections, from the handshake on (core-fuzz.ts)', { timeout: 120_000 }, () => {
   it('6,000 valid, mutated and random server streams: 0 crashes, 0 hangs, 0 non-warren exceptions', () => {
     const report = fuzzCore({ seed: 0x7e57, count: 6_000 });
     expect(report.failures).toEqual([]);
