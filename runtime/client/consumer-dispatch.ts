@@ -28,7 +28,8 @@ export class HandlerDispatcher<T> {
   #idle: (() => void)[] = [];
 
   constructor(handler: (message: Message<T>) => unknown, options: { concurrency: number; policy: HandlerErrorPolicy; onError: (error: unknown, message: Message<T>) => void }) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+    const c = options.concurrency;
+    if (!(Number.isInteger(c) || c === Infinity) || c < 1) throw new RangeError(`concurrency must be a positive integer (or Infinity), got ${c}`);
     this.#handler = handler;
     this.#limit = options.concurrency;
     this.#policy = options.policy;

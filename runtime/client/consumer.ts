@@ -58,6 +58,7 @@ export interface ConsumeOptions {
    * Callback mode: how many handlers may run at once (default 1: one message at a time, in
    * delivery order; the next starts when the previous handler's promise settles). Set a
    * prefetch of at least this much, or the broker will not send enough to run in parallel.
+   * `Infinity` starts every delivery at once (then bound the work with `prefetch`).
    */
   concurrency?: number;
   /**
@@ -218,7 +219,8 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   /**
    * Graceful stop: hands out nothing more (deliveries not yet handed out are requeued),
    * cancels at the broker, waits for the handlers in flight, and sends their acks. Resolves
-   * when every ack the handlers made is on its way. Idempotent.
+   * when every ack the handlers made is on its way. Idempotent. A handler must not await its
+   * own consumer's close() (close waits for that handler): call it without awaiting there.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -74,10 +74,11 @@ export class Producer {
     const merged: PublishOptions = { ...defaults, ...o };
     if (defaults.headers || o.headers) merged.headers = { ...defaults.headers, ...o.headers };
     let ref = o.serializer;
-    const value = !(data instanceof Uint8Array) && typeof data !== 'string';
+    const raw = data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+    const value = !raw && typeof data !== 'string';
     if (ref === undefined && value && merged.contentType !== undefined && this.serializers.get(merged.contentType, merged.contentEncoding)) ref = merged.contentType;
     ref ??= this.options.serializer;
-    if (!(data instanceof Uint8Array) && (ref !== undefined || typeof data !== 'string' || merged.json)) {
+    if (!raw && (ref !== undefined || typeof data !== 'string' || merged.json)) {
       const e = this.serializers.encode(data, merged.json && ref === undefined ? 'application/json' : ref, typeof ref === 'string' ? merged.contentEncoding : undefined);
       merged.contentType ??= e.contentType;
       if (e.contentEncoding !== undefined) merged.contentEncoding ??= e.contentEncoding;
