@@ -21,7 +21,7 @@
 // The command also gets WARREN_BROKER, a JSON description (URLs, node name, rabbitmqctl env and
 // root, TLS file paths, versions) that test/helpers/global-setup.ts reuses instead of starting a
 // second node. The implementation is in scripts/lib/ (broker.mjs, rabbitmq.mjs, root.mjs,
-// server-info.mjs, tls.mjs, apt.mjs).
+// node-tools.mjs, server-info.mjs, cluster.mjs, tls.mjs, apt.mjs).
 
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';

@@ -14,7 +14,7 @@
 //   listener is on 127.0.0.1 only. Once ready, the node's connection.start tells which product
 //   and version it is, and the log says so.
 // - States: installing? → booting → ready → stopping → stopped. Booting ends when the AMQP port
-//   accepts TCP and `rabbitmqctl await_startup` succeeds, or fails on a deadline (90 s by default),
+//   accepts TCP and `await_startup` (rabbit:await_startup/1, as the CLI calls it) succeeds, or fails on a deadline (90 s by default),
 //   on the node's exit, or on its log reporting a port taken meanwhile (then we retry on new ports).
 // - Cleanup is layered, because a leaked node keeps ~150 MB and CPU for the rest of the machine's
 //   life: stop() asks `rabbitmqctl stop`, waits for the VM, then kills its process group; an
@@ -23,17 +23,17 @@
 //   handles signals itself); and a tiny detached shell watchdog kills the group and removes the
 //   dir if the launcher dies by SIGKILL, which runs no JavaScript at all.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanEnv, createErlEval, createRabbitmqctl, RABBITMQ_BIN } from './node-tools.mjs';
 import { insidePath, launch, prepareRabbitmq } from './rabbitmq.mjs';
 import { serverProperties } from './server-info.mjs';
 
-/** Where Debian's package puts the real (non-wrapper) scripts; overridable for other layouts. */
-export const RABBITMQ_BIN = process.env.WARREN_RABBITMQ_BIN || '/usr/lib/rabbitmq/bin';
+export { RABBITMQ_BIN, createRabbitmqctl, createErlEval } from './node-tools.mjs';
 
 const DEFAULT_START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -59,93 +59,6 @@ export async function freePorts(count) {
   }
 }
 
-/**
- * Returns a function that runs `rabbitmqctl -n nodeName ...args` with the node's environment and
- * resolves to its stdout; it rejects with the exit code and stderr in the message. With `root`,
- * rabbitmqctl runs in that root (the node's version), as the node does.
- *
- * @param {{ nodeName: string, env: Record<string, string>, root?: string | null, timeoutMs?: number }} target
- */
-export function createRabbitmqctl({ nodeName, env, root = null, timeoutMs = 60_000 }) {
-  return (...args) =>
-    new Promise((resolve, reject) => {
-      const { file, args: argv } = launch(root, join(root ? '/usr/lib/rabbitmq/bin' : RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args.map(String)]);
-      execFile(
-        file,
-        argv,
-        { env: { ...cleanEnv(), ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          if (error) {
-            const code = error.killed ? `timed out after ${timeoutMs} ms` : `exit code ${error.code}`;
-            reject(new Error(`rabbitmqctl ${args.join(' ')} failed (${code}): ${String(stderr || stdout).trim()}`, { cause: error }));
-          } else {
-            resolve(String(stdout));
-          }
-        },
-      );
-    });
-}
-
-/** erl_call ships with erlang-base (a dependency of rabbitmq-server); Debian links it here. */
-const ERL_CALL = '/usr/lib/erlang/bin/erl_call';
-
-/**
- * Returns a function that evaluates Erlang expressions on the node with erl_call and resolves to
- * the printed result term (the text after `{ok, `). A C program, not a VM: ~10 ms a call where
- * rabbitmqctl takes 0.5-2 s, so it suits helpers that tests call often. The expressions use
- * RabbitMQ internals, so keep them few and covered by test/infra.
- *
- * With `root`, erl_call runs in that root (the node's Erlang release).
- *
- * @param {{ nodeName: string, env: Record<string, string>, root?: string | null, timeoutMs?: number }} target
- */
-export function createErlEval({ nodeName, env, root = null, timeoutMs = 30_000 }) {
-  const once = (expression) =>
-    new Promise((resolve, reject) => {
-      // -sname takes the full name@host; the cookie comes from $HOME/.erlang.cookie.
-      const { file, args } = launch(root, ERL_CALL, ['-sname', nodeName, '-e']);
-      const child = execFile(
-        file,
-        args,
-        { env: { ...cleanEnv(), ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const out = String(stdout).trim();
-          if (error || !out.startsWith('{ok, ') || !out.endsWith('}')) {
-            const failure = new Error(`erl_call on ${nodeName} failed (${error ? (error.killed ? 'timed out' : `exit code ${error.code}`) : 'no {ok, ...} result'}): ${out || String(stderr).trim()}
-expression: ${expression}`, { cause: error ?? undefined });
-            reject(Object.assign(failure, { notConnected: /failed to connect to node/.test(`${out}\n${stderr}`) }));
-          } else {
-            resolve(out.slice('{ok, '.length, -1));
-          }
-        },
-      );
-      // erl_call exits without reading its input when it cannot connect: that EPIPE is reported
-      // through the exit status above, not as an uncaught stream error.
-      child.stdin.on('error', () => {});
-      child.stdin.end(`${expression.trim().replace(/\.$/, '')}.\n`);
-    });
-  // A distribution handshake can time out on a loaded machine; the expression never ran then, so
-  // trying again is safe. A node that is really down fails all attempts (about 3 s more).
-  return async (expression) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await once(expression);
-      } catch (error) {
-        if (!error.notConnected || attempt >= ERL_CALL_ATTEMPTS) throw error;
-        await sleep(500 * attempt);
-      }
-    }
-  };
-}
-
-const ERL_CALL_ATTEMPTS = 3;
-
-/** The launcher's environment without RABBITMQ_* settings that would override ours. */
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('RABBITMQ_')) delete env[key];
-  return env;
-}
 
 function tail(file, lines = 60) {
   try {
@@ -374,7 +287,10 @@ async function startOnce(options, log, runtime) {
   const portOpenMs = Date.now() - started;
   try {
     const remaining = Math.max(5, Math.ceil((deadline - Date.now()) / 1000));
-    await createRabbitmqctl({ nodeName, env, root, timeoutMs: remaining * 1000 + 5_000 })('await_startup', '--timeout', String(remaining));
+    // What `rabbitmqctl await_startup` calls, through erl_call: the CLI would boot a VM of its own
+    // first (seconds, up to 20 s seen on a loaded 2-core machine), for every node of a cluster.
+    const result = await createErlEval({ nodeName, env, root, timeoutMs: remaining * 1000 + 5_000 })(`rabbit:await_startup(${remaining * 1000})`);
+    if (result !== 'ok') throw new Error(`rabbit:await_startup returned ${result}`);
   } catch (error) {
     return fail(`RabbitMQ node ${nodeName} did not finish booting: ${error.message}`);
   }
