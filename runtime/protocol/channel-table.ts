@@ -6,7 +6,7 @@
  * carries the connection's own synchronous calls (update-secret) and is always open.
  */
 import { DecodeError, type AnyMethod } from '../codec/index.js';
-import { ChannelClosedError, ChannelLimitError } from '../errors.js';
+import { ChannelClosedError, ChannelLimitError, CloseTimeoutError } from '../errors.js';
 import { ChannelState, type QueuedFrames } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
 
@@ -113,6 +113,29 @@ export class ChannelTable {
     this.closing.add(ch);
     this.failCalls(ch, error ?? new ChannelClosedError(`channel ${ch.id} was closed by the application`));
     this.send(ch.id, { kind: 'channel.close', replyCode: code, replyText: text, classId: 0, methodId: 0 } as AnyMethod);
+  }
+
+  /**
+   * Channel closes waiting for close-ok: a close learns its deadline (`now + timeout`) at the
+   * first time the core is given after it was sent (when it is written); with `expire`, one past
+   * its deadline is given up with CloseTimeoutError. The spec leaves the wait unbounded, but a
+   * peer that never answers must not hold the application forever; the id stays reserved
+   * (finalize with keepId) until a close-ok comes, so no late frame meets a new channel.
+   */
+  closeDeadlines(now: number, timeout: number, expire: boolean): void {
+    for (const ch of [...this.closing]) {
+      if (Number.isNaN(ch.closeDeadline)) ch.closeDeadline = now + timeout;
+      else if (expire && now >= ch.closeDeadline) {
+        this.finalize(ch, new CloseTimeoutError(`channel ${ch.id}: no channel.close-ok within ${timeout} ms; the channel is abandoned`, { cause: ch.error }), true);
+      }
+    }
+  }
+
+  /** Milliseconds until the earliest close-ok deadline: 0 for a close whose clock has not started, Infinity for none. */
+  nextCloseDeadline(now: number): number {
+    let next = Infinity;
+    for (const ch of this.closing) next = Math.min(next, Number.isNaN(ch.closeDeadline) ? 0 : Math.max(0, ch.closeDeadline - now));
+    return next;
   }
 
   /** The channel is gone: its calls fail, its id is freed, `channel-closed` reports `error` (the server's close or the connection's end), if any. */

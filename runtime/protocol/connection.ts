@@ -30,7 +30,7 @@ import { DecodeError, EncodeError, Reader, Writer, isDecodeError, type AnyMethod
 import { FrameParser, expectEnd, readMethodDef, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
 import { FrameType, registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
-import { CloseTimeoutError, ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
+import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
 import type { ChannelState, PendingCall } from './channel-state.js';
 import { ChannelFrames } from './channel-frames.js';
 import { ChannelTable } from './channel-table.js';
@@ -189,7 +189,7 @@ export class ConnectionCore {
   tick(now: number): void {
     const s = this.state;
     if (s === 'closed' || s === 'new') return;
-    if (this.channels.closing.size > 0) this.channelDeadlines(now);
+    if (this.channels.closing.size > 0) this.channels.closeDeadlines(now, this.opts.closeTimeout ?? 10_000, true);
     const t = this.timers;
     switch (t.due(now, this.out.size > 0)) {
       case 'deadline':
@@ -205,27 +205,8 @@ export class ConnectionCore {
 
   /** Milliseconds until tick() has something to do, for the driver's timer. */
   nextTick(now: number): number {
-    let next = this.timers.next(now);
-    if (this.channels.closing.size > 0 && this.state !== 'closed') {
-      for (const ch of this.channels.closing) next = Math.min(next, Number.isNaN(ch.closeDeadline) ? 0 : Math.max(0, ch.closeDeadline - now));
-    }
-    return next;
-  }
-
-  /**
-   * Channel closes waiting for close-ok: a close learns its deadline at the first time the core
-   * is given after it was sent; one past its deadline is given up with CloseTimeoutError (spec
-   * channel.close leaves the wait unbounded; a peer that never answers must not hold the
-   * application forever). Its id stays reserved until a close-ok comes (channel-table.ts).
-   */
-  private channelDeadlines(now: number, expire = true): void {
-    const timeout = this.opts.closeTimeout ?? 10_000;
-    for (const ch of [...this.channels.closing]) {
-      if (Number.isNaN(ch.closeDeadline)) ch.closeDeadline = now + timeout;
-      else if (expire && now >= ch.closeDeadline) {
-        this.channels.finalize(ch, new CloseTimeoutError(`channel ${ch.id}: no channel.close-ok within ${timeout} ms; the channel is abandoned`, { cause: ch.error }), true);
-      }
-    }
+    const next = this.timers.next(now);
+    return this.channels.closing.size > 0 && this.state !== 'closed' ? Math.min(next, this.channels.nextCloseDeadline(now)) : next;
   }
 
   /** True once the connection is finished (a fresh read: TS narrows `state` across calls). */
@@ -255,7 +236,7 @@ export class ConnectionCore {
   /** Everything to write, in order, for one vectored write. */
   takeOutput(now: number): Uint8Array[] {
     if (this.out.size > 0) this.timers.lastSent = now;
-    if (this.channels.closing.size > 0) this.channelDeadlines(now, false); // starts their clocks; tick() expires them
+    if (this.channels.closing.size > 0) this.channels.closeDeadlines(now, this.opts.closeTimeout ?? 10_000, false); // starts their clocks; tick() expires them
     return this.out.take();
   }
 
