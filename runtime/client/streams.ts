@@ -36,10 +36,12 @@ import type { Channel } from './channel.js';
 import type { ConsumeHandler, ConsumeOptions, Consumer } from './consumer.js';
 import type { Message } from './message.js';
 
-/** An interval back from now, as RabbitMQ parses it: a whole number and Y, M, D, h, m or s (`7D`, `1h`). */
+/** An interval back from now, as RabbitMQ parses it: a positive whole number and Y, M, D, h, m or s (`7D`, `1h`). */
 export type StreamInterval = `${number}${'Y' | 'M' | 'D' | 'h' | 'm' | 's'}`;
 
-const INTERVAL = /^[0-9]+[YMDhms]$/;
+// RabbitMQ (rabbit_amqqueue:check_max_age) wants the number above 0: '0D' and '0s' are refused
+// with 406 on 3.10.8 and 4.3.6 (x-max-age and x-stream-offset alike). Leading zeros are read.
+const INTERVAL = /^0*[1-9][0-9]*[YMDhms]$/;
 
 /** The stream-queue x-arguments of queueDeclare() (part of QueueOptions). */
 export interface StreamQueueArguments {
@@ -60,7 +62,7 @@ export function streamArguments(o: StreamQueueArguments & { queueType?: string }
     if (o.queueType !== 'stream') throw new EncodeError('queue.declare', option, `applies to streams: set queueType: 'stream' (got ${o.queueType ?? 'no queueType'})`);
   };
   if (o.maxAge !== undefined) {
-    if (typeof o.maxAge !== 'string' || !INTERVAL.test(o.maxAge)) throw new EncodeError('queue.declare', 'maxAge', `must be a whole number and one of Y M D h m s (e.g. '7D'), got ${String(o.maxAge)}`);
+    if (typeof o.maxAge !== 'string' || !INTERVAL.test(o.maxAge)) throw new EncodeError('queue.declare', 'maxAge', `must be a positive whole number and one of Y M D h m s (e.g. '7D'), got ${String(o.maxAge)}`);
     need('maxAge');
     args['x-max-age'] = o.maxAge;
   }

@@ -61,7 +61,7 @@ export interface QueueOptions extends QuorumQueueArguments, StreamQueueArguments
   queueType?: QueueType;
   /** `x-single-active-consumer` */
   singleActiveConsumer?: boolean;
-  /** Quorum queues: redeliveries before dead-lettering (`x-delivery-limit`). */
+  /** Quorum queues: redeliveries before dead-lettering (`x-delivery-limit`); -1: no limit (RabbitMQ 4.0+, whose default is 20; refused before 4.0, see broker-rules.ts). */
   deliveryLimit?: number;
   /** Raw arguments, merged last. */
   arguments?: FieldTable;
@@ -89,8 +89,10 @@ export function queueArguments(o: QueueOptions): FieldTable {
   for (const [key, xName] of Object.entries(QUEUE_ARGS) as [keyof typeof QUEUE_ARGS, string][]) {
     const v = o[key];
     if (v === undefined) continue;
-    if (NUMERIC.has(key) && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
-      throw new EncodeError('queue.declare', key, `must be a non-negative integer, got ${String(v)}`);
+    // x-delivery-limit -1 lifts the limit on RabbitMQ 4.0+ (rule delivery-limit-unlimited before).
+    const min = key === 'deliveryLimit' ? -1 : 0;
+    if (NUMERIC.has(key) && !(typeof v === 'number' && Number.isInteger(v) && v >= min)) {
+      throw new EncodeError('queue.declare', key, `must be an integer from ${min}, got ${String(v)}`);
     }
     args[xName] = v;
   }

@@ -115,6 +115,28 @@ describe('the default delivery limit', () => {
   });
 });
 
+describe('no delivery limit', () => {
+  it('deliveryLimit: -1 lifts the default limit on 4.3; refused on 3.10 (where it would drop at the first requeue)', async () => {
+    const ch = await channel();
+    const dlq = await queue(ch, {}, 'rmq4-dlq');
+    await expect(ch.queueDeclare('rmq4-never', { queueType: 'quorum', deliveryLimit: -2 })).rejects.toBeInstanceOf(EncodeError);
+    const options = deadLetterSetup({ exchange: '', routingKey: dlq, deliveryLimit: -1 });
+    if (!is43(ch.connection)) {
+      await expect(ch.queueDeclare('rmq4-never', options)).rejects.toMatchObject({ name: 'BrokerRuleError', rule: 'delivery-limit-unlimited' });
+      expect(ch.isOpen).toBe(true);
+      return;
+    }
+    const q = await queue(ch, options, 'rmq4-qq');
+    await ch.confirmSelect();
+    await ch.sendToQueue(q, 'poison');
+    for (let i = 0; i <= 20; i++) (await getOne(ch, q)).settle('failed');
+    const m = await getOne(ch, q); // still in its queue after 21 failures
+    expect(m.deliveryCount).toBe(21);
+    m.ack();
+    expect(await ch.get(dlq)).toBeNull();
+  });
+});
+
 describe('dead-letter setup', () => {
   it('produces a valid at-least-once configuration', () => {
     expect(deadLetterSetup({ exchange: 'dlx' })).toEqual({ queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once', overflow: 'reject-publish' });

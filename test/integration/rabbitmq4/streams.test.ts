@@ -40,6 +40,9 @@ describe('stream declarations', () => {
     await expect(ch.queueDeclare('x', { queueType: 'stream', maxAge: '7 days' as '7D' })).rejects.toBeInstanceOf(EncodeError);
     await expect(ch.queueDeclare('x', { queueType: 'stream', filterSizeBytes: 300 })).rejects.toBeInstanceOf(EncodeError);
     await expect(ch.queueDeclare('x', { maxAge: '1h' })).rejects.toThrow(/applies to streams/);
+    // RabbitMQ wants a positive amount: '0D' would be a 406 that closes the channel.
+    await expect(ch.queueDeclare('x', { queueType: 'stream', maxAge: '0D' })).rejects.toBeInstanceOf(EncodeError);
+    await expect(ch.queueDeclare('x', { queueType: 'stream', maxAge: '00h' })).rejects.toBeInstanceOf(EncodeError);
     expect(ch.isOpen).toBe(true);
   });
 });
@@ -106,6 +109,9 @@ describe('stream offsets', () => {
     const q = await stream(ch);
     await expect(ch.consumeStream(q, { offset: 'bogus' as 'first' })).rejects.toBeInstanceOf(EncodeError);
     await expect(ch.consumeStream(q, { offset: -1 })).rejects.toBeInstanceOf(EncodeError);
+    // A zero interval is no interval to RabbitMQ (406 on both versions, closing the channel).
+    await expect(ch.consumeStream(q, { offset: '0s' })).rejects.toBeInstanceOf(EncodeError);
+    await expect(ch.consumeStream(q, { offset: '0h' })).rejects.toBeInstanceOf(EncodeError);
     expect(c.isOpen).toBe(true);
     expect(ch.isOpen).toBe(true);
   });
@@ -119,10 +125,11 @@ describe('rule stream-offset-string', () => {
     await publishEach(ch, q, ['a']);
     const raw = ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': 'bogus' } });
     await expect(raw).rejects.toMatchObject({ name: 'BrokerRuleError', rule: 'stream-offset-string' });
+    await expect(ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': '0m' } })).rejects.toMatchObject({ name: 'BrokerRuleError', rule: 'stream-offset-string' });
     expect(c.isOpen).toBe(true);
     expect(ch.isOpen).toBe(true);
-    // Valid strings go through.
-    const ok = await ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': '1h' } });
+    // Valid strings go through (a leading zero included: RabbitMQ reads the number).
+    const ok = await ch.consume(q, { prefetch: 10, arguments: { 'x-stream-offset': '01h' } });
     for await (const m of ok) {
       expect(m.text()).toBe('a');
       m.ack();

@@ -42,7 +42,17 @@ describe('BrokerRules', () => {
     const consume = (v: unknown) => ({ kind: 'basic.consume', queue: 's', consumerTag: '', noLocal: false, noAck: false, exclusive: false, noWait: false, arguments: { 'x-stream-offset': v } }) as unknown as AnyMethod;
     const r = rules('3.10.8');
     for (const ok of ['first', 'last', 'next', '1h', '7D', 12, 2n ** 60n, new Date(), new TextEncoder().encode('first')]) expect(() => r.check(consume(ok))).not.toThrow();
-    for (const bad of ['bogus', '1 h', 'First', '', new TextEncoder().encode('x')]) expect(() => r.check(consume(bad))).toThrow(/stream-offset-string/);
+    for (const bad of ['bogus', '1 h', 'First', '', '0s', '00D', new TextEncoder().encode('x')]) expect(() => r.check(consume(bad))).toThrow(/stream-offset-string/);
+    expect(() => r.check(consume('01h'))).not.toThrow();
+  });
+
+  it('delivery-limit-unlimited: -1 refused before 4.0 only', () => {
+    const m = (v: unknown) => declare({ arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': v } });
+    expect(() => rules('3.10.8').check(m(-1))).toThrow(/delivery-limit-unlimited/);
+    expect(() => rules('3.13.7').check(m(-1n))).toThrow(/delivery-limit-unlimited/);
+    expect(() => rules('3.10.8').check(m(5))).not.toThrow();
+    expect(() => rules('4.0.0').check(m(-1))).not.toThrow();
+    expect(() => rules('4.3.6').check(m(-1))).not.toThrow();
   });
 
   it('warns once per rule and connection', () => {
