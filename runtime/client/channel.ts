@@ -495,7 +495,11 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal Consumer → nack(requeue) of deliveries it never handed out */
   requeue(messages: readonly Message[]): void {
     if (!this.#open || this.#suspended) return;
-    for (const m of messages) if (!m.settled) this.settle(m, 'nack', false, true);
+    for (const m of messages) {
+      // Settled by tag, or by a multiple settlement of a later tag (another consumer's): nothing to give back.
+      if (m.settled || this.#acks.isSettled(Number(m.deliveryTag))) m.settled = true;
+      else this.settle(m, 'nack', false, true);
+    }
   }
 
   /** @internal true when `message` came before a recovery of this channel: its tag means nothing now */

@@ -9,7 +9,10 @@
  * handler left it unsettled, is settled by the consumer's policy (`onHandlerError`), then the
  * owner is told (the Consumer emits `handlerError`). `stop()` hands back the deliveries not
  * yet started (the consumer requeues them) and `idle()` resolves when none is running: that is
- * the drain of `consumer.close()`.
+ * the drain of `consumer.close()`. Queued deliveries are started by one loop (`#pump`), never by
+ * a finishing handler calling into the next: thousands queued behind a slow handler, then
+ * handled synchronously, would otherwise nest one stack frame deep per message until the
+ * stack overflows.
  */
 import type { Message } from './message.js';
 
@@ -26,6 +29,8 @@ export class HandlerDispatcher<T> {
   #running = 0;
   #stopped = false;
   #idle: (() => void)[] = [];
+  /** True while #pump's loop runs: a handler finishing inside it leaves the next start to that loop. */
+  #pumping = false;
 
   constructor(handler: (message: Message<T>) => unknown, options: { concurrency: number; policy: HandlerErrorPolicy; onError: (error: unknown, message: Message<T>) => void }) {
     const c = options.concurrency;
@@ -48,8 +53,8 @@ export class HandlerDispatcher<T> {
 
   /** A delivery: run it now if there is room, else queue it. */
   push(m: Message<T>): void {
-    if (this.#running < this.#limit && !this.#stopped) this.#run(m);
-    else this.#queue.push(m);
+    this.#queue.push(m);
+    this.#pump();
   }
 
   /** Starts nothing more; returns the deliveries that were never started. */
@@ -98,7 +103,18 @@ export class HandlerDispatcher<T> {
 
   #done(): void {
     this.#running--;
-    while (!this.#stopped && this.#running < this.#limit && this.#queue.length > 0) this.#run(this.#queue.shift()!);
+    this.#pump();
+  }
+
+  /** Starts queued deliveries, in order, while there is room; re-entered calls return at once. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#stopped && this.#running < this.#limit && this.#queue.length > 0) this.#run(this.#queue.shift()!);
+    } finally {
+      this.#pumping = false;
+    }
     if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

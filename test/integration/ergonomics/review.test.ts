@@ -1,0 +1,62 @@
+// Hostile-user cases found in review of issue 9 (consumer ergonomics): each failed before its fix.
+import { describe, expect, it } from 'vitest';
+import type { Message } from 'warren';
+import { channel, queue, sleep } from '../messaging/fixture.js';
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('callback consumers under a backlog', () => {
+  it('thousands of deliveries queued behind a slow handler, then handled synchronously: all run, no stack overflow, no unhandled rejection', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch);
+    const n = 6000;
+    await Promise.all(range(n).map((i) => ch.sendToQueue(q, String(i))));
+    const handled: number[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((r) => (done = r));
+    const consumer = await ch.consume(q, (m: Message) => {
+      const i = Number(m.text());
+      handled.push(i);
+      m.ack();
+      if (handled.length === n) done();
+      // The first handler is slow (async): every other delivery queues behind it. The rest
+      // return synchronously, as most handlers do.
+      if (i === 0) {
+        return (async () => {
+          while ((await ch.connection.channel().then(async (c) => (await c.checkQueue(q).finally(() => c.close())).messageCount)) > 0) await sleep(20);
+          await ch.checkQueue(q); // a round trip on the consumer's channel: the deliveries before it have arrived
+          await sleep(100);
+        })();
+      }
+      return undefined;
+    });
+    await all;
+    expect(handled).toEqual(range(n));
+    await consumer.close();
+    expect((await ch.checkQueue(q)).messageCount).toBe(0);
+  });
+});
+
+describe('requeue of unread deliveries on close', () => {
+  it('a buffered delivery already settled by a multiple ack of another consumer on the channel: close() resolves and sends nothing for it', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q1 = await queue(ch);
+    const q2 = await queue(ch);
+    await Promise.all(range(3).map((i) => ch.sendToQueue(q1, `a${i}`)));
+    const c1 = await ch.consume(q1); // iterator mode: its deliveries (tags 1-3) wait unread in its buffer
+    while ((await ch.checkQueue(q1)).messageCount > 0) await sleep(10);
+    await ch.sendToQueue(q2, 'b');
+    const c2 = await ch.consume(q2);
+    const b = (await c2.receive())!;
+    expect(Number(b.deliveryTag)).toBe(4);
+    b.ack({ multiple: true }); // aioamqp-style: acks tags 1-4, c1's unread ones included
+    await c1.close(); // was: MessageSettledError from the requeue of tag 1, and tags 2-3 never requeued
+    await c2.close();
+    expect(ch.isOpen).toBe(true);
+    await ch.close();
+    const ch2 = await channel();
+    expect((await ch2.checkQueue(q1)).messageCount).toBe(0); // acked by the multiple ack: not requeued
+  });
+});
