@@ -76,8 +76,14 @@ describe('recovery from network faults', () => {
     await recovered;
     expect(tried).toEqual([p.port]); // first in the list, and it answered
     expect((await ch.queueDeclare('', { exclusive: true })).queue).toMatch(/^amq\.gen-/);
-    // Only the dead port left to try after the proxy goes: attempts alternate, then give up.
+    // Closing the connection while it recovers (nothing listens any more) stops the attempts.
+    const disconnectedAgain = nextEvent(conn, 'disconnected');
     await p.close();
+    await disconnectedAgain;
+    const closed = nextEvent<[Error | undefined]>(conn, 'close');
+    await conn.close();
+    expect((await closed)[0]).toBeUndefined();
+    expect(conn.state).toBe('closed');
   });
 
   it('the first connect: one pass over the endpoints, or retried with retryInitialConnect', async () => {
