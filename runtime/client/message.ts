@@ -175,7 +175,8 @@ export class Message<T = unknown> {
    * False when the message is stale (see isStale).
    */
   settle(outcome: SettleOutcome): boolean {
-    const o = SETTLE_OUTCOMES[outcome];
+    // Own keys only: 'constructor' or 'toString' must not fall through to a discarding reject.
+    const o = Object.hasOwn(SETTLE_OUTCOMES, outcome) ? SETTLE_OUTCOMES[outcome] : undefined;
     if (!o) throw new TypeError(`unknown settle outcome ${String(outcome)}: accepted, failed, returned or discarded`);
     if (o.how === 'ack') return this.ack();
     if (o.how === 'nack') return this.nack({ requeue: o.requeue });

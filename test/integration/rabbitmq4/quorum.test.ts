@@ -42,6 +42,18 @@ describe('delivery counters and settle outcomes', () => {
     expect(await ch.get(q)).toBeNull();
   });
 
+  it('an unknown outcome is a TypeError, not a discard (an Object.prototype name included)', async () => {
+    const ch = await channel();
+    const { q, dlq } = await setup(ch, 10);
+    await ch.sendToQueue(q, 'keep');
+    const m = await getOne(ch, q);
+    for (const bad of ['constructor', 'toString', '__proto__', 'nope']) expect(() => m.settle(bad as 'accepted')).toThrow(TypeError);
+    expect(m.settled).toBe(false);
+    m.settle('returned');
+    expect((await getOne(ch, q)).text()).toBe('keep');
+    expect(await ch.get(dlq)).toBeNull();
+  });
+
   it('discarded dead-letters at once, with reason rejected', async () => {
     const ch = await channel();
     const { q, dlq } = await setup(ch, 10);
