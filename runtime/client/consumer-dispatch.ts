@@ -63,6 +63,11 @@ export class HandlerDispatcher<T> {
     return this.#queue.splice(0);
   }
 
+  /** Forgets the queued deliveries (not yet started) that `drop` picks. */
+  discard(drop: (m: Message<T>) => boolean): void {
+    this.#queue = this.#queue.filter((m) => !drop(m));
+  }
+
   /** Resolves when no handler is running. */
   idle(): Promise<void> {
     if (this.#running === 0) return Promise.resolve();

@@ -24,9 +24,9 @@
  * their acks.
  *
  * Recovery: a lost connection that will be recovered does not end the consumer. `suspend()`
- * drops the buffered deliveries that await an ack (the broker requeues them with the old
- * channel, and will redeliver them), keeps the no-ack ones (the broker already let them go),
- * and the replay consumes again under a new tag, on the queue's current name; the loop just
+ * drops the buffered deliveries that await an ack, and a callback consumer's not yet started
+ * (the broker requeues them with the old channel, and will redeliver them), keeps the no-ack
+ * ones (the broker already let them go), and the replay consumes again under a new tag, on the queue's current name; the loop just
  * goes on.
  */
 import { WarrenError } from '../codec/errors.js';
@@ -326,6 +326,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   /** @internal the connection was lost: deliveries that await an ack will come again, drop them */
   suspend(): void {
     this.forward?.suspend();
+    this.#dispatch?.discard((m) => !m.settled); // callback mode: those not started yet, likewise
     const kept = this.#buffer.slice(this.#head).filter((m) => m.settled);
     this.#buffer = kept;
     this.#head = 0;

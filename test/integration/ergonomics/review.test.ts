@@ -1,6 +1,8 @@
 // Hostile-user cases found in review of issue 9 (consumer ergonomics): each failed before its fix.
 import { describe, expect, it } from 'vitest';
-import type { Message } from 'warren';
+import { connect, type Message } from 'warren';
+import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
+import { nextEvent } from '../../helpers/broker-extra.js';
 import { channel, queue, sleep } from '../messaging/fixture.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -58,5 +60,55 @@ describe('requeue of unread deliveries on close', () => {
     await ch.close();
     const ch2 = await channel();
     expect((await ch2.checkQueue(q1)).messageCount).toBe(0); // acked by the multiple ack: not requeued
+  });
+});
+
+describe('callback consumers across a recovery', () => {
+  it('deliveries queued behind a running handler when the connection is lost are dropped (the broker redelivers them), not handled twice', async () => {
+    const name = uniqueName('review-rec');
+    const conn = await connect(amqpUrl(), { connectionName: name });
+    try {
+      const ch = await conn.channel({ confirm: true });
+      const q = uniqueName('review-rec-q');
+      await ch.queueDeclare(q, { durable: false, autoDelete: false });
+      try {
+        await Promise.all(range(10).map((i) => ch.sendToQueue(q, String(i))));
+        const stale: string[] = [];
+        const handled = new Map<string, number>();
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        let firstStarted!: () => void;
+        const started = new Promise<void>((r) => (firstStarted = r));
+        let done!: () => void;
+        const allFresh = new Promise<void>((r) => (done = r));
+        const consumer = await ch.consume(q, async (m) => {
+          if (m.isStale) stale.push(m.text());
+          handled.set(m.text(), (handled.get(m.text()) ?? 0) + 1);
+          if (handled.size === 1 && handled.get(m.text()) === 1) {
+            firstStarted();
+            await released; // the other nine wait in the consumer's queue meanwhile
+          }
+          m.ack();
+          if (!m.isStale && [...handled.values()].reduce((a, b) => a + b, 0) >= 11) done();
+        }, { prefetch: 10 });
+        await started;
+        while ((await ch.checkQueue(q)).messageCount > 0) await sleep(10);
+        await ch.checkQueue(q); // the nine deliveries have arrived before this answer
+        const recovered = nextEvent(conn, 'recovered', 20_000);
+        await closeConnection(name, 'review: recovery with queued handler deliveries');
+        await recovered;
+        release();
+        await allFresh;
+        await consumer.close();
+        // No handler started on a stale delivery: the one running during the outage ran twice
+        // (its ack was a no-op, the broker redelivered it), the nine queued ones once, redelivered.
+        expect(stale).toEqual([]);
+        expect([...handled.entries()].sort(([a], [b]) => Number(a) - Number(b))).toEqual(range(10).map((i) => [String(i), i === 0 ? 2 : 1]));
+      } finally {
+        await ch.queueDelete(q).catch(() => undefined);
+      }
+    } finally {
+      await conn.close();
+    }
   });
 });
