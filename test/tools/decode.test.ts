@@ -73,6 +73,28 @@ describe('decode', () => {
   });
 });
 
+describe('text output', () => {
+  const lines = (color: boolean): string[] => {
+    const out: string[] = [];
+    const insp = new Inspector({ out: (l) => out.push(l), json: false, color, filter: parseFilter([]), live: false });
+    insp.open(0, 'c', 's');
+    insp.data(0, 'c2s', hex`${ack} ${ack.subarray(0, 3)}`);
+    insp.end();
+    return out;
+  };
+
+  it('colour only when asked (the command asks when stdout is a terminal), same columns either way', () => {
+    const plain = lines(false);
+    const colored = lines(true);
+    expect(plain.join('\n')).not.toContain('\x1b[');
+    expect(colored[0]).toContain('\x1b[1mbasic.ack\x1b[0m');
+    expect(colored[1]).toContain('\x1b[31m');
+    expect(colored.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual(plain);
+    expect(plain[0]).toBe('      @0  ch 1      basic.ack                           deliveryTag=7 multiple=false');
+    expect(plain[1]).toBe('     @21            error                               stream ends inside a frame: 3 bytes at offset 21 left over');
+  });
+});
+
 describe('the decode command', () => {
   const cli = (args: string[], input?: Uint8Array): string =>
     execFileSync(process.execPath, [`${root}node_modules/tsx/dist/cli.mjs`, `${root}tools/inspect/cli.ts`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, input });
@@ -88,5 +110,5 @@ describe('the decode command', () => {
       status = (e as { status: number }).status;
     }
     expect(status).toBe(1);
-  });
+  }, 120_000); // three Node processes with tsx: slow on a loaded 2-core machine
 });

@@ -161,5 +161,5 @@ describe.each([
     expect(text).not.toContain('\x1b[');
     const json = cli('decode', '--json', '--filter', 'queue', file).trim().split('\n').map((l) => JSON.parse(l) as Line);
     expect(json.filter((l) => l.method).map((l) => l.method)).toEqual(['queue.declare', 'queue.delete']);
-  });
+  }, 120_000); // two Node processes with tsx
 });

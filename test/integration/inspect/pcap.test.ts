@@ -121,5 +121,5 @@ describe('warren-inspect pcap on a tcpdump capture of a session', () => {
     expect(body.map((l) => l.dir)).toEqual(['client→server', 'server→client']);
     expect(out).not.toContain(Buffer.from('\0guest\0guest').toString('hex'));
     expect(lines.at(-1)).toMatchObject({ summary: { errors: 0 } });
-  });
+  }, 120_000);
 });

@@ -90,5 +90,5 @@ describe('the tap command', () => {
     expect(out).not.toMatch(/ch 1 /); // --filter channel=0
     expect(out).toMatch(/^summary: \d+ frames, \d+ bytes, 0 errors$/m);
     expect(out).not.toContain('\x1b[');
-  }, 60_000);
+  }, 120_000);
 });
