@@ -83,6 +83,31 @@ describe('topology recovery', () => {
     await ch.queueDelete(queue);
   });
 
+  it('a callback consumer: deliveries queued behind a busy handler at the loss are dropped, not handled stale', async () => {
+    const { conn, kill } = await named('rec-stale-cb');
+    const ch = await conn.channel();
+    const queue = uniqueName('rec-stale-cb-q');
+    await ch.queueDeclare(queue, { durable: true });
+    await ch.confirmSelect();
+    await Promise.all(['one', 'two', 'three'].map((t) => ch.sendToQueue(queue, t, { persistent: true })));
+    let release: (() => void) | undefined;
+    const handled: string[] = [];
+    let done!: () => void;
+    const allDone = new Promise<void>((r) => (done = r));
+    await ch.consume(queue, async (m: Message) => {
+      handled.push(`${m.text()}${m.isStale ? ' stale' : ''}${m.redelivered ? ' again' : ''}`);
+      if (handled.length === 1) await new Promise<void>((r) => (release = r));
+      m.ack();
+      if (handled.filter((h) => h.endsWith('again')).length === 3) done();
+    }, { prefetch: 10 });
+    while (!release) await new Promise((r) => setTimeout(r, 10));
+    await kill();
+    release();
+    await allDone;
+    expect(handled).toEqual(['one', 'one again', 'two again', 'three again']);
+    await ch.queueDelete(queue);
+  });
+
   it('deletes, unbinds and cancels are not replayed; a declaration refused now is an event naming it, the rest comes back', async () => {
     const { conn, kill } = await named('rec-prune');
     const other = await connect(amqpUrl());
