@@ -36,7 +36,7 @@ import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.
 import { Emitter } from './emitter.js';
 import type { Message } from './message.js';
 import { isPayloadError, type PayloadError } from './serializers.js';
-import { inside, traceIterator, traceProcess, traceReceive, tracing } from './tracing.js';
+import { consumerEnded, inside, traceIterator, traceProcess, traceReceive, tracing } from './tracing.js';
 
 /** Options of channel.consume(). */
 export interface ConsumeOptions {
@@ -347,6 +347,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    consumerEnded(this); // a receive() hand-over still open completes (tracing)
     this.forward?.end(error); // one queue of a MultiConsumer ended: all of it ends
     for (const w of this.#waiters.splice(0)) {
       if (error) w.reject(error);

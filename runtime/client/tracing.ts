@@ -344,8 +344,8 @@ export function traceProcess(owner: unknown, queue: string, consumerTag: string,
   });
 }
 
-/** Iterator hand-overs not completed yet, to end on settle. */
-const handedOver = new Map<Message, { ctx: ProcessEvent; iterator: object }>();
+/** Iterator hand-overs not completed yet, to end on settle (weak: a message dropped unsettled by an abandoned loop is not kept). */
+const handedOver = new WeakMap<Message, { ctx: ProcessEvent; iterator: object }>();
 const current = new WeakMap<object, Message>();
 
 function complete(m: Message, how: NonNullable<ProcessEvent['completion']>): void {
@@ -376,6 +376,14 @@ function handOver(key: object, owner: unknown, consumer: { queue: string; consum
 function finishCurrent(key: object, how: 'next' | 'return'): void {
   const m = current.get(key);
   if (m) complete(m, how);
+}
+
+/**
+ * A consumer ended (cancelled, closed, or lost with its channel): the message its last
+ * receive() handed over completes now, as no later receive() will complete it.
+ */
+export function consumerEnded(consumer: object): void {
+  finishCurrent(consumer, 'return');
 }
 
 /**

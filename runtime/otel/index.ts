@@ -14,7 +14,7 @@
  * active (the event's `wrap`). Metrics are recorded when the operation completes.
  */
 import {
-  context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
+  context, diag, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
   type Attributes, type Counter, type Histogram, type MeterProvider, type Span, type TracerProvider,
 } from '@opentelemetry/api';
 import {
@@ -79,6 +79,17 @@ export interface InstrumentOptions {
 export type Uninstrument = () => void;
 
 const NAME = 'warren';
+
+/** `f`, with what it throws reported to OpenTelemetry's diag logger instead of thrown. */
+function guarded<A extends unknown[]>(what: string, f: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      f(...args);
+    } catch (error) {
+      diag.error(`warren/otel: ${what} threw`, error);
+    }
+  };
+}
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 interface Open {
@@ -130,7 +141,10 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(NAME);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(NAME);
   const traced: Required<TracedOperations> = { publish: true, get: true, process: true, settle: true, rpc: true, connection: true, ...options.trace };
-  const hooks = options.hooks ?? {};
+  const hooks: InstrumentHooks = {};
+  for (const [k, f] of Object.entries(options.hooks ?? {}) as [keyof InstrumentHooks, (span: Span, e: never) => void][]) {
+    if (typeof f === 'function') (hooks as Record<string, unknown>)[k] = guarded(`hooks.${k}`, f);
+  }
   const link = options.processContext === 'link';
   const m: Meters | undefined = options.metrics === false ? undefined : {
     sent: meter.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Number of messages producer attempted to send to the broker.' }),
@@ -143,8 +157,11 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   const received = new WeakMap<Message, { span: Span | undefined; queue: string }>();
   const unsubscribe: (() => void)[] = [];
 
+  // A throw from a diagnostics_channel subscriber becomes an uncaught exception (Node rethrows it
+  // on the next tick): every handler, and every user hook, reports to diag.error instead.
   function subscribe<C extends object>(channel: { subscribe(h: object): void; unsubscribe(h: object): unknown }, handlers: Partial<Record<'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error', (ctx: C) => void>>): void {
-    const h = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {}, ...handlers } as Record<string, (ctx: unknown) => void>;
+    const h: Record<string, (ctx: unknown) => void> = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} };
+    for (const [k, f] of Object.entries(handlers) as [string, (ctx: unknown) => void][]) h[k] = guarded(`${k} handler`, f);
     channel.subscribe(h);
     unsubscribe.push(() => void channel.unsubscribe(h));
   }
