@@ -20,7 +20,8 @@
  *   dropped ones count at once). `processedOffset` is the highest offset up to which every
  *   delivery is processed, so an out-of-order ack never skips an unfinished message. Each
  *   advance is handed to the `offsetStore.save` hook; `offsetStore.load` says where to resume
- *   after a restart (the next offset), and a connection recovery resumes after `processedOffset`.
+ *   after a restart (the next offset), and a connection recovery resumes after `processedOffset`
+ *   (a consumer started at `next` that has seen nothing: at the second it started).
  * - Settling: on a stream, ack, nack and reject all just release the delivery (nothing is
  *   requeued or dead-lettered), and RabbitMQ 3.10 answers basic.nack or basic.reject of a stream
  *   delivery with 540 NOT_IMPLEMENTED, closing the whole connection (4.3 accepts them). So every
@@ -204,16 +205,18 @@ export class StreamConsumer implements AsyncIterable<Message> {
   #pending: Pending[] = [];
   #byMessage = new WeakMap<Message, Pending>();
   #processed: Long | undefined;
+  readonly #startedAt: Date | undefined;
   #dropped = 0;
 
   /** @internal use channel.consumeStream() */
-  constructor(queue: string, init: { filter: ReadonlySet<string> | undefined; matchUnfiltered: boolean; store: StreamOffsetStore | undefined; from: bigint | undefined; processed: Long | undefined; onStoreError: (e: unknown) => void }) {
+  constructor(queue: string, init: { filter: ReadonlySet<string> | undefined; matchUnfiltered: boolean; store: StreamOffsetStore | undefined; from: bigint | undefined; processed: Long | undefined; startedAt?: Date | undefined; onStoreError: (e: unknown) => void }) {
     this.queue = queue;
     this.#filter = init.filter;
     this.#matchUnfiltered = init.matchUnfiltered;
     this.#store = init.store;
     this.#from = init.from;
     this.#processed = init.processed;
+    this.#startedAt = init.startedAt;
     this.#onStoreError = init.onStoreError;
   }
 
@@ -262,13 +265,15 @@ export class StreamConsumer implements AsyncIterable<Message> {
   /**
    * @internal the consumer arguments after a connection recovery: resume after the processed
    * offset (or at the first delivery not processed yet). The Consumer drops the deliveries it
-   * buffered from before the loss (they come again).
+   * buffered from before the loss (they come again). A consumer that started at `next` and has
+   * seen nothing yet resumes at the second it started (sending `next` again would skip what was
+   * written during the outage); messages written in that second just before it may come too.
    */
   resumeArguments(recorded: FieldTable): FieldTable {
     const first = this.#pending[0]?.offset;
     this.#pending = [];
     const next = this.#processed !== undefined ? BigInt(this.#processed) + 1n : first !== undefined ? BigInt(first) : undefined;
-    if (next === undefined) return recorded;
+    if (next === undefined) return this.#startedAt ? { ...recorded, 'x-stream-offset': field.timestamp(this.#startedAt) } : recorded;
     this.#from = next;
     return { ...recorded, 'x-stream-offset': field.int64(next) };
   }
@@ -348,6 +353,8 @@ export async function consumeStream(channel: Channel, queue: string, options: St
     store: options.offsetStore,
     from: typeof offset === 'number' || typeof offset === 'bigint' ? BigInt(offset) : undefined,
     processed: stored,
+    // `next` has no offset to resume from: the time of the consume, to the second (the broker's timestamps are whole seconds).
+    startedAt: offset === 'next' ? new Date(Math.floor(Date.now() / 1000) * 1000) : undefined,
     onStoreError: (err) => logger?.warn?.(`stream ${queue}: offsetStore.save failed`, { error: String(err) }),
   });
   try {
