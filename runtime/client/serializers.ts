@@ -129,12 +129,15 @@ export class SerializerRegistry {
 
   /**
    * Adds (or replaces) the serializer for its content type and encoding. With `default`, it
-   * also encodes values published with no serializer named (instead of JSON). Returns this.
+   * also encodes values published with no serializer named (instead of JSON); one that replaces
+   * the default's content type (your own `application/json`) becomes the default too, so that
+   * values are encoded by the serializer that decodes them. Returns this.
    */
   register<T>(serializer: Serializer<T>, options: { default?: boolean } = {}): this {
     if (typeof serializer.contentType !== 'string' || serializer.contentType.trim() === '') throw new TypeError('a serializer needs a contentType');
-    this.#byKey.set(key(serializer.contentType, serializer.contentEncoding), serializer as Serializer<never>);
-    if (options.default) this.#default = serializer as Serializer<never>;
+    const k = key(serializer.contentType, serializer.contentEncoding);
+    this.#byKey.set(k, serializer as Serializer<never>);
+    if (options.default || k === key(this.#default.contentType, this.#default.contentEncoding)) this.#default = serializer as Serializer<never>;
     return this;
   }
 

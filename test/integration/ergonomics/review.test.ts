@@ -1,6 +1,6 @@
 // Hostile-user cases found in review of issue 9 (consumer ergonomics): each failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { connect, type Message } from 'warren';
+import { connect, createSerializers, type Message, type Serializer } from 'warren';
 import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 import { channel, queue, sleep } from '../messaging/fixture.js';
@@ -107,6 +107,28 @@ describe('callback consumers across a recovery', () => {
       } finally {
         await ch.queueDelete(q).catch(() => undefined);
       }
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
+describe('serializers', () => {
+  it('registering another application/json serializer (the default content type) also encodes the values published with none named', async () => {
+    const bigJson: Serializer<unknown> = {
+      contentType: 'application/json',
+      encode: (v) => new TextEncoder().encode(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))),
+      decode: (b) => JSON.parse(new TextDecoder().decode(b)) as unknown,
+    };
+    const conn = await connect(amqpUrl(), { serializers: createSerializers().register(bigJson) });
+    try {
+      const ch = await conn.channel({ confirm: true });
+      const q = await queue(ch);
+      expect(ch.serializers.default).toBe(bigJson);
+      await ch.sendToQueue(q, { n: 2n ** 64n }); // was: the built-in JSON's EncodeError (bigint), while payload decoded with bigJson
+      const m = (await (await ch.consume(q, { noAck: true })).receive())!;
+      expect(m.properties.contentType).toBe('application/json');
+      expect(m.payload).toEqual({ n: '18446744073709551616' });
     } finally {
       await conn.close();
     }
