@@ -1,7 +1,10 @@
 // Review of issue 11 (warren/otel): what a subscriber or an application can do that must neither
 // break the client nor leave a span open.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Message } from 'warren';
+import type { Span } from '@opentelemetry/api';
+import { connect, createRpcClient, type Message } from 'warren';
+import { amqpUrl, uniqueName } from '../../helpers/broker.js';
+import { startProxy } from '../../helpers/tcp-proxy.js';
 import { instrument, type InstrumentOptions } from '../../../runtime/otel/index.js';
 import { channel, queue } from '../messaging/fixture.js';
 import { sdk, until, type Sdk } from './sdk.js';
@@ -90,5 +93,70 @@ describe('process spans of receive()', () => {
       break;
     }
     await until(() => named(s, 'process'), (x) => x.length === 1, 'the process span to end after break');
+  });
+});
+
+describe('every span that starts ends', () => {
+  it('on the failure paths: closed channel, empty get, RPC timeout, connection lost mid-publish, broker cancel, a throwing callback', async () => {
+    const s = sdk();
+    const started = new Set<Span>();
+    let total = 0;
+    const tracerProvider = { getTracer: (n: string) => {
+      const t = s.tracerProvider.getTracer(n);
+      return { ...t, startSpan: (...a: Parameters<typeof t.startSpan>) => {
+        const span = t.startSpan(...a);
+        started.add(span);
+        total++;
+        const end = span.end.bind(span);
+        span.end = (time) => (started.delete(span), end(time));
+        return span;
+      }, startActiveSpan: t.startActiveSpan.bind(t) } as typeof t;
+    } };
+    stop = instrument({ tracerProvider, meterProvider: s.meterProvider });
+    const ch = await channel();
+    const q = await queue(ch);
+    // publish without confirms on a closed channel
+    const closed = await channel();
+    await closed.close();
+    await expect(closed.sendToQueue(q, 'x')).rejects.toThrow();
+    // get() on an empty queue
+    expect(await ch.get(q)).toBeNull();
+    // an RPC call that times out
+    const rpc = await createRpcClient(ch);
+    await expect(rpc.call(uniqueName('nobody'), 'ping', { timeout: 50 })).rejects.toMatchObject({ name: 'RpcTimeoutError' });
+    // a callback that throws, and a broker cancel (queue deleted) while an async callback runs
+    const other = await channel();
+    const q2 = await queue(other);
+    let release!: () => void;
+    const inHandler = new Promise<void>((entered) => {
+      void other.consume(q2, async (m) => {
+        if (m.text() === 'throw') throw new Error('handler bug');
+        entered();
+        await new Promise<void>((r) => (release = r));
+      }, { noAck: true });
+    });
+    await other.sendToQueue(q2, 'throw');
+    await other.sendToQueue(q2, 'wait');
+    await inHandler;
+    await ch.queueDelete(q2);
+    release();
+    // connection lost while confirms are outstanding
+    const target = new URL(amqpUrl());
+    const proxy = await startProxy(target.hostname, Number(target.port));
+    try {
+      const lost = await connect(proxy.url(amqpUrl()));
+      lost.on('error', () => {});
+      const lc = await lost.channel();
+      await lc.confirmSelect();
+      const pending = Array.from({ length: 20 }, () => lc.sendToQueue(q, 'y').catch((e: unknown) => e));
+      proxy.cut();
+      await Promise.all(pending);
+      await lost.close().catch(() => {});
+    } finally {
+      await proxy.close();
+    }
+    await until(() => started.size, (n) => n === 0, 'every span to end').catch(() => undefined);
+    expect(total).toBeGreaterThan(20); // the tracer was the one in use
+    expect([...started].map((x) => (x as unknown as { name: string }).name)).toEqual([]);
   });
 });
