@@ -310,8 +310,11 @@ export class StreamConsumer implements AsyncIterable<Message> {
     let i = 0;
     while (i < this.#pending.length && this.#pending[i]!.settled) i++;
     if (i === 0) return;
-    this.#processed = this.#pending[i - 1]!.offset;
+    const reached = this.#pending[i - 1]!.offset;
     this.#pending.splice(0, i);
+    // Deliveries before the start (dropped) were processed in an earlier run: never go back.
+    if (this.#processed !== undefined && BigInt(reached) <= BigInt(this.#processed)) return;
+    this.#processed = reached;
     if (!this.#store) return;
     try {
       const r = this.#store.save(this.#processed);
@@ -339,6 +342,9 @@ export async function consumeStream(channel: Channel, queue: string, options: St
   if (filter && filter.size === 0) throw new StreamConsumeError('filter needs at least one value');
   if (options.matchUnfiltered !== undefined && !filter) throw new StreamConsumeError('matchUnfiltered needs a filter');
   const stored = options.offsetStore?.load ? await options.offsetStore.load() : undefined;
+  if (stored !== undefined && !(typeof stored === 'bigint' ? stored >= 0n : Number.isSafeInteger(stored) && stored >= 0)) {
+    throw new StreamConsumeError(`offsetStore.load() must return a non-negative integer offset (a number or bigint) or undefined, got ${typeof stored === 'object' ? JSON.stringify(stored) : String(stored)}`);
+  }
   const offset: StreamOffset = stored !== undefined ? BigInt(stored) + 1n : (options.offset ?? 'next');
   const args: FieldTable = { 'x-stream-offset': offsetArgument(offset) };
   if (filter) {
