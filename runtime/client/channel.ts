@@ -435,12 +435,17 @@ export class Channel extends Declarations implements MessageOwner {
 
   /**
    * Cancels a consumer by its tag (basic.cancel; waits for cancel-ok). The consumer's iterator
-   * ends; its unread deliveries are requeued. A tag this channel does not know is still sent
-   * (RabbitMQ answers cancel-ok for an unknown tag).
+   * ends; its unread deliveries are requeued. A callback consumer's handlers in flight go on:
+   * this does not wait for them (so a handler may await it), `consumer.close()` does. A tag this
+   * channel does not know is still sent (RabbitMQ answers cancel-ok for an unknown tag).
    */
   async cancel(consumerTag: string, options?: CallOptions): Promise<void> {
     const c = this.#consumers.get(consumerTag);
-    if (c) return (c.forward ?? c).close(); // one queue of a MultiConsumer: all of it
+    if (c) {
+      const target = c.forward ?? c; // one queue of a MultiConsumer: all of it
+      void target.close().catch(() => undefined); // stop handing out, requeue the unread; drains in the background
+      return target.cancel();
+    }
     await this.call('basic.cancel', { consumerTag }, options);
   }
 

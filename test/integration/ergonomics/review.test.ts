@@ -134,3 +134,25 @@ describe('serializers', () => {
     }
   });
 });
+
+describe('cancel by tag', () => {
+  it('a handler that awaits channel.cancel() of its own consumer (aioamqp: basic_cancel in the callback) finishes; the rest is requeued', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch);
+    await Promise.all(range(5).map((i) => ch.sendToQueue(q, String(i))));
+    let finished!: (text: string) => void;
+    const handlerDone = new Promise<string>((r) => (finished = r));
+    const consumer = await ch.consume(q, async (m) => {
+      m.ack();
+      await ch.cancel(m.consumerTag!); // was: waited for this very handler (close()'s drain): never resolved
+      finished(m.text());
+    }, { prefetch: 5 });
+    expect(await handlerDone).toBe('0');
+    expect(consumer.isEnded).toBe(true);
+    await consumer.close(); // the drain is over too
+    await ch.close();
+    const ch2 = await channel();
+    expect((await ch2.checkQueue(q)).messageCount).toBe(4);
+  });
+});
