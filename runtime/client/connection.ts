@@ -420,7 +420,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     // Each recovery starts a new pass: the endpoints resolved and shuffled again, a backoff first.
     const walk = new EndpointWalk(this.#options.endpoints, r);
     const state: AttemptState = { attempts: 0, startedAt: Date.now(), lastError: cause };
-    const hooks = { establish: (ep: Endpoint) => traceRecovery(this, state.attempts, () => establish(this.#options, ep), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
+    const hooks = { establish: (ep: Endpoint, sig: AbortSignal) => traceRecovery(this, state.attempts, () => establish(this.#options, ep, sig), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
     try {
       for (;;) {
         const link = await reconnect(walk, r, hooks, state, signal);

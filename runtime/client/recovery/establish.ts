@@ -31,8 +31,12 @@ export interface Link {
 
 let linkIds = 0;
 
-/** Connects to `endpoint` and completes the handshake; rejects with the typed reason. */
-export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise<Link> {
+/**
+ * Connects to `endpoint` and completes the handshake; rejects with the typed reason. `signal`
+ * (the application closed the connection during a recovery) drops the attempt at once: the
+ * socket is destroyed, nothing waits for `connectionTimeout`.
+ */
+export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?: AbortSignal): Promise<Link> {
   const started = Date.now();
   let mechanisms = o.mechanisms;
   let expiresAt: number | undefined;
@@ -47,7 +51,7 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise
   // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
   const reuse = tls === undefined;
   const warn = o.logger?.warn ? (message: string, data?: Record<string, unknown>) => o.logger?.warn?.(message, data) : undefined;
-  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined, warn });
+  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, signal, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined, warn });
   let sink: ((e: ProtocolEvent) => void) | undefined;
   const early: ProtocolEvent[] = [];
   let opened!: () => void;
@@ -83,7 +87,17 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint): Promise
   );
   const driver = new SocketDriver(core, socket, id);
   driver.start();
-  await handshake;
+  const onAbort = () => {
+    driver.end(true);
+    failed(signal!.reason instanceof Error ? signal!.reason : new ConnectionClosedError('the connection attempt was abandoned'));
+  };
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await handshake;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
   return {
     core,
     driver,

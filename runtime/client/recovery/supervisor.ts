@@ -36,7 +36,8 @@ export function isFatalAttemptError(error: unknown): boolean {
 
 /** What the loop needs from the outside world (injected so that tests can drive it). */
 export interface ReconnectHooks {
-  establish(endpoint: Endpoint): Promise<Link>;
+  /** Opens a connection to `endpoint`; `signal` drops the attempt. */
+  establish(endpoint: Endpoint, signal: AbortSignal): Promise<Link>;
   onAttempt?(e: ReconnectingEvent): void;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
@@ -66,7 +67,7 @@ export async function reconnect(walk: EndpointWalk, r: Pick<ResolvedRecovery, 'b
     state.attempts++;
     hooks.onAttempt?.({ attempt: state.attempts, delay, endpoint, lastError: state.lastError });
     try {
-      const link = await hooks.establish(endpoint);
+      const link = await hooks.establish(endpoint, signal);
       if (signal.aborted) {
         link.driver.end(true);
         signal.throwIfAborted();

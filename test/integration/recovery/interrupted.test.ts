@@ -1,0 +1,135 @@
+/**
+ * Recovery interrupted at its worst moments, through the project's TCP proxy: the application
+ * closes the connection while a reconnect attempt hangs in a black hole or while the replay
+ * runs (the loop stops, nothing reconnects, nothing keeps the process alive, waiting publishes
+ * reject); the new connection dies in the middle of the replay (recovery starts over and
+ * completes); a consumer cancelled while the connection is down is not consumed again.
+ */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Connection, type ReconnectingEvent } from 'warren';
+import { amqpUrl, uniqueName } from '../../helpers/broker.js';
+import { nextEvent } from '../../helpers/broker-extra.js';
+import { startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+
+const open: Connection[] = [];
+const proxies: TcpProxy[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+async function proxied(options: Parameters<typeof connect>[1] = {}) {
+  const u = new URL(amqpUrl());
+  const p = await startProxy(u.hostname, Number(u.port));
+  proxies.push(p);
+  const conn = await connect(p.url(amqpUrl()), { recovery: { backoff: { initialDelay: 10, maxDelay: 50 } }, ...options });
+  open.push(conn);
+  return { p, conn };
+}
+/** Polls `ok` until it holds or `ms` pass (a bound for a hung test, not a timing assertion). */
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  return ok();
+}
+
+describe('recovery interrupted', () => {
+  it('close() while an attempt hangs on a silent peer: the attempt is dropped at once, no reconnect follows, waiting publishes reject', async () => {
+    // A peer that accepts and reads but never answers: the handshake of an attempt hangs there.
+    const held = new Set<Socket>();
+    const silent = createServer((s) => {
+      held.add(s);
+      s.on('data', () => undefined);
+      s.on('close', () => held.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as AddressInfo).port;
+    let lost = false;
+    // connectionTimeout far beyond the test's own bound: only an abandoned attempt frees the socket in time.
+    const { p, conn } = await proxied({ connectionTimeout: 120_000, recovery: { backoff: { initialDelay: 10, maxDelay: 50 }, resolve: async (list) => (lost ? [{ hostname: '127.0.0.1', port: silentPort }] : list) } });
+    try {
+      const ch = await conn.channel();
+      const attempts: ReconnectingEvent[] = [];
+      conn.on('reconnecting', (e) => attempts.push(e));
+      lost = true;
+      p.cut();
+      expect(await until(() => held.size === 1, 20_000)).toBe(true); // the attempt waits on the silent peer
+      const waiting = ch.publish('', 'nowhere', 'waits');
+      await conn.close();
+      expect(conn.state).toBe('closed');
+      await expect(waiting).rejects.toThrow();
+      expect(await until(() => held.size === 0, 20_000)).toBe(true);
+      const seen = attempts.length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(attempts.length).toBe(seen);
+      expect(held.size).toBe(0);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('close() during the replay: the loop stops, the new connection is closed, no reconnect follows', async () => {
+    const { p, conn } = await proxied();
+    const ch = await conn.channel();
+    await ch.queueDeclare('', { exclusive: true }); // its rename is a hook in the middle of the replay
+    let recovered = false;
+    conn.on('recovered', () => (recovered = true));
+    const attempts: ReconnectingEvent[] = [];
+    conn.on('reconnecting', (e) => attempts.push(e));
+    let closing: Promise<void> | undefined;
+    conn.once('queueRenamed', () => (closing = conn.close()));
+    p.cut();
+    expect(await until(() => closing !== undefined, 20_000)).toBe(true);
+    await closing;
+    expect(conn.state).toBe('closed');
+    expect(await until(() => p.connectionCount() === 0, 20_000)).toBe(true);
+    const seen = attempts.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(attempts.length).toBe(seen);
+    expect(recovered).toBe(false);
+    expect(p.connectionCount()).toBe(0);
+  });
+
+  it('the new connection dies during the replay: recovery starts over and completes; the consumer and publishes work', async () => {
+    const { p, conn } = await proxied();
+    const ch = await conn.channel({ confirm: true });
+    const queue = uniqueName('rec-replay-loss');
+    await ch.queueDeclare(queue, { durable: false, autoDelete: false });
+    await ch.queueDeclare('', { exclusive: true }); // its rename is a hook in the middle of the replay
+    const consumer = await ch.consume(queue, { noAck: true });
+    const it = consumer[Symbol.asyncIterator]();
+    let renames = 0;
+    conn.on('queueRenamed', () => {
+      if (++renames === 1) p.cut();
+    });
+    const recovered = nextEvent(conn, 'recovered', 30_000);
+    p.cut();
+    await recovered;
+    expect(renames).toBeGreaterThanOrEqual(2);
+    expect(conn.state).toBe('open');
+    await ch.publish('', queue, 'after');
+    const next = await it.next();
+    expect(next.done).toBe(false);
+    expect((next.value as { text(): string }).text()).toBe('after');
+    await ch.queueDelete(queue);
+  });
+
+  it('a consumer cancelled while the connection is down is not consumed again', async () => {
+    const { p, conn } = await proxied({ connectionTimeout: 120_000, heartbeat: 0 });
+    const ch = await conn.channel();
+    const queue = uniqueName('rec-cancel-down');
+    await ch.queueDeclare(queue, { durable: false, autoDelete: false });
+    const consumer = await ch.consume(queue, { noAck: true });
+    const disconnected = nextEvent(conn, 'disconnected', 20_000);
+    p.stall();
+    p.cut();
+    await disconnected;
+    await consumer.cancel();
+    const recovered = nextEvent(conn, 'recovered', 30_000);
+    p.resume();
+    await recovered;
+    expect((await ch.checkQueue(queue)).consumerCount).toBe(0);
+    await ch.queueDelete(queue);
+  });
+});
