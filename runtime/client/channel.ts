@@ -453,7 +453,9 @@ export class Channel extends Declarations implements MessageOwner {
    * Acknowledges a delivery by its tag (and with `multiple`, every earlier unsettled one), for
    * code that keeps tags rather than Message objects. Shares the batching and the checks of
    * `message.ack()`: settling a tag twice, a no-ack tag, or a tag not yet delivered on this
-   * channel throws MessageSettledError before the broker would close the channel.
+   * channel throws MessageSettledError before the broker would close the channel. Tags start
+   * again at 1 after a connection recovery: a tag kept from before it names another delivery
+   * now (message.ack() knows the difference; a tag cannot).
    */
   ack(deliveryTag: Long, options: { multiple?: boolean } = {}): void {
     this.#settleTag(Number(deliveryTag), 'ack', options.multiple ?? false, false);

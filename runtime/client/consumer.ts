@@ -15,7 +15,9 @@
  * buffer (a waiter is resolved at most once: a delivery and a timeout in the same turn cannot
  * both win). The iterator's `next()` does not queue calls: a `next()` made while an earlier one
  * is still waiting returns that same pending result, so an abandoned `next()` (raced against a
- * timer and given up) cannot swallow a delivery that its successor would not also see.
+ * timer and given up) cannot swallow a delivery that its successor would not also see. (It
+ * does take one that arrives before the successor is called, and concurrent next() calls see
+ * the same delivery: receive() queues its callers and is the polling API.)
  *
  * Callback mode runs the handler through a HandlerDispatcher (consumer-dispatch.ts): up to
  * `concurrency` at once (default 1, in order); a failing handler is settled by policy and
