@@ -46,7 +46,7 @@ describe('recovery interrupted', () => {
     const silentPort = (silent.address() as AddressInfo).port;
     let lost = false;
     // connectionTimeout far beyond the test's own bound: only an abandoned attempt frees the socket in time.
-    const { p, conn } = await proxied({ connectionTimeout: 120_000, recovery: { backoff: { initialDelay: 10, maxDelay: 50 }, resolve: async (list) => (lost ? [{ hostname: '127.0.0.1', port: silentPort }] : list) } });
+    const { p, conn } = await proxied({ connectionTimeout: 120_000, recovery: { backoff: { initialDelay: 10, maxDelay: 50 }, resolve: async (list) => (lost ? [{ hostname: '127.0.0.1', port: silentPort }] : [...list]) } });
     try {
       const ch = await conn.channel();
       const attempts: ReconnectingEvent[] = [];
