@@ -116,7 +116,7 @@ function endpointAttributes(e: TraceEndpoint, a: Attributes): Attributes {
 /** The attributes metrics keep: the low-cardinality subset of a span's. */
 function metricAttributes(a: Attributes): Attributes {
   const m: Attributes = {};
-  for (const k of [ATTR.system, ATTR.operationName, ATTR.operationType, ATTR.destination, ATTR.serverAddress, ATTR.serverPort, ATTR.errorType]) {
+  for (const k of [ATTR.system, ATTR.systemName, ATTR.operationName, ATTR.operationType, ATTR.destination, ATTR.serverAddress, ATTR.serverPort, ATTR.errorType]) {
     if (a[k] !== undefined) m[k] = a[k];
   }
   return m;
@@ -188,14 +188,14 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   subscribe<PublishEvent>(tracing.publish, {
     start: (e) => {
       const attrs = endpointAttributes(e, {
-        [ATTR.system]: SYSTEM, [ATTR.operationType]: 'send', [ATTR.operationName]: 'publish',
+        [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM, [ATTR.operationType]: 'send', [ATTR.operationName]: 'publish',
         [ATTR.destination]: producerDestination(e.exchange, e.routingKey),
       });
       let span: Span | undefined;
       if (traced.publish) {
         const spanAttrs: Attributes = Object.assign({}, attrs);
         spanAttrs[ATTR.bodySize] = e.bodySize;
-        if (e.routingKey) spanAttrs[ATTR.routingKey] = e.routingKey;
+        if (e.routingKey) spanAttrs[ATTR.routingKey] = spanAttrs[ATTR.rabbitmqRoutingKey] = e.routingKey;
         if (e.messageId !== undefined) spanAttrs[ATTR.messageId] = e.messageId;
         if (e.correlationId !== undefined) spanAttrs[ATTR.conversationId] = e.correlationId;
         if (e.channelId !== undefined) spanAttrs[ATTR.channelId] = e.channelId;
@@ -217,7 +217,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   // ------------------------------------------------------------------ get (receive)
   subscribe<GetEvent>(tracing.get, {
     start: (e) => {
-      const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.operationType]: 'receive', [ATTR.operationName]: 'receive', [ATTR.destination]: e.queue });
+      const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM, [ATTR.operationType]: 'receive', [ATTR.operationName]: 'receive', [ATTR.destination]: e.queue });
       const spanAttrs: Attributes = Object.assign({}, attrs);
       if (e.channelId !== undefined) spanAttrs[ATTR.channelId] = e.channelId;
       const span = traced.get ? tracer.startSpan(`receive ${e.queue}`, { kind: SpanKind.CLIENT, attributes: spanAttrs }) : undefined;
@@ -247,7 +247,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   subscribe<ProcessEvent>(tracing.process, {
     start: (e) => {
       const attrs = endpointAttributes(e, {
-        [ATTR.system]: SYSTEM, [ATTR.operationType]: 'process', [ATTR.operationName]: 'process',
+        [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM, [ATTR.operationType]: 'process', [ATTR.operationName]: 'process',
         [ATTR.destination]: consumerDestination(e.exchange, e.routingKey, e.queue),
       });
       m?.consumed.add(1, metricAttributes(attrs));
@@ -281,14 +281,14 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
     start: (e) => {
       const from = received.get(e.message);
       const attrs = endpointAttributes(e, {
-        [ATTR.system]: SYSTEM, [ATTR.operationType]: 'settle', [ATTR.operationName]: e.how,
+        [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM, [ATTR.operationType]: 'settle', [ATTR.operationName]: e.how,
         [ATTR.destination]: consumerDestination(e.message.exchange, e.message.routingKey, from?.queue ?? ''),
       });
       let span: Span | undefined;
       if (traced.settle) {
         const parent = from?.span ? trace.setSpan(context.active(), from.span) : context.active();
         const spanAttrs: Attributes = Object.assign({}, attrs);
-        spanAttrs[ATTR.deliveryTag] = e.deliveryTag;
+        spanAttrs[ATTR.deliveryTag] = spanAttrs[ATTR.rabbitmqDeliveryTag] = e.deliveryTag;
         spanAttrs[ATTR.requeue] = e.requeue;
         if (e.multiple) spanAttrs[ATTR.batchCount] = e.count;
         span = tracer.startSpan(from ? `${e.how} ${from.queue}` : e.how, { kind: SpanKind.CLIENT, attributes: spanAttrs }, parent);
@@ -304,7 +304,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
   subscribe<RpcEvent>(tracing.rpc, {
     start: (e) => {
       if (!traced.rpc) return;
-      const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.operationName]: 'call', [ATTR.destination]: producerDestination(e.exchange, e.routingKey) });
+      const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM, [ATTR.operationName]: 'call', [ATTR.destination]: producerDestination(e.exchange, e.routingKey) });
       const span = tracer.startSpan(`call ${e.routingKey || e.exchange}`, { kind: SpanKind.CLIENT, attributes: attrs });
       hooks.rpc?.(span, e);
       const active = trace.setSpan(context.active(), span);
@@ -323,7 +323,7 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
     subscribe<ConnectionEvent>(channel, {
       start: (e) => {
         if (!traced.connection) return;
-        const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM });
+        const attrs = endpointAttributes(e, { [ATTR.system]: SYSTEM, [ATTR.systemName]: SYSTEM });
         if (e.attempt !== undefined) attrs['warren.recovery.attempt'] = e.attempt;
         const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: attrs });
         hooks.connection?.(span, e);
@@ -346,11 +346,11 @@ export function instrument(options: InstrumentOptions = {}): Uninstrument {
 
 /** Adds a delivery's attributes to `a` (built in place: spreading objects is slow per message). */
 function deliveryAttributes(a: Attributes, e: { routingKey: string; deliveryTag: number; redelivered: boolean; messageId: string | undefined; correlationId: string | undefined; bodySize: number; channelId: number | undefined }, consumerTag?: string): Attributes {
-  a[ATTR.deliveryTag] = e.deliveryTag;
+  a[ATTR.deliveryTag] = a[ATTR.rabbitmqDeliveryTag] = e.deliveryTag;
   a[ATTR.bodySize] = e.bodySize;
   a[ATTR.redelivered] = e.redelivered;
   if (consumerTag !== undefined) a[ATTR.consumerTag] = consumerTag;
-  if (e.routingKey) a[ATTR.routingKey] = e.routingKey;
+  if (e.routingKey) a[ATTR.routingKey] = a[ATTR.rabbitmqRoutingKey] = e.routingKey;
   if (e.messageId !== undefined) a[ATTR.messageId] = e.messageId;
   if (e.correlationId !== undefined) a[ATTR.conversationId] = e.correlationId;
   if (e.channelId !== undefined) a[ATTR.channelId] = e.channelId;

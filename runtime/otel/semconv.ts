@@ -2,7 +2,10 @@
  * OpenTelemetry messaging semantic conventions for RabbitMQ, as data: attribute names, the
  * destination-name rules, and the carrier that moves W3C trace context in and out of AMQP
  * headers. Source: https://opentelemetry.io/docs/specs/semconv/messaging/ (messaging spans,
- * metrics and the RabbitMQ page; development status, as of semconv 1.3x).
+ * metrics and the RabbitMQ page; development status). Semconv 1.45 renamed `messaging.system` to
+ * `messaging.system.name` and `messaging.rabbitmq.*` to `rabbitmq.*`: both names are set (the
+ * deprecated ones are what current backends and the issue's list know), as the conventions'
+ * `messaging/dup` migration mode does.
  */
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import type { FieldTable, FieldValue } from '../codec/index.js';
@@ -10,11 +13,15 @@ import type { FieldTable, FieldValue } from '../codec/index.js';
 /** Attribute keys used by warren/otel (semconv names, plus a few `warren.*` ones). */
 export const ATTR = {
   system: 'messaging.system',
+  systemName: 'messaging.system.name',
   operationType: 'messaging.operation.type',
   operationName: 'messaging.operation.name',
   destination: 'messaging.destination.name',
   routingKey: 'messaging.rabbitmq.destination.routing_key',
   deliveryTag: 'messaging.rabbitmq.message.delivery_tag',
+  /** The 1.45 names of the two above. */
+  rabbitmqRoutingKey: 'rabbitmq.destination.routing_key',
+  rabbitmqDeliveryTag: 'rabbitmq.message.delivery_tag',
   messageId: 'messaging.message.id',
   conversationId: 'messaging.message.conversation_id',
   bodySize: 'messaging.message.body.size',

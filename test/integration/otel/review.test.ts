@@ -160,3 +160,23 @@ describe('every span that starts ends', () => {
     expect([...started].map((x) => (x as unknown as { name: string }).name)).toEqual([]);
   });
 });
+
+describe('semantic conventions 1.45', () => {
+  it('the current names (messaging.system.name, rabbitmq.*) are set beside the deprecated ones', async () => {
+    const s = setup();
+    const ch = await channel();
+    const q = await queue(ch);
+    await ch.sendToQueue(q, 'x');
+    const m = (await ch.get(q))!;
+    m.ack();
+    const [publish] = named(s, 'publish');
+    const [receive] = named(s, 'receive');
+    const [ack] = named(s, 'ack');
+    for (const span of [publish, receive, ack]) expect(span!.attributes).toMatchObject({ 'messaging.system.name': 'rabbitmq', 'messaging.system': 'rabbitmq' });
+    expect(publish!.attributes).toMatchObject({ 'rabbitmq.destination.routing_key': q, 'messaging.rabbitmq.destination.routing_key': q });
+    expect(receive!.attributes).toMatchObject({ 'rabbitmq.message.delivery_tag': 1, 'messaging.rabbitmq.message.delivery_tag': 1 });
+    expect(ack!.attributes).toMatchObject({ 'rabbitmq.message.delivery_tag': 1 });
+    const sent = (await s.metrics()).get('messaging.client.sent.messages')!;
+    expect(sent.dataPoints[0]!.attributes).toMatchObject({ 'messaging.system.name': 'rabbitmq' });
+  });
+});
