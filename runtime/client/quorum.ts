@@ -119,7 +119,8 @@ export function deadLetterSetup(options: DeadLetterSetupOptions): {
 } {
   if (typeof options.exchange !== 'string') throw new DeadLetterSetupError('needs an exchange name (\'\' for the default exchange)');
   const strategy = options.strategy ?? 'at-least-once';
-  if (options.exchange === '' && options.routingKey === undefined) {
+  if (options.routingKey !== undefined && typeof options.routingKey !== 'string') throw new DeadLetterSetupError(`needs a string routingKey, got ${String(options.routingKey)}`);
+  if (options.exchange === '' && !options.routingKey) {
     throw new DeadLetterSetupError("through the default exchange ('') needs routingKey: the dead-letter queue's name");
   }
   const o = {

@@ -158,6 +158,9 @@ describe('dead-letter setup', () => {
   it('fails on the call, saying why, for what would not be at-least-once', async () => {
     expect(() => deadLetterSetup({ exchange: '' })).toThrow(DeadLetterSetupError);
     expect(() => deadLetterSetup({ exchange: '' })).toThrow(/routingKey/);
+    // The default exchange routes by queue name: an empty or non-string key reaches no queue.
+    expect(() => deadLetterSetup({ exchange: '', routingKey: '' })).toThrow(DeadLetterSetupError);
+    expect(() => deadLetterSetup({ exchange: 'dlx', routingKey: 5 as unknown as string })).toThrow(DeadLetterSetupError);
     const ch = await channel();
     // RabbitMQ accepts these and quietly dead-letters at most once: refused here, nothing sent.
     await expect(ch.queueDeclare('rmq4-never', { queueType: 'quorum', deadLetterExchange: 'dlx', deadLetterStrategy: 'at-least-once' })).rejects.toThrow(/reject-publish/);
