@@ -65,6 +65,29 @@ describe('delivery counters and settle outcomes', () => {
   });
 });
 
+describe('x-death as the broker writes it', () => {
+  it('expired with a per-message TTL: original-expiration kept, expiration removed; two hops, most recent first', async () => {
+    const ch = await channel();
+    const dlq = await queue(ch, {}, 'rmq4-dlq');
+    const hop = await queue(ch, { deadLetterExchange: '', deadLetterRoutingKey: dlq, messageTtl: 1 }, 'rmq4-hop');
+    const q = await queue(ch, { queueType: 'quorum', deadLetterExchange: '', deadLetterRoutingKey: hop }, 'rmq4-qq');
+    await ch.confirmSelect();
+    await ch.sendToQueue(q, 'late', { expiration: '1' });
+    const dead = await getOne(ch, dlq);
+    expect(dead.properties.expiration).toBeUndefined();
+    const deaths = dead.deaths;
+    expect(deaths.map((d) => [d.queue, d.reason, d.count])).toEqual([
+      [hop, 'expired', 1],
+      [q, 'expired', 1],
+    ]);
+    expect(deaths[1]!.originalExpiration).toBe('1');
+    expect(deaths[1]!.routingKeys).toEqual([q]);
+    expect(deaths[0]!.routingKeys).toEqual([hop]);
+    for (const d of deaths) expect(d.time).toBeInstanceOf(Date);
+    dead.ack();
+  });
+});
+
 describe('poison messages', () => {
   it('reach the dead-letter queue after the delivery limit, with a parsed x-death', async () => {
     const ch = await channel();
