@@ -220,8 +220,18 @@ export function createSerializers(): SerializerRegistry {
   return new SerializerRegistry().register(jsonSerializer).register(textSerializer).register(bytesSerializer);
 }
 
-/** The text of a body in `encoding`, or the charset its properties give (utf-8 by default). */
+/**
+ * The text of a body in `encoding`, or the charset its properties give (utf-8 by default). A
+ * contentEncoding that is no character set (gzip, say) is a PayloadError: the bytes are not text.
+ */
 export function bodyText(body: Uint8Array, properties: BasicProperties, encoding?: string): string {
-  const e = encoding ?? properties.contentEncoding;
-  return decodeText(body, e && e !== 'identity' ? e : 'utf-8');
+  if (encoding !== undefined) return decodeText(body, encoding);
+  const e = properties.contentEncoding;
+  const charset = e && e.trim().toLowerCase() !== 'identity' ? e : 'utf-8';
+  try {
+    return decodeText(body, charset); // not fatal: only an unknown label throws (RangeError)
+  } catch (cause) {
+    if (!(cause instanceof RangeError)) throw cause;
+    throw new PayloadError(`the body's content encoding ${e} is not a character set: decode it first (register a serializer for it), or pass text() a character set`, properties, { cause });
+  }
 }

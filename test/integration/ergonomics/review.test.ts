@@ -1,6 +1,6 @@
 // Hostile-user cases found in review of issue 9 (consumer ergonomics): each failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { connect, createSerializers, type Message, type Serializer } from 'warren';
+import { connect, createSerializers, PayloadError, type Message, type Serializer } from 'warren';
 import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 import { channel, queue, sleep } from '../messaging/fixture.js';
@@ -154,5 +154,23 @@ describe('cancel by tag', () => {
     await ch.close();
     const ch2 = await channel();
     expect((await ch2.checkQueue(q)).messageCount).toBe(4);
+  });
+});
+
+describe('text() of a body whose contentEncoding is not a character set', () => {
+  it('is a PayloadError naming the encoding (was a RangeError from TextDecoder)', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch);
+    await ch.sendToQueue(q, new Uint8Array([0x1f, 0x8b, 8, 0]), { contentType: 'application/json', contentEncoding: 'gzip' });
+    await ch.sendToQueue(q, 'hé', { contentType: 'text/plain', contentEncoding: 'latin1' });
+    const consumer = await ch.consume(q, { noAck: true });
+    const gz = (await consumer.receive())!;
+    expect(() => gz.text()).toThrow(PayloadError);
+    expect(() => gz.json()).toThrow(/gzip/);
+    expect(() => gz.payload).toThrow(PayloadError); // no gzip serializer registered
+    expect(gz.text('latin1')).toHaveLength(4); // an explicit character set still reads the bytes
+    const latin = (await consumer.receive())!;
+    expect(latin.text()).toBe(new TextDecoder('latin1').decode(latin.body)); // a character set in contentEncoding is honoured
   });
 });
