@@ -92,3 +92,25 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';`)));
 }, 90_000);
+
+it('the core never loads @opentelemetry/api (an optional peer): warren imports with a throwing stub of it in the way', () => {
+  // A second install whose @opentelemetry/api throws when loaded: `warren` must import under both
+  // module systems, and `warren/otel` must reach the stub (the proof the stub is the one resolved).
+  const core = `${dir}/core-only`;
+  mkdirSync(`${core}/node_modules/@opentelemetry/api`, { recursive: true });
+  cpSync(pkg, `${core}/node_modules/warren`, { recursive: true });
+  writeFileSync(`${core}/package.json`, '{ "private": true }\n');
+  writeFileSync(`${core}/node_modules/@opentelemetry/api/package.json`, JSON.stringify({ name: '@opentelemetry/api', version: '1.9.0', main: 'index.js', exports: { '.': { import: './index.mjs', require: './index.js' } } }));
+  writeFileSync(`${core}/node_modules/@opentelemetry/api/index.js`, "throw new Error('@opentelemetry/api loaded');\n");
+  writeFileSync(`${core}/node_modules/@opentelemetry/api/index.mjs`, "throw new Error('@opentelemetry/api loaded');\n");
+  const node = (file: string, code: string) => {
+    writeFileSync(`${core}/${file}`, code);
+    return execFileSync(process.execPath, [`${core}/${file}`], { cwd: core, encoding: 'utf8', timeout: 60_000 }).trim();
+  };
+  const probe = (load: string) => `${load}
+  const otel = await import('warren/otel').then(() => 'loaded', (e) => String(e.message));
+  console.log(JSON.stringify({ connect: typeof warren.connect, otel }));`;
+  const expected = { connect: 'function', otel: expect.stringContaining('@opentelemetry/api') }; // loaded (CJS) or not linked (ESM)
+  expect(JSON.parse(node('core.mjs', probe("import * as warren from 'warren';")))).toEqual(expected);
+  expect(JSON.parse(node('core.cjs', `(async () => { ${probe("const warren = require('warren');")} })().catch((e) => { console.error(e); process.exit(1); });`))).toEqual(expected);
+}, 90_000);
