@@ -101,6 +101,8 @@ export class Channel extends Declarations implements MessageOwner {
   #open = true;
   /** Why the channel waits for recovery; undefined while it is live. */
   #suspended: Error | undefined;
+  /** True once the replay gave the suspended channel a number on the new connection (it exists on the wire again). */
+  #reopened = false;
 
   /** @internal use connection.channel() */
   constructor(connection: Connection, id: number, options?: ChannelOptions & { recorded?: boolean }) {
@@ -206,7 +208,7 @@ export class Channel extends Declarations implements MessageOwner {
     if (this.#closing) return this.#closing;
     this.#closing = new Promise((resolve) => (this.#closedResolve = resolve));
     if (!this.#open) this.#closedResolve!();
-    else if (this.#suspended) this.onClosed(undefined); // nothing on the wire to close
+    else if (this.#suspended && !this.#reopened) this.onClosed(undefined); // nothing on the wire to close
     else {
       this.flushAcks();
       this.connection.core.closeChannel(this.id);
@@ -652,6 +654,7 @@ export class Channel extends Declarations implements MessageOwner {
   suspend(error: Error): void {
     if (!this.#open || this.#suspended) return;
     this.#suspended = error;
+    this.#reopened = false;
     this.epoch++;
     this.#acks = this.#newAcks(); // held acks die with the old channel: the broker requeues
     this.#lastTag = 0;
@@ -668,6 +671,7 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal the replay: a new channel number on the new connection, with prefetch, confirm and tx modes back */
   async reopen(id: number, opened: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
     this.#id = id;
+    this.#reopened = true;
     this.epoch++; // deliveries of an earlier, failed replay are stale too
     this.#acks = this.#newAcks();
     this.#lastTag = 0;

@@ -8,7 +8,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Connection, type ReconnectingEvent } from 'warren';
-import { amqpUrl, uniqueName } from '../../helpers/broker.js';
+import { amqpUrl, rabbitmqctl, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 import { startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
@@ -25,6 +25,13 @@ async function proxied(options: Parameters<typeof connect>[1] = {}) {
   const conn = await connect(p.url(amqpUrl()), { recovery: { backoff: { initialDelay: 10, maxDelay: 50 } }, ...options });
   open.push(conn);
   return { p, conn };
+}
+/** How many channels the broker has open on the connection named `name`. */
+async function brokerChannels(name: string): Promise<number> {
+  const rows = JSON.parse((await rabbitmqctl('-q', 'list_connections', 'client_properties', 'channels', '--formatter', 'json')).trim() || '[]') as Array<{ client_properties: unknown; channels: number }>;
+  const row = rows.find((r) => JSON.stringify(r.client_properties).includes(name));
+  if (!row) throw new Error(`the broker lists no connection named ${name}`);
+  return Number(row.channels);
 }
 /** Polls `ok` until it holds or `ms` pass (a bound for a hung test, not a timing assertion). */
 async function until(ok: () => boolean, ms: number): Promise<boolean> {
@@ -113,6 +120,26 @@ describe('recovery interrupted', () => {
     expect(next.done).toBe(false);
     expect((next.value as { text(): string }).text()).toBe('after');
     await ch.queueDelete(queue);
+  });
+
+  it('channel.close() during the replay, after its channel was re-opened: closed on the broker too, not left open there', async () => {
+    const name = uniqueName('rec-chclose');
+    const { p, conn } = await proxied({ connectionName: name });
+    const keep = await conn.channel();
+    const closed = await conn.channel({ prefetch: 5 });
+    await keep.queueDeclare('', { exclusive: true }); // its rename is a hook after the channels are re-opened
+    const errors: Error[] = [];
+    conn.on('topologyError', (e) => errors.push(e));
+    let closing: Promise<void> | undefined;
+    conn.once('queueRenamed', () => (closing = closed.close()));
+    const recovered = nextEvent(conn, 'recovered', 30_000);
+    p.cut();
+    await recovered;
+    await closing;
+    expect(closed.isOpen).toBe(false);
+    expect(keep.isOpen).toBe(true);
+    expect(errors).toEqual([]);
+    expect(await brokerChannels(name)).toBe(1);
   });
 
   it('a consumer cancelled while the connection is down is not consumed again', async () => {
