@@ -180,3 +180,29 @@ describe('semantic conventions 1.45', () => {
     expect(sent.dataPoints[0]!.attributes).toMatchObject({ 'messaging.system.name': 'rabbitmq' });
   });
 });
+
+describe('trace context in headers the application gave', () => {
+  it('a frozen header table is copied, not written: the publish succeeds and the consumer sees both', async () => {
+    const s = setup();
+    const ch = await channel();
+    const q = await queue(ch);
+    const headers = Object.freeze({ app: 'x' });
+    await ch.sendToQueue(q, 'x', { headers });
+    expect(headers).toEqual({ app: 'x' });
+    const m = (await ch.get(q, { noAck: true }))!;
+    expect(m.properties.headers).toMatchObject({ app: 'x', traceparent: expect.stringMatching(/^00-/) });
+    const [publish] = named(s, 'publish');
+    expect(m.properties.headers!.traceparent).toContain(publish!.spanContext().spanId);
+  });
+
+  it('a traceparent already present is replaced by the publish span (the consumer continues its trace)', async () => {
+    const s = setup();
+    const ch = await channel();
+    const q = await queue(ch);
+    const stale = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await ch.sendToQueue(q, 'x', { headers: { traceparent: stale } });
+    const m = (await ch.get(q, { noAck: true }))!;
+    const [publish] = named(s, 'publish');
+    expect(m.properties.headers!.traceparent).toBe(`00-${publish!.spanContext().traceId}-${publish!.spanContext().spanId}-01`);
+  });
+});
