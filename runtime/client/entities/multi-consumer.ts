@@ -64,9 +64,11 @@ export async function consumeMany<T = unknown>(channel: Channel, queues: readonl
     for (const [i, name] of names.entries()) {
       subs.push(await channel.consume(name, { ...perQueue, ...(consumerTag ? { consumerTag: `${consumerTag}-${i}` } : {}) }));
     }
+    return new MultiConsumer<T>(channel, names, subs, handler, { concurrency, onHandlerError, undecodable });
   } catch (e) {
-    await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
+    // A consume refused, or options the MultiConsumer refuses (concurrency 0): no consumer stays
+    // behind, and what the others received already goes back to its queue.
+    await Promise.all(subs.map((s) => s.close().catch(() => undefined)));
     throw e;
   }
-  return new MultiConsumer<T>(channel, names, subs, handler, { concurrency, onHandlerError, undecodable });
 }

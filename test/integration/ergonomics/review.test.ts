@@ -1,6 +1,6 @@
 // Hostile-user cases found in review of issue 9 (consumer ergonomics): each failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { connect, createSerializers, PayloadError, type Message, type Serializer } from 'warren';
+import { connect, consumeMany, createSerializers, PayloadError, type Message, type Serializer } from 'warren';
 import { amqpUrl, closeConnection, uniqueName } from '../../helpers/broker.js';
 import { nextEvent } from '../../helpers/broker-extra.js';
 import { channel, queue, sleep } from '../messaging/fixture.js';
@@ -172,5 +172,21 @@ describe('text() of a body whose contentEncoding is not a character set', () => 
     expect(gz.text('latin1')).toHaveLength(4); // an explicit character set still reads the bytes
     const latin = (await consumer.receive())!;
     expect(latin.text()).toBe(new TextDecoder('latin1').decode(latin.body)); // a character set in contentEncoding is honoured
+  });
+});
+
+describe('consumeMany with invalid options', () => {
+  it('concurrency 0 is a RangeError and leaves no consumer behind holding deliveries', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q1 = await queue(ch);
+    const q2 = await queue(ch);
+    await ch.sendToQueue(q1, 'waiting');
+    await expect(consumeMany(ch, [q1, q2], () => undefined, { concurrency: 0 })).rejects.toThrow(RangeError);
+    expect(ch.consumers.size).toBe(0); // was: two consumers left at the broker, q1's message stuck unacked in one
+    const info = await ch.checkQueue(q1);
+    expect(info.consumerCount).toBe(0);
+    while ((await ch.checkQueue(q1)).messageCount !== 1) await sleep(10); // requeued, not held
+    expect(ch.isOpen).toBe(true);
   });
 });
