@@ -393,7 +393,13 @@ export class Channel extends Declarations implements MessageOwner {
     const args = consumer.resumeArguments?.(rec.arguments) ?? rec.arguments;
     const m = this.method('basic.consume', { queue: rec.queue, consumerTag: rec.consumerTag, noAck: rec.noAck, exclusive: rec.exclusive, arguments: args });
     consumer.queue = rec.queue;
-    await this.requestNow(m, signal, (r) => this.#register((r.method as unknown as { consumerTag: string }).consumerTag, consumer, rec.noAck));
+    await this.requestNow(m, signal, (r) => {
+      const tag = (r.method as unknown as { consumerTag: string }).consumerTag;
+      if (this.#byKey.get(consumer.key) === consumer) return this.#register(tag, consumer, rec.noAck);
+      // Cancelled by the application while this consume was on its way: cancel it on the broker too
+      // (its deliveries meanwhile find no consumer and are requeued).
+      this.connection.core.send(this.#id, this.method('basic.cancel', { consumerTag: tag, noWait: true }));
+    });
   }
 
   #noAckTags = new Set<string>();
@@ -493,8 +499,9 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal Consumer → basic.cancel */
   async cancelConsumer(consumer: Consumer): Promise<void> {
     this.#forget(consumer); // not recovered from now on, even if the cancel is cut short
-    if (this.#suspended && this.#open) return; // the consumer died with the old connection
     const tag = consumer.tag;
+    // Died with the old connection, unless the replay has already consumed it again on this one.
+    if (this.#suspended && this.#open && this.#consumers.get(tag) !== consumer) return;
     if (!this.#open || !this.#consumers.has(tag)) return;
     await this.call('basic.cancel', { consumerTag: tag });
     this.#consumers.delete(tag);

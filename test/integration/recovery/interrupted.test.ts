@@ -142,6 +142,37 @@ describe('recovery interrupted', () => {
     expect(await brokerChannels(name)).toBe(1);
   });
 
+  it('a consumer cancelled during the replay, once consumed again: cancelled on the broker too', async () => {
+    const { p, conn } = await proxied({ connectionTimeout: 120_000, heartbeat: 0 });
+    const other = await connect(amqpUrl());
+    open.push(other);
+    const ch = await conn.channel();
+    const qa = uniqueName('rec-cancel-replay-a');
+    const qb = uniqueName('rec-cancel-replay-b');
+    await ch.queueDeclare(qa, { durable: false, autoDelete: false });
+    await ch.queueDeclare(qb, { durable: false, autoDelete: false });
+    let cancelling: Promise<void> | undefined;
+    const a = await ch.consume(qa, () => {
+      cancelling ??= a.cancel(); // a delivery right after its re-consume, while the replay goes on with b
+    });
+    await ch.consume(qb, { noAck: true });
+    const disconnected = nextEvent(conn, 'disconnected', 20_000);
+    p.stall();
+    p.cut();
+    await disconnected;
+    const pub = await other.channel({ confirm: true });
+    for (let i = 0; i < 3; i++) await pub.publish('', qa, `m${i}`);
+    const recovered = nextEvent(conn, 'recovered', 30_000);
+    p.resume();
+    await recovered;
+    expect(await until(() => cancelling !== undefined, 20_000)).toBe(true);
+    await cancelling;
+    expect((await pub.checkQueue(qa)).consumerCount).toBe(0);
+    expect((await pub.checkQueue(qb)).consumerCount).toBe(1);
+    await pub.queueDelete(qa);
+    await pub.queueDelete(qb);
+  });
+
   it('a consumer cancelled while the connection is down is not consumed again', async () => {
     const { p, conn } = await proxied({ connectionTimeout: 120_000, heartbeat: 0 });
     const ch = await conn.channel();
