@@ -15,7 +15,8 @@
  * sent; the publish event's `headers` may still be changed), `end` (the synchronous part
  * returned), then for promise operations `asyncStart` and `asyncEnd` when the promise settles,
  * preceded by `error` when it rejects (the event then has `error`, `errorType` and, for a broker
- * reply, `errorCode`). publish, get, rpc, connect, close and recovery are promise operations.
+ * reply, `errorCode`); also when the call threw before a promise existed (unlike Node's own
+ * tracePromise), since the promise warren returns then rejects. publish, get, rpc, connect, close and recovery are promise operations.
  * settle is synchronous. process is synchronous unless `async` is true at `end`: a callback that
  * returned a promise, or an async iterator's hand-over, which completes when the message is
  * settled, or when the loop asks for the next message (or receive() is called again) or leaves.
@@ -210,7 +211,11 @@ function tracePromise<C extends TraceOutcome, T>(tc: TracingChannel<unknown, C>,
     try {
       return run().then(ok, fail);
     } catch (error) {
+      // thrown before a promise existed (e.g. a subscriber's wrap): the promise returned here
+      // settles too, so asyncStart/asyncEnd follow `end` as for any other rejection
+      queueMicrotask(() => (tc.asyncStart.publish(ctx), tc.asyncEnd.publish(ctx)));
       classify(ctx, error);
+      done?.(ctx, undefined, error);
       tc.error.publish(ctx);
       return Promise.reject(error);
     } finally {

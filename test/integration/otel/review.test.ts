@@ -1,6 +1,7 @@
 // Review of issue 11 (warren/otel): what a subscriber or an application can do that must neither
 // break the client nor leave a span open.
 import { afterEach, describe, expect, it } from 'vitest';
+import { tracingChannel } from 'node:diagnostics_channel';
 import type { Span } from '@opentelemetry/api';
 import { connect, createRpcClient, type Message } from 'warren';
 import { amqpUrl, uniqueName } from '../../helpers/broker.js';
@@ -204,5 +205,27 @@ describe('trace context in headers the application gave', () => {
     const m = (await ch.get(q, { noAck: true }))!;
     const [publish] = named(s, 'publish');
     expect(m.properties.headers!.traceparent).toBe(`00-${publish!.spanContext().traceId}-${publish!.spanContext().spanId}-01`);
+  });
+});
+
+describe('a promise operation that throws before its promise exists', () => {
+  it('still ends its span: asyncEnd follows the synchronous error, as the promise warren returns settles', async () => {
+    const s = setup();
+    // another subscriber's wrap (composed after warren/otel's) throws synchronously
+    const tc = tracingChannel('warren:rpc');
+    const start = (e: unknown) => void ((e as { wrap?: unknown }).wrap = () => {
+      throw new Error('wrap bug');
+    });
+    const handlers = { start, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    tc.subscribe(handlers);
+    try {
+      const ch = await channel();
+      const rpc = await createRpcClient(ch);
+      await expect(rpc.call('nobody', 'x', { timeout: 1000 })).rejects.toThrow('wrap bug');
+    } finally {
+      tc.unsubscribe(handlers);
+    }
+    const [call] = await until(() => named(s, 'call'), (x) => x.length === 1, 'the call span to end');
+    expect(call!.attributes['error.type']).toBe('Error');
   });
 });
