@@ -88,6 +88,8 @@ export class Channel extends Declarations implements MessageOwner {
   readonly recorded: boolean;
   /** @internal counts recoveries: deliveries of an older epoch are stale */
   epoch = 0;
+  /** @internal told the tag of each multiple settlement sent: it also settled other consumers' deliveries (a stream consumer tracks them, streams.ts) */
+  readonly multipleSettled = new Set<(through: number) => void>();
   #id: number;
   #acks: AckBatcher;
   /** Encodes publish bodies and decodes `message.payload` (default: the connection's; replace or `extend()` it per channel). */
@@ -551,6 +553,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.assertOpen();
     message.settled = true;
     this.#settleTag(tag, how, multiple, requeue);
+    if (multiple) for (const f of this.multipleSettled) f(tag);
     return true;
   }
 

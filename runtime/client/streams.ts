@@ -185,6 +185,8 @@ const NO_REPLICA = /does not have a (?:running )?replica on the local node/;
 
 interface Pending {
   offset: Long;
+  /** The delivery tag (a multiple settlement on the channel covers it). */
+  tag: number;
   settled: boolean;
 }
 
@@ -284,7 +286,7 @@ export class StreamConsumer implements AsyncIterable<Message> {
     const headers = m.properties.headers;
     const offset = streamOffsetOf(headers);
     if (offset !== undefined) {
-      const p: Pending = { offset, settled: false };
+      const p: Pending = { offset, tag: Number(m.deliveryTag), settled: false };
       this.#pending.push(p);
       this.#byMessage.set(m, p);
       m.onSettled = (multiple) => this.#settled(m, multiple);
@@ -302,11 +304,30 @@ export class StreamConsumer implements AsyncIterable<Message> {
     return value === undefined ? this.#matchUnfiltered : this.#filter.has(value);
   }
 
+  /**
+   * @internal a multiple settlement went out on the channel (this consumer's or another's): the
+   * deliveries up to `tag` are settled too.
+   */
+  settledThrough(tag: number): void {
+    let any = false;
+    for (const q of this.#pending) if (q.tag <= tag && !q.settled) any = q.settled = true;
+    if (any) this.#advance();
+  }
+
+  /** True once ended with nothing left to track (channel.multipleSettled may let go of it). */
+  get done(): boolean {
+    return this.#consumer !== undefined && this.#consumer.isEnded && this.#pending.length === 0;
+  }
+
   #settled(m: Message, multiple: boolean): void {
     const p = this.#byMessage.get(m);
     if (!p) return;
     p.settled = true;
     if (multiple) for (const q of this.#pending) if (BigInt(q.offset) <= BigInt(p.offset)) q.settled = true;
+    this.#advance();
+  }
+
+  #advance(): void {
     let i = 0;
     while (i < this.#pending.length && this.#pending[i]!.settled) i++;
     if (i === 0) return;
@@ -375,6 +396,12 @@ export async function consumeStream(channel: Channel, queue: string, options: St
       ...(options.onHandlerError !== undefined && { onHandlerError: options.onHandlerError }),
     });
     stream.attach(consumer);
+    // A multiple ack by another consumer of the channel settles this one's deliveries too.
+    const onMultiple = (through: number): void => {
+      if (stream.done) channel.multipleSettled.delete(onMultiple);
+      else stream.settledThrough(through);
+    };
+    channel.multipleSettled.add(onMultiple);
   } catch (e) {
     const err = e as Error & { replyCode?: number; replyText?: string };
     if (err.replyCode === 406 && NO_REPLICA.test(err.replyText ?? '')) throw new StreamReplicaUnavailableError(queue, err as Error & { replyCode: number });

@@ -244,6 +244,22 @@ describe('processed offsets', () => {
     expect(c.isOpen).toBe(true);
   });
 
+  it("another consumer's ack with multiple on the same channel settles this one's deliveries too", async () => {
+    const ch = await channel();
+    const a = await stream(ch);
+    const b = await stream(ch);
+    await publishEach(ch, b, ['b0']);
+    const c = await ch.connection.channel();
+    const sb = await c.consumeStream(b, { offset: 'first' });
+    const [b0] = await takeN(sb, 1, false);
+    await publishEach(ch, a, ['a0']);
+    const sa = await c.consumeStream(a, { offset: 'first' });
+    const [a0] = await takeN(sa, 1, false);
+    a0!.ack({ multiple: true }); // the broker takes it for b0 too
+    expect(sa.processedOffset).toBe(0);
+    expect(sb.processedOffset).toBe(0);
+  });
+
   it('handler mode: the same checks, then the handler', async () => {
     const ch = await channel();
     const q = await stream(ch);
