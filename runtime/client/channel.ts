@@ -618,7 +618,10 @@ export class Channel extends Declarations implements MessageOwner {
       if (!needsAck) this.#acks.skip(Number(d.deliveryTag));
       msg.consumerRef = consumer;
       if (consumer) consumer.push(msg);
-      else if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
+      else {
+        if (needsAck) this.settle(msg, 'nack', false, true); // its consumer is gone: give it back
+        this.#cancelOrphan(d.consumerTag);
+      }
       return;
     }
     if (m.kind === 'basic.return') {
@@ -626,6 +629,20 @@ export class Channel extends Declarations implements MessageOwner {
       const returned = new ReturnedMessage({ replyCode: r.replyCode, replyText: r.replyText, exchange: r.exchange, routingKey: r.routingKey, properties: content.properties as BasicProperties, body: content.body }, this.serializers);
       this.#confirms?.onReturn(returned);
       this.emit('return', returned);
+    }
+  }
+
+  /** Tags the broker delivers for but no consumer has (a consume whose answer was abandoned): cancelled once each. */
+  #orphans = new Set<string>();
+
+  #cancelOrphan(tag: string): void {
+    if (this.#orphans.has(tag) || this.#closing) return;
+    this.#orphans.add(tag);
+    try {
+      this.connection.core.send(this.#id, this.method('basic.cancel', { consumerTag: tag, noWait: true }));
+      this.connection.driver.scheduleFlush();
+    } catch {
+      // the channel is closing: its consumers go with it
     }
   }
 
@@ -687,6 +704,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.#lastTag = 0;
     this.#consumers.clear();
     this.#noAckTags.clear();
+    this.#orphans.clear();
     await opened;
     for (const m of this.#settings.replay()) await this.requestNow(m, signal);
     if (this.#settings.confirmWindow !== undefined) await this.requestNow(this.method('confirm.select', {}), signal);

@@ -173,6 +173,33 @@ describe('recovery interrupted', () => {
     await pub.queueDelete(qb);
   });
 
+  it('a re-consume that timed out (the network stalled) but reached the broker later leaves no consumer there', async () => {
+    const { p, conn } = await proxied({ connectionTimeout: 120_000, heartbeat: 0, recovery: { backoff: { initialDelay: 10, maxDelay: 50 }, declarationTimeout: 300, declarationRetries: 0 } });
+    const ch = await conn.channel();
+    const queue = uniqueName('rec-late-consume');
+    await ch.queueDeclare(queue, { durable: false, autoDelete: false });
+    await ch.queueDeclare('', { exclusive: true }); // its rename is a hook in the middle of the replay
+    await ch.consume(queue, () => undefined);
+    conn.once('queueRenamed', () => p.stall());
+    const failed = new Promise<void>((resolve) => conn.on('topologyError', (e) => e.entity.kind === 'consumer' && resolve()));
+    const recovered = nextEvent(conn, 'recovered', 30_000);
+    p.cut();
+    await failed;
+    p.resume();
+    await recovered;
+    const other = await connect(amqpUrl());
+    open.push(other);
+    const pub = await other.channel({ confirm: true });
+    await pub.publish('', queue, 'late');
+    let consumers = -1;
+    for (let i = 0; i < 100 && consumers !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      consumers = (await pub.checkQueue(queue)).consumerCount;
+    }
+    expect(consumers).toBe(0);
+    await pub.queueDelete(queue);
+  });
+
   it('a consumer cancelled while the connection is down is not consumed again', async () => {
     const { p, conn } = await proxied({ connectionTimeout: 120_000, heartbeat: 0 });
     const ch = await conn.channel();
