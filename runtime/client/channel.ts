@@ -90,6 +90,8 @@ export class Channel extends Declarations implements MessageOwner {
   epoch = 0;
   /** @internal told the tag of each multiple settlement sent: it also settled other consumers' deliveries (a stream consumer tracks them, streams.ts) */
   readonly multipleSettled = new Set<(through: number) => void>();
+  /** @internal true when a stream consumer of this channel holds an unsettled delivery with a tag up to `through` (streams.ts) */
+  readonly streamDeliveryThrough = new Set<(through: number) => boolean>();
   #id: number;
   #acks: AckBatcher;
   /** Encodes publish bodies and decodes `message.payload` (default: the connection's; replace or `extend()` it per channel). */
@@ -546,6 +548,9 @@ export class Channel extends Declarations implements MessageOwner {
     }
     message.checkSettle();
     const tag = Number(message.deliveryTag);
+    if (multiple && how !== 'ack') {
+      for (const f of this.streamDeliveryThrough) if (f(tag)) throw new TypeError(`${how} with multiple would cover a stream delivery on this channel (RabbitMQ 3.10 closes the connection with 540): settle each message, or consume the stream on its own channel`);
+    }
     if (this.#acks.isSettled(tag)) {
       message.settled = true;
       message.checkSettle();

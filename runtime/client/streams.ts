@@ -314,6 +314,11 @@ export class StreamConsumer implements AsyncIterable<Message> {
     if (any) this.#advance();
   }
 
+  /** @internal true when a delivery with a tag up to `through` is not settled yet */
+  holdsThrough(through: number): boolean {
+    return this.#pending.some((q) => !q.settled && q.tag <= through);
+  }
+
   /** True once ended with nothing left to track (channel.multipleSettled may let go of it). */
   get done(): boolean {
     return this.#consumer !== undefined && this.#consumer.isEnded && this.#pending.length === 0;
@@ -402,6 +407,11 @@ export async function consumeStream(channel: Channel, queue: string, options: St
       else stream.settledThrough(through);
     };
     channel.multipleSettled.add(onMultiple);
+    const guard = (through: number): boolean => {
+      if (stream.done) channel.streamDeliveryThrough.delete(guard);
+      return stream.holdsThrough(through);
+    };
+    channel.streamDeliveryThrough.add(guard);
   } catch (e) {
     const err = e as Error & { replyCode?: number; replyText?: string };
     if (err.replyCode === 406 && NO_REPLICA.test(err.replyText ?? '')) throw new StreamReplicaUnavailableError(queue, err as Error & { replyCode: number });

@@ -260,6 +260,29 @@ describe('processed offsets', () => {
     expect(sb.processedOffset).toBe(0);
   });
 
+  it('a nack with multiple by another consumer that would cover a stream delivery is refused (3.10 would close the connection)', async () => {
+    const c = await connection();
+    const ch = await c.channel();
+    const s = await stream(ch);
+    const q = await queue(ch, {}, 'rmq4-nq');
+    await publishEach(ch, s, ['s0']);
+    const shared = await c.channel();
+    const ss = await shared.consumeStream(s, { offset: 'first' });
+    const [s0] = await takeN(ss, 1, false);
+    await ch.sendToQueue(q, 'q0');
+    const cq = await shared.consume(q, { prefetch: 10 });
+    let mq: Message | undefined;
+    for await (const m of cq) {
+      mq = m;
+      break;
+    }
+    expect(() => mq!.nack({ multiple: true, requeue: true })).toThrow(/stream delivery/);
+    s0!.ack();
+    mq!.nack({ multiple: true, requeue: true }); // nothing of the stream's left to cover
+    await shared.prefetch(10); // a round trip: the channel and connection live
+    expect(c.isOpen).toBe(true);
+  });
+
   it('handler mode: the same checks, then the handler', async () => {
     const ch = await channel();
     const q = await stream(ch);
