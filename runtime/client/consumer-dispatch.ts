@@ -84,7 +84,9 @@ export class HandlerDispatcher<T> {
       return this.#done();
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
+      // Through a real promise: a thenable whose then() throws, or settles twice, is a handler
+      // error like any other and frees its slot exactly once.
+      Promise.resolve(result as PromiseLike<unknown>).then(
         () => this.#done(),
         (e: unknown) => {
           this.#failed(e, m);

@@ -190,3 +190,27 @@ describe('consumeMany with invalid options', () => {
     expect(ch.isOpen).toBe(true);
   });
 });
+
+describe('a handler returning a broken thenable', () => {
+  it('whose then() throws is a handler error like any other: the message is rejected, handlerError is emitted, the next delivery is handled', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch);
+    await ch.sendToQueue(q, 'broken');
+    await ch.sendToQueue(q, 'fine');
+    let fine!: (text: string) => void;
+    const handledFine = new Promise<string>((r) => (fine = r));
+    const errors: string[] = [];
+    const consumer = await ch.consume(q, (m) => {
+      if (m.text() === 'broken') return { then: () => { throw new Error('not a real promise'); } };
+      m.ack();
+      fine(m.text());
+      return undefined;
+    });
+    consumer.on('handlerError', (e, m) => errors.push(`${(e as Error).message}: ${m.text()}`));
+    expect(await handledFine).toBe('fine'); // was: the throw escaped into the delivery path and the slot stayed taken
+    expect(errors).toEqual(['not a real promise: broken']);
+    expect(ch.isOpen).toBe(true);
+    await consumer.close();
+  });
+});
