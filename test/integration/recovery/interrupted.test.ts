@@ -1,9 +1,11 @@
 /**
  * Recovery interrupted at its worst moments, through the project's TCP proxy: the application
- * closes the connection while a reconnect attempt hangs in a black hole or while the replay
- * runs (the loop stops, nothing reconnects, nothing keeps the process alive, waiting publishes
+ * closes the connection while a reconnect attempt hangs on a silent peer or while the replay
+ * runs (the loop stops, nothing reconnects, no socket is left behind, waiting publishes
  * reject); the new connection dies in the middle of the replay (recovery starts over and
- * completes); a consumer cancelled while the connection is down is not consumed again.
+ * completes); a channel closed or a consumer cancelled during the replay is closed or cancelled
+ * on the broker too; a re-consume that timed out but reached the broker later leaves no
+ * consumer there; a consumer cancelled while the connection is down is not consumed again.
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
