@@ -6,7 +6,8 @@
 //   is all that clustering needs between them; 4.x nodes also share their epmd (./rabbitmq.mjs).
 // - Formation: all nodes boot in parallel (each a standalone node at first); then every node but
 //   the first runs `stop_app`, `reset`, `join_cluster <node 1>`, `start_app` (the functions those
-//   rabbitmqctl commands call, in one erl_call: see JOIN), one node after the other (a join
+//   rabbitmqctl commands call, in one erl_call: see JOIN; the rabbitmqctl commands themselves
+//   if that fails), one node after the other (a join
 //   changes the cluster's membership, which RabbitMQ wants done one at a time);
 //   finally `cluster_status` on node 1 must list every node as running, or the start fails.
 // - States: booting → joining → formed → stopping → stopped. A failure anywhere stops every node
@@ -35,6 +36,42 @@ const JOIN = {
 const JOIN_TIMEOUT_MS = 120_000;
 
 const defaultLog = (line) => process.stderr.write(`[cluster] ${line}\n`);
+
+/** How many times the documented rabbitmqctl join is tried after the one-call join failed. */
+const JOIN_FALLBACK_ATTEMPTS = 3;
+
+/**
+ * Joins `broker` to `first`: the one-call join through erl_call first (fast); if that fails (seen
+ * once on 4.3 in CI: the expression failed without saying which step), the documented rabbitmqctl
+ * steps, which are idempotent (stop_app on a stopped app, reset, join_cluster, start_app), a few
+ * times with a pause, so that one slow step of a busy machine does not fail the whole run.
+ */
+async function joinNode(broker, first, rabbitmq, log) {
+  const { nodeName, env, root } = broker;
+  let firstError;
+  try {
+    const result = await createErlEval({ nodeName, env, root, timeoutMs: JOIN_TIMEOUT_MS })(JOIN[rabbitmq](first.nodeName));
+    if (result === 'joined') return;
+    firstError = new Error(`${nodeName} did not join ${first.nodeName}: ${result}`);
+  } catch (error) {
+    firstError = error;
+  }
+  let lastError = firstError;
+  for (let attempt = 1; attempt <= JOIN_FALLBACK_ATTEMPTS; attempt++) {
+    log(`${nodeName}: join through erl_call failed (${String(lastError?.message ?? lastError).split('\n')[0]}); rabbitmqctl join, attempt ${attempt}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+    try {
+      await broker.rabbitmqctl('stop_app');
+      await broker.rabbitmqctl('reset');
+      await broker.rabbitmqctl('join_cluster', first.nodeName);
+      await broker.rabbitmqctl('start_app');
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`${nodeName} did not join ${first.nodeName}: ${lastError?.message ?? lastError}`, { cause: firstError });
+}
 
 /** Parses `rabbitmqctl ... --formatter json` output (3.10 may print notices before the JSON). */
 function parseJson(text) {
@@ -84,11 +121,7 @@ export async function startCluster(options = {}) {
 
   const [first] = brokers;
   try {
-    for (const broker of brokers.slice(1)) {
-      const { nodeName, env, root } = broker;
-      const result = await createErlEval({ nodeName, env, root, timeoutMs: JOIN_TIMEOUT_MS })(JOIN[rabbitmq](first.nodeName));
-      if (result !== 'joined') throw new Error(`${broker.nodeName} did not join ${first.nodeName}: ${result}`);
-    }
+    for (const broker of brokers.slice(1)) await joinNode(broker, first, rabbitmq, log);
     const running = await runningNodesOf(first);
     const missing = brokers.map((b) => b.nodeName).filter((name) => !running.includes(name));
     if (missing.length > 0) throw new Error(`cluster_status on ${first.nodeName} does not list ${missing.join(', ')} as running (running: ${running.join(', ')})`);
