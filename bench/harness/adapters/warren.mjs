@@ -61,6 +61,24 @@ export async function connect(url, { frameMax } = {}) {
       return count;
     },
 
+    // latency.mjs: a callback consumer acking each message, and a single publish.
+    async subscribe(queue, onBody, { prefetch = 1000 } = {}) {
+      const c = await ch.consume(
+        queue,
+        (msg) => {
+          onBody(msg.body);
+          msg.ack();
+        },
+        { prefetch },
+      );
+      return () => c.close();
+    },
+    send(queue, body) {
+      return ch.publish('', queue, body);
+    },
+    // publish() resolves at once unless the socket is full: awaiting it is warren's back-pressure.
+    sendAwaits: true,
+
     async close() {
       await conn.close();
     },
