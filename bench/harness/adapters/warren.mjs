@@ -5,6 +5,8 @@ import { connect as warrenConnect } from '../../../dist/index.js';
 import { windowed } from '../lib/common.mjs';
 
 export const name = 'warren';
+/** Consumer styles this adapter runs (run.mjs --style). */
+export const styles = ['callback', 'c8', 'iter'];
 export const pkg = 'warren';
 export const version = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
@@ -41,10 +43,21 @@ export async function connect(url, { frameMax } = {}) {
       await windowed(n, window, () => confirmCh.publish('', queue, body));
     },
 
-    async consume(queue, n, { prefetch = 1000, ack = 'each', ackEvery = Math.max(1, prefetch >> 2) } = {}) {
+    // `style`: 'callback' (concurrency 1, warren's default), 'c8' (a callback consumer running up
+    // to 8 handlers at once) or 'iter' (a `for await` loop over the consumer).
+    async consume(queue, n, { prefetch = 1000, ack = 'each', ackEvery = Math.max(1, prefetch >> 2), style = 'callback' } = {}) {
       const noAck = ack === 'none';
       let count = 0;
       let consumer;
+      if (style === 'iter') {
+        for await (const msg of await ch.consume(queue, { noAck, prefetch })) {
+          count++;
+          if (ack === 'each') msg.ack();
+          else if (ack === 'multiple' && (count % ackEvery === 0 || count === n)) msg.ack({ multiple: true });
+          if (count === n) break;
+        }
+        return count;
+      }
       await new Promise((resolve, reject) => {
         ch.on('error', reject);
         ch.consume(
@@ -55,7 +68,7 @@ export async function connect(url, { frameMax } = {}) {
             else if (ack === 'multiple' && (count % ackEvery === 0 || count === n)) msg.ack({ multiple: true });
             if (count === n) resolve();
           },
-          { noAck, prefetch },
+          { noAck, prefetch, ...(style === 'c8' ? { concurrency: 8 } : {}) },
         ).then((c) => (consumer = c), reject);
       });
       return count;
