@@ -7,6 +7,8 @@ export default defineConfig([
       codec: 'runtime/exports/codec.ts',
       protocol: 'runtime/exports/protocol.ts',
       otel: 'runtime/otel/index.ts',
+      amqplib: 'runtime/amqplib/index.ts',
+      'amqplib-callback-api': 'runtime/amqplib/callback-api.ts',
       codegen: 'codegen/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -47,6 +47,7 @@ export default defineConfig({
     alias: [
       { find: /^warren\/codec$/, replacement: here('./runtime/exports/codec.ts') },
       { find: /^warren\/protocol$/, replacement: here('./runtime/exports/protocol.ts') },
+      { find: /^warren\/amqplib$/, replacement: here('./runtime/amqplib/index.ts') }, { find: /^warren\/amqplib\/callback_api$/, replacement: here('./runtime/amqplib/callback-api.ts') },
       { find: /^warren$/, replacement: here('./runtime/index.ts') },
     ],
   },
