@@ -16,7 +16,8 @@
  * | `true` / `false`                                 | `t` | octet 1 / 0                          |
  * | integer number in -2^31 .. 2^31-1 (not `-0`)     | `I` | int32                                |
  * | other safe integer                               | `l` | int64                                |
- * | any other number (fraction, NaN, ±Inf, -0, >2^53) | `d` | float64                              |
+ * | any other finite number (fraction, -0, >2^53)    | `d` | float64                              |
+ * | NaN, ±Infinity (RabbitMQ cannot parse them)      | —   | EncodeError                          |
  * | bigint in -2^63 .. 2^63-1                        | `l` | int64 (out of range: EncodeError)    |
  * | string                                           | `S` | long + UTF-8 bytes                   |
  * | Uint8Array (and Buffer)                          | `x` | long + bytes (RabbitMQ extension)    |
@@ -59,7 +60,7 @@
  *   EncodeError, not a stack overflow.
  */
 import { DecodeError, EncodeError } from './errors.js';
-import { Decimal, Field, checkFieldValue, type FieldTag } from './field.js';
+import { Decimal, Field, checkFieldValue, unparsable, type FieldTag } from './field.js';
 import type { Reader } from './reader.js';
 import { isIndexKey, orderedKeys, sameOrder, setWire, wireOf } from './table-wire.js';
 import { readUtf8, tryReadUtf8, writeUtf8 } from './utf8.js';
@@ -234,6 +235,7 @@ function value(w: Writer, v: FieldValue, ctx: string, path: string, key: string 
       // -0 goes out as a double so that its sign survives (as an integer it would become 0).
       if ((v | 0) === v && (v !== 0 || 1 / v > 0)) return tagged32(w, 0x49, v); // I
       if (v !== 0 && Number.isSafeInteger(v)) return int64(w, v);
+      if (!Number.isFinite(v)) throw new EncodeError(ctx, at(path, key), unparsable('', v));
       return double(w, 0x64, v);
     case 'bigint':
       if (v < MIN_I64 || v > MAX_I64) throw new EncodeError(ctx, at(path, key), `bigint must be an int64 (-2^63 to 2^63-1), got ${v}n`);

@@ -94,6 +94,15 @@ function checkDecimal(scale: unknown, value: unknown, ctx: string, path: string)
 }
 
 /**
+ * Why NaN and ±Infinity are refused in a table (`what` names the wire type, e.g. `double `): RabbitMQ
+ * 3.10 and 4.3 fail to parse such a `d` or `f` value (`function_clause` in
+ * rabbit_binary_parser:parse_table) and close the whole connection with 541. -0 passes.
+ */
+export function unparsable(what: string, value: number): string {
+  return `${what ? `${what} ` : ''}${value} cannot be sent: RabbitMQ cannot parse a NaN or infinite number in a field table (it closes the connection with 541 internal-error); send it as a string or leave it out`;
+}
+
+/**
  * Throws an {@link EncodeError} unless `value` fits wire type `tag`. Used by the factories and,
  * with the key path, by the table encoder.
  */
@@ -115,13 +124,15 @@ export function checkFieldValue(tag: string, value: unknown, ctx: string, path: 
       }
       return int(value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'int64 (as a number; use a bigint beyond 2^53)', ctx, path);
     case 'f':
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new EncodeError(ctx, path, unparsable('float', value));
       // A finite double that rounds to ±Infinity in float32 would silently change meaning.
-      if (typeof value !== 'number' || (Number.isFinite(value) && Math.abs(value) > FLT_MAX)) {
+      if (typeof value !== 'number' || Math.abs(value) > FLT_MAX) {
         throw new EncodeError(ctx, path, `float must be a number within ±${FLT_MAX}, got ${describe(value)}`);
       }
       return;
     case 'd':
       if (typeof value !== 'number') throw new EncodeError(ctx, path, `double must be a number, got ${describe(value)}`);
+      if (!Number.isFinite(value)) throw new EncodeError(ctx, path, unparsable('double', value));
       return;
     case 'D':
       if (!(value instanceof Decimal)) throw new EncodeError(ctx, path, `decimal field needs a Decimal, got ${describe(value)}`);
@@ -178,9 +189,9 @@ export const field = {
   uint32: (v: number): Field<'i'> => make('i', v, 'uint32'),
   /** `l`: signed 64-bit integer; a number must be a safe integer, a bigint any int64. */
   int64: (v: number | bigint): Field<'l'> => make('l', v, 'int64'),
-  /** `f`: IEEE 754 single precision (the value is rounded to float32 on the wire). */
+  /** `f`: IEEE 754 single precision (the value is rounded to float32 on the wire); finite only. */
   float: (v: number): Field<'f'> => make('f', v, 'float'),
-  /** `d`: IEEE 754 double precision (e.g. to send `3` as a double rather than `I`). */
+  /** `d`: IEEE 754 double precision (e.g. to send `3` as a double rather than `I`); finite only (RabbitMQ cannot parse NaN or ±Infinity). */
   double: (v: number): Field<'d'> => make('d', v, 'double'),
   /** `D`: decimal `value × 10^-scale` (scale 0 to 255, value int32). */
   decimal: (scale: number, value: number): Field<'D'> => make('D', new Decimal(scale, value), 'decimal'),

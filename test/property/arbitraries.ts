@@ -40,7 +40,7 @@ const canonicalLeaf: fc.Arbitrary<FieldValue> = fc.oneof(
   fc.boolean(),
   fc.integer(),
   fc.maxSafeInteger(),
-  fc.double(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }), // NaN and ±Infinity are refused (EncodeError)
   int64.map(canonInt64),
   text(20),
   fc.uint8Array({ maxLength: 8 }),
@@ -85,7 +85,7 @@ export const { table: looseTable } = fc.letrec<{ value: FieldValue; table: Field
     fc.integer({ min: -128, max: 127 }).map(field.int8),
     fc.integer({ min: 0, max: 65535 }).map(field.uint16),
     fc.integer({ min: 0, max: 2 ** 32 - 1 }).map(field.uint32),
-    fc.float().map(field.float),
+    fc.float({ noNaN: true, noDefaultInfinity: true }).map(field.float),
     fc.integer().map(field.int64),
     fc.constant(field.void()),
     tie('table'),

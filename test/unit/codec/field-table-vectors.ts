@@ -6,6 +6,7 @@
  * - `input`: what encodes to exactly `hex` (absent for decode-only vectors such as `L`).
  * - `canonical`: encoding `value` itself gives `hex` back (plain JS values whose default
  *   mapping is this tag); false where the width is not kept by a plain number.
+ * - `unsendable`: decoded as shown, but encoding `value` is an EncodeError.
  */
 import { Decimal, field, type FieldTable } from '../../../runtime/codec/index.js';
 import { hex } from '../../helpers/hex.js';
@@ -16,6 +17,8 @@ export interface TableVector {
   value: FieldTable;
   input?: FieldTable;
   canonical: boolean;
+  /** Decoded, never sent: encoding `value` is an EncodeError (RabbitMQ could not parse it). */
+  unsendable?: true;
 }
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
@@ -49,8 +52,9 @@ export const tableVectors: TableVector[] = [
   { name: 'f float32', hex: hex`00000007 016b 66 3fc00000`, value: { k: 1.5 }, input: { k: field.float(1.5) }, canonical: false },
   { name: 'f float32 rounds', hex: hex`00000007 016b 66 3dcccccd`, value: { k: Math.fround(0.1) }, input: { k: field.float(0.1) }, canonical: false },
   { name: 'd fraction', hex: hex`0000000b 016b 64 3ff80000 00000000`, value: { k: 1.5 }, canonical: true },
-  { name: 'd NaN', hex: hex`0000000b 016b 64 7ff80000 00000000`, value: { k: NaN }, canonical: true },
-  { name: 'd -Infinity', hex: hex`0000000b 016b 64 fff00000 00000000`, value: { k: -Infinity }, canonical: true },
+  // Decoded (another peer may send them), never sent: RabbitMQ cannot parse them (EncodeError).
+  { name: 'd NaN', hex: hex`0000000b 016b 64 7ff80000 00000000`, value: { k: NaN }, canonical: false, unsendable: true },
+  { name: 'd -Infinity', hex: hex`0000000b 016b 64 fff00000 00000000`, value: { k: -Infinity }, canonical: false, unsendable: true },
   { name: 'd -0 keeps its sign', hex: hex`0000000b 016b 64 80000000 00000000`, value: { k: -0 }, canonical: true },
   { name: 'd 2^60 (unsafe integer number)', hex: hex`0000000b 016b 64 43b00000 00000000`, value: { k: 2 ** 60 }, canonical: true },
   { name: 'd forced integer', hex: hex`0000000b 016b 64 40080000 00000000`, value: { k: 3 }, input: { k: field.double(3) }, canonical: false },
