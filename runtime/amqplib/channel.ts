@@ -363,12 +363,14 @@ export class Channel extends EventEmitter {
   /** basic.recover with requeue: the broker redelivers every unacknowledged message. */
   async recover(): Promise<Replies.Empty> {
     this.assertOpen();
+    // The broker requeues these; their redeliveries (new tags) may arrive before recover-ok.
+    const requeued = [...this.#unsettled.keys()];
     try {
       await this.warren.recover({ requeue: true });
     } catch (e) {
       throw operationError('basic.recover', e);
     }
-    this.#unsettled.clear();
+    for (const t of requeued) this.#unsettled.delete(t);
     return {};
   }
 }
