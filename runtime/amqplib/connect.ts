@@ -12,6 +12,7 @@
  */
 import { amqplain as warrenAmqplain, isWarrenError, type ConnectOptions, type SaslMechanism, type TlsOptions } from '../index.js';
 import { toWireTable } from './args.js';
+import { plainError } from './errors.js';
 import type { AmqplibCredentials, ConnectObject, SocketOptions } from './types.js';
 
 /** amqplib's `credentials`: PLAIN (its default), AMQPLAIN and EXTERNAL (a TLS client certificate). */
@@ -141,5 +142,5 @@ export function connectError(e: unknown, mechanism: string | undefined): Error {
     err.code = r.replyCode;
     return err;
   }
-  return e instanceof Error ? e : new Error(String(e));
+  return plainError(e);
 }
