@@ -48,6 +48,35 @@ export function orderedTable(entries: Iterable<readonly [string, FieldValue]>): 
 }
 
 /**
+ * A new table holding the entries of `tables` in order, a later table's value replacing an
+ * earlier one's (as `{ ...a, ...b }` does), that keeps what a spread drops: each value's
+ * remembered wire tag and the tables' key order (an integer-like key included), so that a table
+ * received from another client and passed on goes out with the same tags and order. A `Map` gives
+ * its entries in its order. Without any record among the sources, the result is a plain copy.
+ */
+export function mergeTables(...tables: readonly (FieldTable | ReadonlyMap<string, FieldValue> | undefined)[]): FieldTable {
+  const records = tables.some((t) => t instanceof Map || (t !== undefined && wireOf(t) !== undefined));
+  if (!records) return Object.assign({}, ...tables) as FieldTable;
+  const out: FieldTable = {};
+  const keys: string[] = [];
+  let tags: Record<string, number> | undefined;
+  for (const t of tables) {
+    if (t === undefined) continue;
+    const from = t instanceof Map ? undefined : wireOf(t)?.tags;
+    for (const [k, v] of tableEntries(t)) {
+      if (!Object.prototype.hasOwnProperty.call(out, k)) keys.push(k);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+      else out[k] = v;
+      const tag = from?.[k];
+      if (tag !== undefined) (tags ??= Object.create(null) as Record<string, number>)[k] = tag;
+      else if (tags !== undefined) delete tags[k];
+    }
+  }
+  setWire(out, { keys: sameOrder(keys, Object.keys(out)) ? undefined : keys, tags });
+  return out;
+}
+
+/**
  * False until this process has made a {@link WIRE} record (decoding, orderedTable): until then
  * the encoder skips the lookup, a property miss that was measurable (about 5 % of a table's
  * encoding) on objects of many shapes.

@@ -11,6 +11,7 @@ import type { Body } from '../body.js';
 import type { Channel } from '../channel.js';
 import type { PublishOptions } from '../publisher.js';
 import type { SerializerRef, SerializerRegistry } from '../serializers.js';
+import { mergeTables } from '../../codec/table-wire.js';
 import { Exchange } from './entities.js';
 
 /** Defaults of a Producer. */
@@ -72,7 +73,8 @@ export class Producer {
       }));
     }
     const merged: PublishOptions = { ...defaults, ...o };
-    if (defaults.headers || o.headers) merged.headers = { ...defaults.headers, ...o.headers };
+    // Not a spread: a table received from another client keeps its key order and wire tags.
+    if (defaults.headers && o.headers) merged.headers = mergeTables(defaults.headers, o.headers);
     let ref = o.serializer;
     const raw = data instanceof ArrayBuffer || ArrayBuffer.isView(data);
     const value = !raw && typeof data !== 'string';

@@ -8,6 +8,7 @@ import {
   Reader, WIRE, Writer, field, hasRawBytes, orderedTable, readArray, readTable, tableEntries, textBytes, textFromBytes,
   utf8Length, writeArray, writeTable, type AnyMethod, type FieldTable, type FieldValue,
 } from '../../../runtime/codec/index.js';
+import { mergeTables } from '../../../runtime/codec/table-wire.js';
 import { decodeMethod, writeMethodFrame } from '../../../runtime/frame/index.js';
 import { registry } from '../../../generated/registry.js';
 import { hex, toHex } from '../../helpers/hex.js';
@@ -202,5 +203,31 @@ describe('short strings that are not UTF-8', () => {
 
   it('a field.string(bytes) table value keeps non-UTF-8 bytes as S as well', () => {
     expect(encode({ k: field.string(hex`ff`) })).toBe('0000000801' + '6b' + '5300000001ff');
+  });
+});
+
+describe('mergeTables: a copy that keeps the wire record (issue 20: a spread dropped it)', () => {
+  // z = L 5, 7 = S ff00 (not UTF-8), f = d 3.0: as py-amqp sends them.
+  const bytes = hex`0000001f  01 7a 4c 0000000000000005   01 37 53 00000002 ff00   01 66 64 4008000000000000`;
+
+  it('a spread loses order and tags; mergeTables keeps them, later tables win key by key', () => {
+    const received = readTable(new Reader(bytes));
+    expect(encode({ ...received })).not.toBe(toHex(bytes));
+    expect(encode(mergeTables(received))).toBe(toHex(bytes));
+    expect(encode(mergeTables(undefined, received, undefined))).toBe(toHex(bytes));
+    // Defaults first, then the message's own: a key both have takes the later value and its tag.
+    const merged = mergeTables({ app: 'x', f: 1 }, received);
+    expect(Object.keys(merged).sort()).toEqual(['7', 'app', 'f', 'z']);
+    expect(encode(merged)).toBe(toHex(hex`00000029  03 617070 53 00000001 78  01 66 64 4008000000000000  01 7a 4c 0000000000000005   01 37 53 00000002 ff00`));
+    // A later plain value replaces a tagged one: its tag goes with it.
+    expect(encode(mergeTables(received, { f: 2 }))).toBe(toHex(hex`0000001b  01 7a 4c 0000000000000005   01 37 53 00000002 ff00   01 66 49 00000002`));
+  });
+
+  it('without any record it is a plain copy; a Map keeps its order', () => {
+    const plain = { a: 1, b: 'x' };
+    const copy = mergeTables(plain, { c: true });
+    expect(copy).toEqual({ a: 1, b: 'x', c: true });
+    expect((copy as Record<symbol, unknown>)[WIRE]).toBeUndefined();
+    expect(tableEntries(mergeTables(new Map<string, FieldValue>([['2', 1], ['1', 2]]))).map(([k]) => k)).toEqual(['2', '1']);
   });
 });
