@@ -22,7 +22,8 @@ export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEnc
 export { field, Field, Decimal, WireTimestamp, orderedTable, tableEntries, type FieldTable, type FieldValue, type Long } from './codec/index.js';
 export * from '../generated/errors.js';
 export type { BasicProperties } from '../generated/properties.js';
-export { diagnostics } from './io/driver.js';
+export { diagnostics } from './io/diagnostics.js';
+export type { Transport, TransportFactory, TransportSink, TransportTarget } from './io/transport.js';
 export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
 export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
 export type { ChannelSetup } from './client/channel-setup.js';

@@ -4,6 +4,7 @@
  * - generated/ imports only runtime/codec/ (and itself);
  * - runtime/codec/ imports nothing outside runtime/codec/;
  * - only runtime/io/ imports Node built-ins (`node:*`, or bare `net`, `tls`, ...);
+ * - runtime/io/ imports nothing of runtime/client/ (the transport seam sits below the client);
  * - runtime/protocol/ reads no clock and sets no timer: time is passed in;
  * - tools/ (warren-inspect) uses warren as an outside tool would: `warren/codec`, Node, itself.
  * Directories that do not exist yet have no edges. The rules run on an in-memory tree too, to
@@ -60,6 +61,9 @@ export function forbiddenEdges(project: Project, root: string): string[] {
       if (under(from, 'tools') && !(s === 'warren/codec' || isBuiltin(s) || (target && under(target, 'tools')))) {
         flag('tools/ may import only warren/codec, Node built-ins and tools/');
       }
+      if (under(from, 'runtime/io') && target && under(target, 'runtime/client')) {
+        flag('runtime/io/ must not import runtime/client/');
+      }
       if (under(from, 'runtime') && !under(from, 'runtime/io') && isBuiltin(s)) {
         flag('only runtime/io/ may import Node built-ins');
       }
@@ -102,7 +106,7 @@ describe('import boundaries', () => {
     add('generated/a.ts', "import { Writer } from '../runtime/codec/index.js';\nimport { x } from '../runtime/frame/index.js';\nimport 'fast-xml-parser';");
     add('runtime/codec/b.ts', "import { y } from '../frame/index.js';\nimport { createHash } from 'node:crypto';");
     add('runtime/client/c.ts', "import net from 'net';\nconst m = await import('node:tls');");
-    add('runtime/io/d.ts', "import net from 'node:net';");
+    add('runtime/io/d.ts', "import net from 'node:net';\nimport type { TlsOptions } from '../client/options.js';");
     add('tools/inspect/f.ts', "import { FrameParser } from 'warren/codec';\nimport { Reader } from '../../runtime/codec/index.js';\nimport { x } from './g.js';\nimport 'node:net';");
     add('runtime/protocol/e.ts', 'const t = Date.now();\nsetTimeout(() => {}, 1);\nconst d = new Date();\nconst ok = new Date(0);\nconst o = { setTimeout: 1 }.setTimeout;');
     expect(forbiddenEdges(project, '/p')).toEqual([
@@ -115,6 +119,7 @@ describe('import boundaries', () => {
       'runtime/codec/b.ts -> ../frame/index.js: runtime/codec/ may import only runtime/codec/',
       'runtime/codec/b.ts -> node:crypto: only runtime/io/ may import Node built-ins',
       'runtime/codec/b.ts -> node:crypto: runtime/codec/ may import only runtime/codec/',
+      'runtime/io/d.ts -> ../client/options.js: runtime/io/ must not import runtime/client/',
       'runtime/protocol/e.ts:1 uses Date.now: runtime/protocol/ gets time passed in',
       'runtime/protocol/e.ts:2 uses setTimeout: runtime/protocol/ gets time passed in',
       'runtime/protocol/e.ts:3 uses new Date(): runtime/protocol/ gets time passed in',

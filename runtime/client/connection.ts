@@ -2,7 +2,7 @@
  * The Promise API of a connection: `connect()` opens the socket and runs the handshake;
  * `Connection` routes the core's events to promises, channels and listeners.
  *
- * The protocol work happens in the sans-io ConnectionCore; the socket work in SocketDriver.
+ * The protocol work happens in the sans-io ConnectionCore; the byte stream's in the session Driver over a Transport.
  * This file only connects them to the application: a map from call id to its promise, a map
  * from channel id to its Channel, and the connection-level events.
  *
@@ -18,7 +18,7 @@ import { ConnectionClosedError } from '../errors.js';
 import type { ConnectionCore } from '../protocol/connection.js';
 import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
-import type { SocketDriver } from '../io/driver.js';
+import type { Driver } from './session/driver.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
@@ -84,7 +84,7 @@ interface PendingReply {
 /** An open AMQP connection. Create one with {@link connect}. */
 export class Connection extends Emitter<ConnectionEvents> {
   /** @internal the current core (replaced by each recovery) */ core: ConnectionCore;
-  /** @internal the current socket driver (replaced by each recovery) */ driver: SocketDriver;
+  /** @internal the current socket driver (replaced by each recovery) */ driver: Driver;
   /** The serializers new channels start with (ConnectOptions `serializers`; default JSON, text, bytes). */
   readonly serializers: SerializerRegistry;
   /** @internal what the broker's version does with requests (broker-rules.ts) */ readonly rules: BrokerRules;
@@ -112,7 +112,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #cancelRenewal: (() => void) | undefined;
 
   /** @internal use {@link connect}; without `link`, recovery is off */
-  constructor(core: ConnectionCore, driver: SocketDriver, options: ResolvedOptions, link?: Link) {
+  constructor(core: ConnectionCore, driver: Driver, options: ResolvedOptions, link?: Link) {
     super();
     this.core = core;
     this.driver = driver;
@@ -125,7 +125,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (link) this.#attach(link);
   }
 
-  #installFlush(driver: SocketDriver): void {
+  #installFlush(driver: Driver): void {
     driver.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;
       const batches = [...this.#ackBatches];

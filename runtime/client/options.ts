@@ -6,28 +6,13 @@
  */
 import { WarrenError } from '../codec/errors.js';
 import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
+import type { TlsOptions, TransportFactory } from '../io/transport.js';
 import { amqplain, external, plain, type SaslMechanism } from '../protocol/sasl.js';
 import { parseHost, type Endpoint } from './recovery/endpoints.js';
 import { resolveRecovery, type CredentialsProvider, type RecoveryOptions, type ResolvedRecovery } from './recovery/options.js';
 import { createSerializers, type SerializerRegistry } from './serializers.js';
 
-/** TLS settings; PEM contents (string or bytes), or file paths through the URL form. */
-export interface TlsOptions {
-  /** CA certificate(s) to trust instead of the system store. */
-  ca?: string | Uint8Array | (string | Uint8Array)[];
-  /** Client certificate, for EXTERNAL authentication or brokers that require one. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-  passphrase?: string;
-  /** SNI and certificate host name; default: the host when it is a name (never for an IP). */
-  servername?: string;
-  /** Verify the broker's certificate (default true). Turning this off allows man-in-the-middle attacks. */
-  rejectUnauthorized?: boolean;
-  /** File paths (from amqps:// URL parameters), read when connecting. */
-  cacertfile?: string;
-  certfile?: string;
-  keyfile?: string;
-}
+export type { TlsOptions, TransportFactory } from '../io/transport.js';
 
 /** Every setting of `connect()`; all optional. */
 export interface ConnectOptions {
@@ -95,6 +80,13 @@ export interface ConnectOptions {
   credentials?: CredentialsProvider;
   /** Serializers by content type for publish bodies and `message.payload` (default: `createSerializers()`: JSON, text, bytes). */
   serializers?: SerializerRegistry;
+  /**
+   * Opens the byte stream to a broker, for each connection attempt (default: TCP, or TLS with
+   * `tls`, through node:net / node:tls). Give another to run where node:net is absent or to
+   * connect over something else (an in-memory pipe in tests); see runtime/io/transport.ts for
+   * what a Transport must do. It is given the endpoint, the TLS settings and the time left.
+   */
+  transport?: TransportFactory;
 }
 
 /** An optional logging hook: warren writes nothing to the console itself. */
@@ -134,6 +126,8 @@ export interface ResolvedOptions {
   mechanismsFor(username: string, password: string): SaslMechanism[];
   credentials: CredentialsProvider | undefined;
   serializers: SerializerRegistry;
+  /** Undefined: the Node transport. */
+  transport: TransportFactory | undefined;
 }
 
 /** A URL or option that cannot be used. The message never contains the password. */
@@ -292,5 +286,11 @@ export function resolveOptions(url: string | undefined, options: ConnectOptions 
     mechanismsFor,
     credentials: o.credentials,
     serializers: o.serializers ?? createSerializers(),
+    transport: transportOption(o.transport),
   };
+}
+
+function transportOption(t: TransportFactory | undefined): TransportFactory | undefined {
+  if (t !== undefined && typeof t !== 'function') throw new ConfigurationError(`transport must be a function (target) => Promise<Transport>, got ${typeof t}`);
+  return t;
 }

@@ -1,6 +1,7 @@
 /**
- * One connection attempt: socket (TCP or TLS) to one endpoint, a fresh sans-io core, its driver,
- * and the AMQP handshake, within `connectionTimeout`. connect() uses it for the first connection
+ * One connection attempt: a transport to one endpoint (the `transport` option's factory, by
+ * default TCP or TLS through node:net / node:tls), a fresh sans-io core, its driver, and the
+ * AMQP handshake, within `connectionTimeout`. connect() uses it for the first connection
  * and recovery for every reconnect; each gives a new Link, never a reused core.
  *
  * Until the caller attaches a sink, the core's events are kept (e.g. connection.blocked read in
@@ -11,8 +12,9 @@
 import { ConnectionClosedError } from '../../errors.js';
 import { ConnectionCore } from '../../protocol/connection.js';
 import type { ProtocolEvent } from '../../protocol/events.js';
-import { SocketDriver, frameTracer } from '../../io/driver.js';
-import { openSocket } from '../../io/open-socket.js';
+import { frameTracer } from '../../io/diagnostics.js';
+import { nodeTransport } from '../../io/node-transport.js';
+import { Driver } from '../session/driver.js';
 import { clientProperties } from '../client-properties.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Endpoint } from './endpoints.js';
@@ -20,7 +22,7 @@ import type { Endpoint } from './endpoints.js';
 /** An open connection to one broker: its core and driver, and where it goes. */
 export interface Link {
   readonly core: ConnectionCore;
-  readonly driver: SocketDriver;
+  readonly driver: Driver;
   readonly endpoint: Endpoint;
   readonly id: string;
   /** When the credentials used expire (epoch ms), if the credentials function said. */
@@ -46,12 +48,8 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
     expiresAt = c.expiresAt === undefined ? undefined : +c.expiresAt;
   }
   const tls = o.tls && endpoint.servername !== undefined && o.tls.servername === undefined ? { ...o.tls, servername: endpoint.servername } : o.tls;
-  // Plain TCP reads into one reused buffer (no 64 KiB of garbage per read, which is what bounds
-  // the memory of large messages); the core copies what it keeps. Nothing is read before
-  // driver.start() sends the protocol header, so `driver` is set by the time data arrives.
-  const reuse = tls === undefined;
   const warn = o.logger?.warn ? (message: string, data?: Record<string, unknown>) => o.logger?.warn?.(message, data) : undefined;
-  const socket = await openSocket({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, signal, onRead: reuse ? (chunk) => driver.onData(chunk) : undefined, warn });
+  const transport = await (o.transport ?? nodeTransport)({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, signal, warn });
   let sink: ((e: ProtocolEvent) => void) | undefined;
   const early: ProtocolEvent[] = [];
   let opened!: () => void;
@@ -69,7 +67,8 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
       connectionTimeout: Math.max(1, o.connectionTimeout - (Date.now() - started)),
       closeTimeout: o.closeTimeout,
       maxBodySize: o.maxBodySize,
-      reusedChunks: reuse,
+      // A transport that reads into one reused buffer: the core copies what it keeps.
+      reusedChunks: transport.reusesChunks,
       trace: frameTracer(id),
     },
     (e) => {
@@ -85,7 +84,7 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
       early.push(e);
     },
   );
-  const driver = new SocketDriver(core, socket, id);
+  const driver = new Driver(core, transport, id);
   driver.start();
   const onAbort = () => {
     driver.end(true);

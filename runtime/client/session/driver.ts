@@ -1,13 +1,14 @@
 /**
- * Drives a sans-io ConnectionCore over a Node socket: feeds it bytes and time, writes what it
- * produces, and turns socket ends into `lost()`.
+ * Drives a sans-io ConnectionCore over a Transport (runtime/io/transport.ts): feeds it bytes and
+ * time, writes what it produces, and turns the transport's end into `lost()`. Knows no socket:
+ * node:net, TLS, an in-memory pipe are all the same here.
  *
  * Writes: everything the application does in one turn of the event loop (a burst of publishes,
- * acks from a batch of deliveries) is coalesced and written once, with cork/uncork so that the
- * chunks of one flush go out as one writev. A flush happens at the end of each received chunk,
+ * acks from a batch of deliveries) is coalesced and written once, with cork/uncork (when the
+ * transport has them) so that the chunks of one flush go out as one writev. A flush happens at the end of each received chunk,
  * on the next setImmediate after a command, or at once when FLUSH_AT bytes are pending.
- * Backpressure: `writable()` resolves at once while the socket buffer is below its high water
- * mark, else on 'drain'; publishers await it, so nothing buffers without bound.
+ * Backpressure: `writable()` resolves at once while the transport does not need a drain, else
+ * on its `drain()`; publishers await it, so nothing buffers without bound.
  * Time: one timer is kept armed for the core's next deadline; it is re-armed whenever a received
  * chunk or a flush moves that deadline earlier (open-ok starts heartbeats long before the
  * handshake deadline the timer was armed for; a channel.close starts its close-ok deadline).
@@ -15,56 +16,20 @@
  * (a long synchronous task), timers run before the poll phase reads what the socket already
  * holds, and a peer whose heartbeats sit unread in the socket must not be declared dead.
  */
-import type { Socket } from 'node:net';
-import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
-import type { ConnectionCore } from '../protocol/connection.js';
-import type { FrameTrace } from '../protocol/events.js';
-import { ConnectionLostError } from '../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { diagnostics, redacted } from '../../io/diagnostics.js';
+import type { Transport, TransportSink } from '../../io/transport.js';
+import type { ConnectionCore } from '../../protocol/connection.js';
 
 /** Flush at once when this much is pending, without waiting for the end of the turn. */
 const FLUSH_AT = 128 * 1024;
 
-/**
- * node:diagnostics_channel channels. `frameIn` / `frameOut` (`warren:frame-in`,
- * `warren:frame-out`) get `{ connection, direction, type, channel, size?, method? }` for every
- * frame: what identifies it, never its arguments or body. `bytesIn` / `bytesOut`
- * (`warren:bytes-in`, `warren:bytes-out`) get `{ connection, bytes }` for each socket read and
- * write. A write that carries credentials (start-ok, secure-ok, update-secret) is published as a
- * redacted copy with `redacted: true`: frame header and method ids kept, every argument byte
- * zero. `bytes` of a read is valid only during the call (plain TCP reads reuse one buffer): copy
- * it to keep it. `tlsInsecure` (`warren:tls-insecure`) gets `{ hostname, port }` once per
- * connection made with certificate verification off (`rejectUnauthorized: false`,
- * `?verify=verify_none`).
- */
-export const diagnostics = {
-  frameIn: diagnosticsChannel('warren:frame-in'),
-  frameOut: diagnosticsChannel('warren:frame-out'),
-  bytesOut: diagnosticsChannel('warren:bytes-out'),
-  bytesIn: diagnosticsChannel('warren:bytes-in'),
-  tlsInsecure: diagnosticsChannel('warren:tls-insecure'),
-};
-
-/** A method frame with its arguments zeroed: type, channel, size, class and method ids kept. */
-function redacted(frame: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(frame.length);
-  copy.set(frame.subarray(0, Math.min(11, frame.length)));
-  if (frame.length > 0) copy[frame.length - 1] = frame[frame.length - 1]!;
-  return copy;
-}
-
-/** The core's `trace` hook for connection `id`: publishes frames to the diagnostics channels. */
-export function frameTracer(id: string): (frame: FrameTrace) => void {
-  return (frame) => {
-    const ch = frame.direction === 'in' ? diagnostics.frameIn : diagnostics.frameOut;
-    if (ch.hasSubscribers) ch.publish({ connection: id, ...frame });
-  };
-}
-
 const resolved = Promise.resolve();
 
-export class SocketDriver {
+/** One connection's pump between its core and its transport; see the module comment. */
+export class Driver implements TransportSink {
   private readonly core: ConnectionCore;
-  private readonly socket: Socket;
+  private readonly transport: Transport;
   private readonly id: string;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -75,28 +40,37 @@ export class SocketDriver {
   /** Runs first in every flush: the client's ack batches go out with everything else. */
   beforeFlush: (() => void) | undefined;
 
-  constructor(core: ConnectionCore, socket: Socket, id: string) {
+  constructor(core: ConnectionCore, transport: Transport, id: string) {
     this.core = core;
-    this.socket = socket;
+    this.transport = transport;
     this.id = id;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.releaseDrainWaiters(undefined));
-    socket.on('error', (e) => this.core.lost(e));
-    socket.on('close', () => {
-      this.ended = true;
-      clearTimeout(this.timer);
-      this.core.lost(new ConnectionLostError('the socket closed'));
-      // A publish waiting for room did not reach the broker: it fails with the connection.
-      this.releaseDrainWaiters(this.core.error ?? new ConnectionLostError('the socket closed before the data was written'));
-    });
+    transport.start(this);
+  }
+
+  /** TransportSink: room again. */
+  drain(): void {
+    this.releaseDrainWaiters(undefined);
+  }
+
+  /** TransportSink: the transport failed; `closed()` follows. */
+  error(e: Error): void {
+    this.core.lost(e);
+  }
+
+  /** TransportSink: the transport is closed. */
+  closed(): void {
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.core.lost(new ConnectionLostError('the socket closed'));
+    // A publish waiting for room did not reach the broker: it fails with the connection.
+    this.releaseDrainWaiters(this.core.error ?? new ConnectionLostError('the socket closed before the data was written'));
   }
 
   /**
-   * Bytes from the socket: from 'data' events, or from the reused `onread` buffer (then valid
-   * only during this call; the core was told so with `reusedChunks` and copies what it keeps).
+   * TransportSink: bytes from the peer; with a transport that reuses its read buffer they are
+   * valid only during this call (the core was told so with `reusedChunks` and copies what it keeps).
    */
-  onData(chunk: Buffer): void {
+  data(chunk: Uint8Array): void {
     if (diagnostics.bytesIn.hasSubscribers) diagnostics.bytesIn.publish({ connection: this.id, bytes: chunk });
     const now = Date.now();
     this.core.receive(chunk, now);
@@ -122,7 +96,7 @@ export class SocketDriver {
   /** Resolves when the socket can take more (immediately unless its buffer is full). */
   writable(): Promise<void> {
     if (this.ended) return Promise.reject(this.core.error ?? new ConnectionLostError('the socket is closed'));
-    if (!this.socket.writableNeedDrain) return resolved;
+    if (!this.transport.needsDrain) return resolved;
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 
@@ -133,12 +107,12 @@ export class SocketDriver {
     if (!this.core.wantsWrite || this.ended) return;
     const now = Date.now();
     const chunks = this.core.takeOutput(now);
-    const s = this.socket;
+    const t = this.transport;
     if (chunks.length === 1) this.write(chunks[0]!);
     else {
-      s.cork();
+      t.cork?.();
       for (const c of chunks) this.write(c);
-      s.uncork();
+      t.uncork?.();
     }
     if (!this.core.isClosed && now + this.core.nextTick(now) < this.due) this.armTimer();
     if (diagnostics.bytesOut.hasSubscribers) {
@@ -149,23 +123,23 @@ export class SocketDriver {
     }
   }
 
-  /** One chunk to the socket; one carrying credentials is zeroed once the socket has taken it. */
+  /** One chunk to the transport; one carrying credentials is zeroed once the transport has taken it. */
   private write(c: Uint8Array): void {
-    if (this.core.isSecret(c)) this.socket.write(c, () => c.fill(0));
-    else this.socket.write(c);
+    if (this.core.isSecret(c)) this.transport.write(c, () => c.fill(0));
+    else this.transport.write(c);
   }
 
-  /** Ends the socket: gracefully (after pending writes, e.g. a close-ok) or at once, writing nothing more. */
+  /** Ends the transport: gracefully (after pending writes, e.g. a close-ok) or at once, writing nothing more. */
   end(destroy: boolean): void {
     clearTimeout(this.timer);
     this.due = Infinity;
     if (destroy) {
       this.ended = true;
-      this.socket.destroy();
+      this.transport.destroy();
       return;
     }
     this.flush();
-    this.socket.end();
+    this.transport.end();
   }
 
   private releaseDrainWaiters(error: Error | undefined): void {
