@@ -83,6 +83,30 @@ export {
 } from './client/tracing.js';
 export { BROKER_RULES, BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError, type BrokerInfo, type BrokerRule, type BrokerRuleAction } from './client/broker-rules.js';
 export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffset, type StreamInterval, type StreamOffsetStore, type StreamQueueArguments } from './client/streams.js';
+export {
+  exponentialBackoff,
+  fixedDelays,
+  delaysOf,
+  delayedRetryArguments,
+  nativeRetryDelay,
+  retryTiers,
+  RetryTiers,
+  RetryTopologyError,
+  nativeRetry,
+  NativeRetry,
+  retryMessage,
+  retrying,
+  RetryError,
+  type BackoffPolicy,
+  type ExponentialBackoffOptions,
+  type DelayedRetryOptions,
+  type DelayedRetryType,
+  type RetryTiersOptions,
+  type NativeRetryOptions,
+  type RetryPlan,
+  type RetryNext,
+  type RetryingOptions,
+} from './client/retry/index.js';
 export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/quorum.js';
 export { RecoveryFailedError, OutcomeUnknownError, RecoveringError, TopologyRecoveryError, type RecoveredEntity } from './client/recovery/errors.js';
 export type { RecoveryOptions, Credentials, CredentialsProvider } from './client/recovery/options.js';

@@ -1,0 +1,118 @@
+/**
+ * Retrying a message after a delay, with whichever mechanism its queue has: native delayed
+ * retry (RabbitMQ 4.3 quorum queues; native.ts) or a TTL retry ladder (any broker; tiers.ts).
+ * Either way the broker holds the message while it waits and counts the attempts, so nothing
+ * is lost when the consumer dies, and a consumer never sleeps on a delivery (which would hold
+ * its prefetch and run into the consumer timeout).
+ *
+ * A retry plan is plain data bound to one queue: `nativeRetry(...)` or `retryTiers(...)`. Its
+ * `queueOptions` go into the queue's declaration, so the queue and the plan cannot disagree.
+ * `retryMessage(message, plan)` settles the delivery the way the plan needs and says what
+ * follows; `retrying(plan, handler)` makes a consume handler that does so when `handler` fails.
+ */
+import { WarrenError } from '../../codec/errors.js';
+import type { ConsumeHandler } from '../consumer.js';
+import type { Message } from '../message.js';
+import type { QueueOptions } from '../topology.js';
+import { delayedRetryArguments, nativeRetryDelay, nativeRetryOutcome, type DelayedRetryOptions } from './native.js';
+import { RetryTiers } from './tiers.js';
+
+/** Options of {@link nativeRetry}. */
+export interface NativeRetryOptions extends Omit<DelayedRetryOptions, 'type'> {
+  /** Which returns the queue delays (default `failed`: basic.reject + requeue, counted toward the limit). */
+  type?: Exclude<DelayedRetryOptions['type'], 'disabled'>;
+  /** Retries before the message is dead-lettered (`x-delivery-limit`; RabbitMQ 4.x defaults to 20). */
+  limit?: number;
+}
+
+/** Native delayed retry of a RabbitMQ 4.3 quorum queue, as a retry plan; see native.ts. */
+export class NativeRetry {
+  readonly kind = 'native' as const;
+  readonly options: Readonly<DelayedRetryOptions>;
+  readonly limit: number | undefined;
+  /**
+   * Spread into the queue's queueDeclare() options: a quorum queue with the delayed-retry
+   * arguments and the delivery limit. Dead-letter options (deadLetterSetup()) combine with it.
+   */
+  readonly queueOptions: Readonly<QueueOptions>;
+
+  constructor(options: NativeRetryOptions) {
+    const o: DelayedRetryOptions = { type: options.type ?? 'failed', ...(options.min !== undefined && { min: options.min }), ...(options.max !== undefined && { max: options.max }) };
+    if (o.type === ('disabled' as string)) throw new RetryError('a native retry plan needs a delayed-retry type other than disabled');
+    const args = delayedRetryArguments(o); // validates
+    if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) throw new RetryError(`limit must be a positive integer, got ${String(options.limit)}`);
+    this.options = Object.freeze(o);
+    this.limit = options.limit;
+    this.queueOptions = Object.freeze({ queueType: 'quorum', arguments: args, ...(options.limit !== undefined && { deliveryLimit: options.limit }) });
+  }
+
+  /** What settling `message` for a retry leads to: the delay RabbitMQ 4.3 will apply, or dead-lettering at the limit. */
+  next(message: Pick<Message, 'deliveryCount'>): RetryNext {
+    const outcome = nativeRetryOutcome(this.options)!;
+    const count = message.deliveryCount;
+    // A failed return adds one to x-delivery-count; past the limit the broker dead-letters at once.
+    if (outcome === 'failed' && this.limit !== undefined && count + 1 > this.limit) return { deadLetter: true, outcome };
+    return { attempt: count + 1, delay: nativeRetryDelay(this.options, outcome, count)!, outcome };
+  }
+}
+
+/** Native delayed retry (RabbitMQ 4.3 quorum queues): declare the queue with `plan.queueOptions`. */
+export function nativeRetry(options: NativeRetryOptions): NativeRetry {
+  return new NativeRetry(options);
+}
+
+/** A retry mechanism bound to one queue. */
+export type RetryPlan = NativeRetry | RetryTiers;
+
+/** What a retry led to: retry number `attempt` after `delay` ms, or dead-lettering. */
+export type RetryNext =
+  | { attempt: number; delay: number; deadLetter?: undefined; outcome: 'failed' | 'returned' | 'discarded' }
+  | { deadLetter: true; attempt?: undefined; delay?: undefined; outcome: 'failed' | 'returned' | 'discarded' };
+
+/** A retry was asked of a message that cannot be retried this way. */
+export class RetryError extends WarrenError {
+  override name = 'RetryError';
+}
+
+/**
+ * Settles `message` so that the broker delivers it again after the plan's delay, or
+ * dead-letters it when its retries are used up; returns which. False-y `sent` when the message
+ * was stale (delivered before a connection recovery: the broker has requeued it already).
+ * - native: basic.reject + requeue (type `failed`/`all`) or basic.nack + requeue (`returned`).
+ * - tiers: basic.reject without requeue; the queue dead-letters it up the ladder.
+ */
+export function retryMessage(message: Message, plan: RetryPlan): RetryNext & { sent: boolean } {
+  if (plan.kind === 'native') {
+    const next = plan.next(message);
+    return { ...next, sent: message.settle(next.outcome) };
+  }
+  const n = plan.next(message);
+  const next: RetryNext = 'deadLetter' in n ? { deadLetter: true, outcome: 'discarded' } : { ...n, outcome: 'discarded' };
+  return { ...next, sent: message.reject() };
+}
+
+/** Options of {@link retrying}. */
+export interface RetryingOptions {
+  /** Told of each retry (or dead-lettering) with the handler's error. */
+  onRetry?: (error: unknown, message: Message, next: RetryNext) => void;
+}
+
+/**
+ * A consume handler that runs `handler` and, when it throws or rejects and left the message
+ * unsettled, retries it with `plan` (up to the plan's limit, then dead-letters), then rethrows
+ * so the consumer still emits `handlerError`. Use it with the queue the plan was made for:
+ * `channel.consume(queue, retrying(plan, handler))`.
+ */
+export function retrying<T>(plan: RetryPlan, handler: ConsumeHandler<T>, options: RetryingOptions = {}): ConsumeHandler<T> {
+  return async (message) => {
+    try {
+      return await handler(message);
+    } catch (error) {
+      if (!message.settled) {
+        const next = retryMessage(message as Message, plan);
+        options.onRetry?.(error, message as Message, next);
+      }
+      throw error;
+    }
+  };
+}
