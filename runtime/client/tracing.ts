@@ -26,6 +26,7 @@
  * still carry it.
  */
 import type { FieldTable } from '../codec/index.js';
+import { mergeTables } from '../codec/table-wire.js';
 import { tracingChannel, type TracingChannel } from '../io/tracing-channel.js';
 import type { Message } from './message.js';
 
@@ -266,7 +267,7 @@ export function tracePublish<P extends { headers?: FieldTable | undefined; messa
   const ctx = endpointOf(ch.connection, ch.id) as PublishEvent;
   ctx.exchange = exchange;
   ctx.routingKey = routingKey;
-  ctx.headers = given ? { ...given } : {};
+  ctx.headers = given ? mergeTables(given) : {}; // a copy that keeps a received table's order and tags
   ctx.messageId = properties.messageId;
   ctx.correlationId = properties.correlationId;
   ctx.bodySize = bytes.byteLength;

@@ -3,6 +3,7 @@
  * (issue 20): a header table received and re-published through a Producer keeps its key order and
  * wire tags, as channel.publish keeps them.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, inject, it } from 'vitest';
 import { Producer, type FieldTable, type Message } from 'warren';
 import { Reader, WIRE, readTable, writeTable, Writer, type WireInfo } from 'warren/codec';
@@ -64,5 +65,28 @@ describe('Producer and wire records of header tables', () => {
     // rewrites L as l there too (not only at the top level).
     const sentNested = tableBytes(headers.n as FieldTable);
     expect(nested(got[0]!)).toBe(inject('rabbitmqVersion') === '3.10' ? sentNested : sentNested.replace('017a4c', '017a6c'));
+  });
+
+  it('with a tracing subscriber (warren:publish) a received table is copied with its record too', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch, {}, 'wire-traced');
+    const headers = received();
+    await ch.publish('', q, 'untraced', { headers });
+    const publish = diagnostics.tracingChannel('warren:publish');
+    const handlers = { start: (e: unknown) => void ((e as { headers: FieldTable }).headers.traced = true), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    publish.subscribe(handlers);
+    try {
+      await ch.publish('', q, 'traced', { headers });
+    } finally {
+      publish.unsubscribe(handlers);
+    }
+    const [plain, traced] = await take(await ch.consume(q, { noAck: true }), 2);
+    const { traced: mark, ...rest } = traced!.properties.headers!;
+    expect(mark).toBe(true);
+    expect(Object.keys(rest).sort()).toEqual(Object.keys(headers).sort());
+    const wire = (t: FieldTable) => (t[WIRE as never] ?? {}) as WireInfo;
+    expect(wire(traced!.properties.headers!).tags).toEqual(wire(plain!.properties.headers!).tags);
+    expect(tableBytes(traced!.properties.headers!.n as FieldTable)).toBe(tableBytes(plain!.properties.headers!.n as FieldTable));
   });
 });
