@@ -5,11 +5,23 @@
 // rather than skipping tests. Without root or apt-get we stop with the exact command to run.
 // `apt-get update` runs at most once per process: the package lists of a fresh machine may be
 // empty or stale, and updating them again for a second package would only cost time.
+// Several processes may install at once (a test run starts its two brokers together, and test
+// files install the Python clients): apt-get update fails at once when another apt-get holds
+// /var/lib/apt/lists/lock (DPkg::Lock::Timeout covers only dpkg's lock), so every apt-get run
+// here takes an flock of our own first and waits for the others; the package is looked for again
+// once the lock is ours (the other process may have installed it).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let updated = false;
+
+/** The lock every apt-get run of ours holds (/run/lock is root's tmpfs for such files). */
+const LOCK = existsSync('/run/lock') ? '/run/lock/warren-apt.lock' : join(tmpdir(), 'warren-apt.lock');
+/** How long to wait for another process's apt-get (an install of rabbitmq-server takes minutes). */
+const LOCK_WAIT_S = 900;
 
 /** True when `name` is an executable found on PATH. */
 function onPath(name) {
@@ -19,7 +31,8 @@ function onPath(name) {
 function run(args, log) {
   log(`$ ${args.join(' ')}`);
   // Progress goes to stderr so that a CLI's stdout (the broker URL) stays machine-readable.
-  const result = spawnSync(args[0], args.slice(1), {
+  const command = onPath('flock') ? ['flock', '-w', String(LOCK_WAIT_S), LOCK, ...args] : args;
+  const result = spawnSync(command[0], command.slice(1), {
     stdio: ['ignore', 2, 2],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
@@ -54,6 +67,7 @@ export function ensureDebianPackage({ file, pkg, what, log = (line) => process.s
     run(['apt-get', ...lock, 'update'], log);
     updated = true;
   }
+  if (existsSync(file)) return; // installed meanwhile by another process
   run(['apt-get', ...lock, 'install', '-y', '--no-install-recommends', pkg], log);
   if (!existsSync(file)) {
     throw new Error(`installed ${pkg} but ${file} is still missing; install ${what} by hand: ${command}`);
