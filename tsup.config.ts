@@ -9,6 +9,7 @@ export default defineConfig([
       otel: 'runtime/otel/index.ts',
       amqplib: 'runtime/amqplib/index.ts',
       'amqplib-callback-api': 'runtime/amqplib/callback-api.ts',
+      testing: 'runtime/testing/index.ts',
       codegen: 'codegen/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -11,6 +11,7 @@ import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { parseRabbitmqVersion, RABBITMQ_VERSIONS } from './scripts/lib/rabbitmq.mjs';
+import { NOT_ON_TEST_BROKER } from './test/testing/differential.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -48,6 +49,7 @@ export default defineConfig({
       { find: /^warren\/codec$/, replacement: here('./runtime/exports/codec.ts') },
       { find: /^warren\/protocol$/, replacement: here('./runtime/exports/protocol.ts') },
       { find: /^warren\/amqplib$/, replacement: here('./runtime/amqplib/index.ts') }, { find: /^warren\/amqplib\/callback_api$/, replacement: here('./runtime/amqplib/callback-api.ts') },
+      { find: /^warren\/testing$/, replacement: here('./runtime/testing/index.ts') },
       { find: /^warren$/, replacement: here('./runtime/index.ts') },
     ],
   },
@@ -77,6 +79,19 @@ export default defineConfig({
           ...(version ? { provide: { rabbitmqVersion: version } } : {}),
         },
       })),
+      {
+        // The differential proof of warren/testing: the same broker tests against the in-process
+        // test broker (no RabbitMQ needed), minus those listed with their reason in
+        // test/testing/differential.ts.
+        extends: true as const,
+        test: {
+          name: 'warren-testing',
+          include: BROKER_TESTS,
+          exclude: [...configDefaults.exclude, ...Object.keys(NOT_ON_TEST_BROKER)],
+          globalSetup: ['test/testing/global-setup.ts'],
+          setupFiles: ['test/testing/setup.ts'],
+        },
+      },
     ],
   },
 });

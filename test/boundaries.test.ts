@@ -3,7 +3,8 @@
  * - codegen/ never imports runtime/ or generated/ (the generator must not depend on its output);
  * - generated/ imports only runtime/codec/ (and itself);
  * - runtime/codec/ imports nothing outside runtime/codec/;
- * - only runtime/io/ imports Node built-ins (`node:*`, or bare `net`, `tls`, ...);
+ * - only runtime/io/ (and warren/testing's own io/, its TCP listener) imports Node built-ins
+ *   (`node:*`, or bare `net`, `tls`, ...);
  * - runtime/io/ imports nothing of runtime/client/ (the transport seam sits below the client);
  * - runtime/protocol/ reads no clock and sets no timer: time is passed in;
  * - tools/ (warren-inspect) uses warren as an outside tool would: `warren/codec`, Node, itself;
@@ -82,7 +83,7 @@ export function forbiddenEdges(project: Project, root: string): string[] {
       if (under(from, 'runtime/client/channel') && target && (under(target, 'runtime/client/recovery') || facade(target))) {
         flag('a channel must not import recovery/ or the connection facade');
       }
-      if (under(from, 'runtime') && !under(from, 'runtime/io') && isBuiltin(s)) {
+      if (under(from, 'runtime') && !under(from, 'runtime/io') && !under(from, 'runtime/testing/io') && isBuiltin(s)) {
         flag('only runtime/io/ may import Node built-ins');
       }
     }
@@ -257,6 +258,8 @@ describe('import boundaries', () => {
     add('runtime/codec/b.ts', "import { y } from '../frame/index.js';\nimport { createHash } from 'node:crypto';");
     add('runtime/client/c.ts', "import net from 'net';\nconst m = await import('node:tls');");
     add('runtime/io/d.ts', "import net from 'node:net';\nimport type { TlsOptions } from '../client/options.js';");
+    add('runtime/testing/io/t.ts', "import net from 'node:net';");
+    add('runtime/testing/u.ts', "import net from 'node:net';");
     add('tools/inspect/f.ts', "import { FrameParser } from 'warren/codec';\nimport { Reader } from '../../runtime/codec/index.js';\nimport { x } from './g.js';\nimport 'node:net';");
     add('runtime/client/session/s.ts', "import type { Channel } from '../channel/channel.js';\nimport { replay } from '../recovery/replay.js';\nimport type { Connection } from '../connection.js';");
     add('runtime/client/channel/k.ts', "import { replay } from '../recovery/replay.js';\nimport type { Connection } from '../connection.js';\nimport type { Link } from './link.js';");
@@ -283,6 +286,7 @@ describe('import boundaries', () => {
       'runtime/protocol/e.ts:3 uses new Date(): runtime/protocol/ gets time passed in',
       'runtime/protocol/g.ts -> ../client/channel.js: runtime/protocol/ must not import runtime/io/ or runtime/client/',
       'runtime/protocol/g.ts -> ../io/transport.js: runtime/protocol/ must not import runtime/io/ or runtime/client/',
+      'runtime/testing/u.ts -> node:net: only runtime/io/ may import Node built-ins',
       'tools/inspect/f.ts -> ../../runtime/codec/index.js: tools/ may import only warren/codec, Node built-ins and tools/',
     ]);
   });

@@ -27,6 +27,7 @@ const ENTRIES: Record<string, [string, string]> = {
   './codegen': ['codegen/index.ts', 'codegen'],
   './amqplib': ['runtime/amqplib/index.ts', 'amqplib'],
   './amqplib/callback_api': ['runtime/amqplib/callback-api.ts', 'amqplib-callback-api'],
+  './testing': ['runtime/testing/index.ts', 'testing'],
 };
 
 describe('public API snapshot', () => {

@@ -1,0 +1,28 @@
+/**
+ * vitest globalSetup of the `warren-testing` project: the differential proof of warren/testing.
+ * Instead of a RabbitMQ node it starts the in-process test broker (in vitest's main process,
+ * listening on 127.0.0.1) and provides the same context test/helpers/global-setup.ts provides,
+ * so warren's integration tests run unchanged against it, with the same assertions. Nothing
+ * that needs rabbitmqctl, erl_call or TLS is available: those tests are excluded by name in
+ * test/testing/differential.ts, each with its reason.
+ */
+import type { TestProject } from 'vitest/node';
+import { startTestBroker } from '../../runtime/testing/index.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The broker answers as RabbitMQ 3.10 does where versions differ (unknown exchange type 503,
+  // global qos per channel), and the tests' byBrokerVersion tables read the same series.
+  const running = await startTestBroker({ emulate: '3.10' });
+  project.provide('rabbitmqVersion', '3.10');
+  project.provide('amqpUrl', `${running.url}/`);
+  project.provide('amqpsUrl', null);
+  project.provide('brokerNodeName', null);
+  project.provide('rabbitmqctlEnv', null);
+  project.provide('brokerRoot', null);
+  project.provide('brokerServer', { product: 'warren/testing', version: '3.10.0', platform: 'warren/testing (in-process)' });
+  project.provide('tlsFiles', null);
+  process.stderr.write(`[broker] project ${project.name}: warren/testing (emulating RabbitMQ 3.10) at ${running.url}\n`);
+  return async () => {
+    await running.close();
+  };
+}
