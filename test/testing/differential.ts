@@ -40,4 +40,8 @@ export const NOT_ON_TEST_BROKER: Record<string, string> = {
  */
 export const TESTS_NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/messaging/declarations.test.ts > queue types > stream: declare, publish, consume from the first offset with a prefetch': 'streams are not implemented by warren/testing',
+  'test/integration/amqplib/connect.test.ts > warren/amqplib connect > amqps: with the TLS socket options (ca, cert, key) and credentials.external()': 'TLS: warren/testing listens on plain TCP only',
+  'test/integration/amqplib/connect.test.ts > warren/amqplib connect > close(): a close event without error; closing again is an IllegalOperationError; clientProperties reach the broker': 'lists connections through erl_call',
+  'test/integration/amqplib/connect.test.ts > warren/amqplib connect > a connection closed by the broker: error and close carry amqplib’s message with code 320; channels just close': 'closes the connection through erl_call',
+  'test/integration/amqplib/connect.test.ts > warren/amqplib connect > the recovery option: setup runs once, the model emits disconnect and connect, and the channels and consumers set up go on after the broker closed the connection': 'closes the connection through erl_call',
 };
