@@ -1,14 +1,18 @@
-// A Debian root with a newer rabbitmq-server than the host's, built once per machine.
+// Debian roots of a newer suite than the host's, built once per machine: one with a newer
+// rabbitmq-server (the broker's, `ensureRoot`), one with a newer Node.js (`ensureDebianRoot` for
+// scripts/lib/runtimes.mjs); each root holds one suite and its own packages, so that rebuilding
+// or changing one never touches the other.
 //
 // Theory of operation
 // - RabbitMQ 4.3 is Debian forky's package; this machine runs bookworm (3.10). mmdebstrap builds a
 //   minimal root of forky with rabbitmq-server (and the Erlang it needs) from the Debian mirror:
 //   ~15 s and ~240 MB here. Nothing is installed on the host except mmdebstrap itself.
 // - The root lives in a stable per-machine cache directory (/var/cache/warren, or
-//   $WARREN_CACHE_DIR), named after the version: <cache>/rabbitmq-4.3. A root is complete when its
+//   $WARREN_CACHE_DIR), named after what it is for: <cache>/rabbitmq-4.3, <cache>/nodejs-forky.
+//   A root is complete when its
 //   marker file (.warren-root.json) exists; it is never modified afterwards except /etc/hosts,
 //   which is refreshed (write + rename) before each node starts.
-// - Build states: missing → locked → building (<cache>/.rabbitmq-4.3.build-<pid>) → renamed into
+// - Build states: missing → locked → building (<cache>/.<name>.build-<pid>) → renamed into
 //   place → unlocked. The lock is a directory created with mkdir (atomic) holding the owner's pid;
 //   a second test run on the machine waits for it, and takes it over when its owner has died
 //   (leftover build directories are removed by whoever holds the lock; mmdebstrap runs in a mount
@@ -46,8 +50,18 @@ function alive(pid) {
   }
 }
 
-/** Takes the build lock for `name`, waiting for (or taking over from) another builder. */
-async function lock(dir, name, log) {
+/**
+ * Takes the build lock for `name` in `dir`, waiting for (or taking over from) another builder.
+ * Resolves to the unlock function. While waiting, `isBuilt()` true (the other builder finished)
+ * ends the wait without the lock (the unlock function then does nothing).
+ *
+ * @param {string} dir
+ * @param {string} name
+ * @param {(line: string) => void} log
+ * @param {() => boolean} [isBuilt]
+ * @returns {Promise<() => void>}
+ */
+export async function lockBuild(dir, name, log, isBuilt = () => existsSync(join(dir, name, MARKER))) {
   const lockDir = join(dir, `.${name}.lock`);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let announced = false;
@@ -70,7 +84,7 @@ async function lock(dir, name, log) {
       rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (existsSync(join(dir, name, MARKER))) return () => {};
+    if (isBuilt()) return () => {};
     if (!announced) {
       log(`waiting for process ${owner} to finish building ${join(dir, name)}`);
       announced = true;
@@ -111,21 +125,47 @@ function run(command, args, logFile) {
 export async function ensureRoot({ version, log }) {
   const suite = ROOT_SUITES[version];
   if (!suite) throw new Error(`no Debian suite is known for RabbitMQ ${version}`);
+  const { root, built, buildMs } = await ensureDebianRoot({
+    name: `rabbitmq-${version}`,
+    suite,
+    include: ['rabbitmq-server'],
+    what: `RabbitMQ ${version}`,
+    hint: `run \`sudo node scripts/broker.mjs start --rabbitmq ${version}\` once, or use --rabbitmq 3.10`,
+    log,
+  });
+  return { root, built, buildMs };
+}
+
+/** The installed version of Debian package `pkg` in a root (from its dpkg status), or undefined. */
+export function rootPackageVersion(root, pkg) {
+  return readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8')
+    .split('\n\n')
+    .find((stanza) => stanza.startsWith(`Package: ${pkg}\n`))
+    ?.match(/^Version: (.+)$/m)?.[1];
+}
+
+/**
+ * Returns the path of the Debian `suite` root `<cache>/<name>` holding the packages `include`
+ * (and what they depend on), building it first when this machine has none (root only:
+ * mmdebstrap needs it). `what` names it in messages; `hint` says what to do without root. The
+ * marker records the version of each included package (`packages`).
+ *
+ * @param {{ name: string, suite: string, include: string[], what: string, hint: string, log: (line: string) => void }} options
+ * @returns {Promise<{ root: string, built: boolean, buildMs: number, packages: Record<string, string | undefined> }>}
+ */
+export async function ensureDebianRoot({ name, suite, include, what, hint, log }) {
   const dir = cacheDir();
-  const name = `rabbitmq-${version}`;
   const root = join(dir, name);
-  if (existsSync(join(root, MARKER))) return { root, built: false, buildMs: 0 };
+  const existing = () => ({ root, built: false, buildMs: 0, packages: JSON.parse(readFileSync(join(root, MARKER), 'utf8')).packages ?? {} });
+  if (existsSync(join(root, MARKER))) return existing();
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    throw new Error(
-      `RabbitMQ ${version} runs in a Debian ${suite} root that must be built once as root (mmdebstrap, chroot): ` +
-        `run \`sudo node scripts/broker.mjs start --rabbitmq ${version}\` once, or use --rabbitmq 3.10`,
-    );
+    throw new Error(`${what} runs in a Debian ${suite} root that must be built once as root (mmdebstrap, chroot): ${hint}`);
   }
   ensureDebianPackage({ file: '/usr/bin/mmdebstrap', pkg: 'mmdebstrap', what: 'mmdebstrap', log });
   mkdirSync(dir, { recursive: true });
-  const unlock = await lock(dir, name, log);
+  const unlock = await lockBuild(dir, name, log);
   try {
-    if (existsSync(join(root, MARKER))) return { root, built: false, buildMs: 0 };
+    if (existsSync(join(root, MARKER))) return existing();
     for (const entry of readdirSync(dir)) {
       if (entry.startsWith(`.${name}.build-`) || entry === name) removeUnmounted(join(dir, entry));
     }
@@ -133,25 +173,24 @@ export async function ensureRoot({ version, log }) {
     const building = join(dir, `.${name}.build-${process.pid}`);
     const logFile = join(dir, `${name}.build.log`);
     const mirror = process.env.WARREN_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
-    log(`building the RabbitMQ ${version} root (Debian ${suite}, mmdebstrap from ${mirror}) in ${root}; log ${logFile}`);
+    log(`building the ${what} root (Debian ${suite}, mmdebstrap from ${mirror}) in ${root}; log ${logFile}`);
     writeFileSync(logFile, '');
     // In a mount namespace of its own: the /proc, /sys and /dev mounts mmdebstrap makes in the
     // build directory vanish with it even when it is killed, so a leftover build directory never
     // has host filesystems mounted in it when the next builder removes it.
     await run(
       'unshare',
-      ['--mount', '--propagation', 'private', '--', 'mmdebstrap', '--variant=apt', '--aptopt=Acquire::Check-Valid-Until "false"', '--include=rabbitmq-server', suite, building, mirror],
+      ['--mount', '--propagation', 'private', '--', 'mmdebstrap', '--variant=apt', '--aptopt=Acquire::Check-Valid-Until "false"', `--include=${include.join(',')}`, suite, building, mirror],
       logFile,
     );
-    const pkgVersion = readFileSync(join(building, 'var/lib/dpkg/status'), 'utf8')
-      .split('\n\n')
-      .find((stanza) => stanza.startsWith('Package: rabbitmq-server\n'))
-      ?.match(/^Version: (.+)$/m)?.[1];
-    writeFileSync(join(building, MARKER), `${JSON.stringify({ suite, mirror, rabbitmqServer: pkgVersion, builtAt: new Date().toISOString() })}\n`);
+    const packages = Object.fromEntries(include.map((pkg) => [pkg, rootPackageVersion(building, pkg)]));
+    // `rabbitmqServer` kept for roots read by older checkouts of the broker scripts.
+    const marker = { suite, mirror, packages, ...(packages['rabbitmq-server'] ? { rabbitmqServer: packages['rabbitmq-server'] } : {}), builtAt: new Date().toISOString() };
+    writeFileSync(join(building, MARKER), `${JSON.stringify(marker)}\n`);
     renameSync(building, root);
     const buildMs = Date.now() - started;
-    log(`built the RabbitMQ ${version} root (rabbitmq-server ${pkgVersion}) in ${buildMs} ms`);
-    return { root, built: true, buildMs };
+    log(`built the ${what} root (${include.map((pkg) => `${pkg} ${packages[pkg]}`).join(', ')}) in ${buildMs} ms`);
+    return { root, built: true, buildMs, packages };
   } finally {
     unlock();
   }
