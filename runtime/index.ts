@@ -94,6 +94,8 @@ export {
   RetryTopologyError,
   nativeRetry,
   NativeRetry,
+  retryPlan,
+  type RetryPlanOptions,
   retryMessage,
   retrying,
   RetryError,

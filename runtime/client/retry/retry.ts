@@ -15,7 +15,9 @@ import type { ConsumeHandler } from '../consumer.js';
 import type { Message } from '../message.js';
 import type { QueueOptions } from '../topology.js';
 import { delayedRetryArguments, nativeRetryDelay, nativeRetryOutcome, type DelayedRetryOptions } from './native.js';
-import { RetryTiers } from './tiers.js';
+import type { BrokerInfo } from '../broker-rules.js';
+import { delaysOf, fixedDelays, type BackoffPolicy } from './backoff.js';
+import { RetryTiers, type RetryTiersOptions } from './tiers.js';
 
 /** Options of {@link nativeRetry}. */
 export interface NativeRetryOptions extends Omit<DelayedRetryOptions, 'type'> {
@@ -63,6 +65,30 @@ export function nativeRetry(options: NativeRetryOptions): NativeRetry {
 
 /** A retry mechanism bound to one queue. */
 export type RetryPlan = NativeRetry | RetryTiers;
+
+/** Options of {@link retryPlan}. */
+export interface RetryPlanOptions extends Omit<RetryTiersOptions, 'delays'> {
+  /** The work queue's type: native delayed retry needs a quorum queue. */
+  queueType?: 'classic' | 'quorum';
+  /** Retry delays, ms, or a policy they come from (default 1 s, 10 s, 1 min). */
+  delays?: readonly number[] | BackoffPolicy;
+  /** Use native delayed retry where the broker has it (default true). */
+  preferNative?: boolean;
+}
+
+/**
+ * The retry mechanism for a queue on this broker: native delayed retry for a quorum queue on
+ * RabbitMQ 4.3+ (delays grow in steps of the first delay, min × attempt, capped at the last;
+ * as many retries as delays), else a TTL retry ladder with exactly the delays given. Pass
+ * `connection.broker`.
+ */
+export function retryPlan(broker: BrokerInfo, queue: string, options: RetryPlanOptions = {}): RetryPlan {
+  const { queueType, delays: raw, preferNative, ...tierOptions } = options;
+  const delays = raw === undefined ? [1000, 10_000, 60_000] : Array.isArray(raw) ? delaysOf(fixedDelays(raw as readonly number[])) : delaysOf(raw as BackoffPolicy);
+  const native = (preferNative ?? true) && queueType === 'quorum' && broker.isRabbitMQ && (broker.major > 4 || (broker.major === 4 && broker.minor >= 3));
+  if (native && delays.length > 0) return new NativeRetry({ min: delays[0]!, max: Math.max(...delays), limit: delays.length });
+  return new RetryTiers(queue, { ...tierOptions, delays });
+}
 
 /** What a retry led to: retry number `attempt` after `delay` ms, or dead-lettering. */
 export type RetryNext =

@@ -3,7 +3,7 @@
  * and RabbitMQ 4.3's delay formula, the TTL ladder's entities and attempt counting from x-death.
  */
 import { describe, expect, it } from 'vitest';
-import { Binding, delayedRetryArguments, delaysOf, exponentialBackoff, fixedDelays, nativeRetry, nativeRetryDelay, Queue, retryTiers } from 'warren';
+import { Binding, delayedRetryArguments, delaysOf, exponentialBackoff, fixedDelays, nativeRetry, nativeRetryDelay, Queue, retryPlan, retryTiers } from 'warren';
 
 describe('backoff policies', () => {
   it('exponential: initial × factor^(n−1), capped, limited; jitter takes a random fraction off', () => {
@@ -91,5 +91,21 @@ describe('TTL retry tiers', () => {
     expect(() => retryTiers('')).toThrow(/work queue/);
     expect(() => retryTiers('jobs', { delays: [] })).toThrow(/at least one/);
     expect(() => retryTiers('jobs', { deadLetterQueue: 'jobs' })).toThrow(/another queue/);
+  });
+});
+
+describe('retryPlan: the mechanism a queue on this broker supports', () => {
+  const broker = (version: string) => {
+    const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+    return { product: 'RabbitMQ', version, major, minor, patch, isRabbitMQ: true, capabilities: {} };
+  };
+  it('native for a quorum queue on 4.3+, TTL tiers otherwise', () => {
+    const native = retryPlan(broker('4.3.6'), 'jobs', { queueType: 'quorum', delays: [1000, 5000, 20_000] });
+    expect(native.kind).toBe('native');
+    expect(native.queueOptions).toMatchObject({ queueType: 'quorum', deliveryLimit: 3, arguments: { 'x-delayed-retry-min': 1000, 'x-delayed-retry-max': 20_000 } });
+    expect(retryPlan(broker('3.10.8'), 'jobs', { queueType: 'quorum' }).kind).toBe('tiers');
+    expect(retryPlan(broker('4.3.6'), 'jobs', { queueType: 'classic' }).kind).toBe('tiers');
+    expect(retryPlan(broker('4.3.6'), 'jobs', { queueType: 'quorum', preferNative: false }).kind).toBe('tiers');
+    expect(retryPlan(broker('4.2.0'), 'jobs', { queueType: 'quorum' }).kind).toBe('tiers');
   });
 });
