@@ -32,6 +32,7 @@ export const NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/messaging/publish.test.ts': 'reads broker internals through erl_call',
   'test/examples.test.ts': 'closes connections through erl_call',
   'test/readme.test.ts': 'the README snippets declare a stream',
+  'test/runtimes/portable.test.ts': 'closes connections through erl_call, TLS with the broker CA (and runs four runtimes: once per broker is enough)',
 };
 
 /**
