@@ -1,0 +1,2 @@
+// Types for scripts/lib/python-clients.mjs.
+export function ensurePythonClients(options?: { log?: (line: string) => void }): string;
