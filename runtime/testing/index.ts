@@ -5,26 +5,35 @@
  * for warren, over an in-memory transport. See docs/testing.md.
  *
  * ```ts
- * const broker = await startTestBroker();
- * // connect any client to broker.url ...
- * await broker.close();
+ * const broker = createTestBroker();                                   // in memory
+ * const connection = await connect(broker.url, { transport: broker.transport });
+ * const tcp = await startTestBroker();                                 // any client: tcp.url
  * ```
  */
 import { TestBroker, type TestBrokerOptions } from './broker.js';
 import * as inspect from './inspect.js';
 import { listenTcp, type TcpListener } from './io/tcp.js';
+import { memoryAttachment } from './memory.js';
+import type { TransportFactory } from '../io/transport.js';
 
 export { TestBroker, TEST_BROKER_PLATFORM, type TestBrokerOptions, type BrokerClock, type ConnectionFilter } from './broker.js';
 export type { QueueInfo, MessageInfo, ExchangeInfo, BindingInfo, ConsumerInfo, ConnectionInfo, ChannelInfo } from './inspect.js';
 export { AmqpFault } from './errors.js';
 export { listenTcp, type TcpListener } from './io/tcp.js';
+export { memoryAttachment } from './memory.js';
 
-/** A test broker listening on TCP, with inspection helpers bound to it. */
+/** A test broker with inspection helpers bound to it. */
 export interface RunningTestBroker {
   readonly broker: TestBroker;
-  /** `amqp://guest:guest@127.0.0.1:PORT`. */
+  /**
+   * `amqp://guest:guest@127.0.0.1:PORT` when listening on TCP; with the in-memory transport only,
+   * `amqp://guest:guest@warren-testing/` (the host is never resolved: the transport decides).
+   */
   readonly url: string;
+  /** The TCP port, or 0 when not listening. */
   readonly port: number;
+  /** For warren's `connect(url, { transport })`: each connection is an in-memory pipe to this broker. */
+  readonly transport: TransportFactory;
   /** Queues with their counts, like `rabbitmqctl list_queues`. */
   queues(vhost?: string): inspect.QueueInfo[];
   /** The ready messages of a queue, head first. */
@@ -38,14 +47,12 @@ export interface RunningTestBroker {
   close(): Promise<void>;
 }
 
-/** Starts a {@link TestBroker} listening on 127.0.0.1 (a free port unless `port` is given). */
-export async function startTestBroker(options: TestBrokerOptions & { port?: number; host?: string } = {}): Promise<RunningTestBroker> {
-  const broker = new TestBroker(options);
-  const listener: TcpListener = await listenTcp(broker, { host: options.host, port: options.port });
+function running(broker: TestBroker, url: string, port: number, stop: () => Promise<void>): RunningTestBroker {
   return {
     broker,
-    url: listener.url,
-    port: listener.port,
+    url,
+    port,
+    transport: memoryAttachment(broker),
     queues: (vhost) => inspect.listQueues(broker, vhost),
     messages: (queue, vhost) => inspect.listMessages(broker, queue, vhost),
     exchanges: (vhost) => inspect.listExchanges(broker, vhost),
@@ -55,7 +62,19 @@ export async function startTestBroker(options: TestBrokerOptions & { port?: numb
     channels: () => inspect.listChannels(broker),
     close: async () => {
       broker.dropConnections();
-      await listener.close();
+      await stop();
     },
   };
+}
+
+/** A {@link TestBroker} reachable through the in-memory transport only (no socket). */
+export function createTestBroker(options: TestBrokerOptions = {}): RunningTestBroker {
+  return running(new TestBroker(options), 'amqp://guest:guest@warren-testing/', 0, async () => {});
+}
+
+/** Starts a {@link TestBroker} listening on 127.0.0.1 (a free port unless `port` is given), and in memory. */
+export async function startTestBroker(options: TestBrokerOptions & { port?: number; host?: string } = {}): Promise<RunningTestBroker> {
+  const broker = new TestBroker(options);
+  const listener: TcpListener = await listenTcp(broker, { host: options.host, port: options.port });
+  return running(broker, listener.url, listener.port, () => listener.close());
 }
