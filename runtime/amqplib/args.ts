@@ -152,21 +152,20 @@ export function publishOptions(o: PublishOptionsAmqplib | undefined): PublishOpt
 
 const EMPTY_HEADERS: PublishOptions = Object.freeze({ headers: Object.freeze({}) }) as PublishOptions;
 
-const PROPERTY_KEYS = ['contentType', 'contentEncoding', 'headers', 'deliveryMode', 'priority', 'correlationId', 'replyTo', 'expiration', 'messageId', 'timestamp', 'type', 'userId', 'appId', 'clusterId'] as const;
-
 /**
  * Received properties in amqplib's shape: `{}` when the message has none, else all fourteen keys
- * (absent ones undefined), headers in amqplib's value shapes, the timestamp as seconds.
+ * (absent ones undefined), headers in amqplib's value shapes, the timestamp as seconds. Straight
+ * line rather than a loop over the names: this runs for every delivery.
  */
 export function fromProperties(p: BasicProperties): Loose {
-  let any = false;
-  for (const k of PROPERTY_KEYS) {
-    if (p[k] !== undefined) {
-      any = true;
-      break;
-    }
+  if (
+    p.headers === undefined && p.contentType === undefined && p.contentEncoding === undefined && p.deliveryMode === undefined &&
+    p.priority === undefined && p.correlationId === undefined && p.replyTo === undefined && p.expiration === undefined &&
+    p.messageId === undefined && p.timestamp === undefined && p.type === undefined && p.userId === undefined &&
+    p.appId === undefined && p.clusterId === undefined
+  ) {
+    return {};
   }
-  if (!any) return {};
   const ts = p.timestamp;
   return {
     contentType: p.contentType,

@@ -20,10 +20,19 @@ export { credentials, IllegalOperationError };
 /** A node-style callback. */
 export type Callback<T> = (err: Error | null, ok?: T) => void;
 
+/**
+ * Calls back outside the promise chain (process.nextTick), so that an exception thrown by the
+ * callback is an uncaught exception, as in amqplib (where a domain or `uncaughtException` sees
+ * it), not a rejection that nobody handles.
+ */
 function call<T>(p: Promise<T>, cb: Callback<T> | undefined): void {
+  if (!cb) {
+    p.catch(() => undefined); // amqplib: no callback, the error goes to the channel's events only
+    return;
+  }
   p.then(
-    (v) => cb?.(null, v),
-    (e: unknown) => cb?.(e instanceof Error ? e : new Error(String(e))),
+    (v) => process.nextTick(cb, null, v),
+    (e: unknown) => process.nextTick(cb, e instanceof Error ? e : new Error(String(e))),
   );
 }
 
@@ -34,12 +43,12 @@ export class CallbackChannel extends EventEmitter {
   constructor(open: (events: EventEmitter) => Promise<Channel>, ready: Callback<CallbackChannel> | undefined) {
     super();
     this.ch = undefined as unknown as Channel;
-    open(this).then(
-      (ch) => {
+    call(
+      open(this).then((ch) => {
         (this as { ch: Channel }).ch = ch;
-        ready?.(null, this);
-      },
-      (e: Error) => ready?.(e),
+        return this;
+      }),
+      ready,
     );
   }
 
@@ -166,11 +175,15 @@ export class CallbackConfirmChannel extends CallbackChannel {
   override sendToQueue(queue: string, content: Buffer, options?: PublishOptionsAmqplib, cb?: ConfirmCallback): boolean {
     return this.publish('', queue, content, options, cb);
   }
+  /** The publishes awaiting their confirm (their delivery tags). */
+  get unconfirmed(): number[] {
+    return (this.ch as ConfirmChannel).unconfirmed;
+  }
   /** Calls back once every publish so far is confirmed (with an error on the first nack, or `channel closed`). */
   waitForConfirms(cb: (err?: Error) => void): void {
     (this.ch as ConfirmChannel).waitForConfirms().then(
-      () => cb(),
-      (e: Error) => cb(e),
+      () => process.nextTick(cb),
+      (e: Error) => process.nextTick(cb, e),
     );
   }
 }
@@ -227,11 +240,16 @@ export class CallbackModel extends EventEmitter {
 export function connect(url?: string | ConnectObject | Callback<CallbackModel> | null | false, options?: SocketOptions | Callback<CallbackModel> | null | false, cb?: Callback<CallbackModel>): void {
   if (typeof url === 'function') [cb, url, options] = [url, undefined, undefined];
   else if (typeof options === 'function') [cb, options] = [options, undefined];
-  resolveConnect(url || undefined, options || undefined); // throws now for a bad URL, as amqplib does
+  try {
+    resolveConnect(url || undefined, options || undefined);
+  } catch (e) {
+    // amqplib throws at once for a URL that is not amqp: or amqps:; other bad options reach the callback.
+    if ((e as Error).message.startsWith('Expected amqp:')) throw e;
+  }
   const facade = new CallbackModel();
   const opening = open(url || undefined, options || undefined, facade, (model) => (facade.model = model));
-  opening.then(
-    () => cb?.(null, facade),
-    (e: Error) => cb?.(e),
+  call(
+    opening.then(() => facade),
+    cb,
   );
 }

@@ -35,6 +35,9 @@ function info(c: Connection): ConnectionInfo {
     get channelMax() {
       return c.tune.channelMax;
     },
+    close(cb?: (err?: Error) => void) {
+      c.close().then(() => cb?.(), (e: Error) => cb?.(e));
+    },
   };
 }
 

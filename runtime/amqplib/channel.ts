@@ -12,7 +12,7 @@
  * Publishing: warren's publish() returns a promise that resolves once the frames are handed to
  * a socket that can take more (or, in confirm mode, once the broker confirms). amqplib's
  * publish() returns a boolean instead: `#pending` counts the promises not yet resolved, the
- * return is false from `highWaterMark` of them, and `drain` is emitted when the count falls back
+ * return is false beyond `highWaterMark` of them, and `drain` is emitted when the count falls back
  * to half of that. So a loop that waits for `drain` whenever publish() says false never holds
  * more than highWaterMark messages in memory, as with amqplib.
  *
@@ -37,6 +37,8 @@ export interface ConnectionInfo {
   readonly heartbeat: number;
   readonly frameMax: number;
   readonly channelMax: number;
+  /** Closes the whole connection (amqplib's low-level `connection.close(cb)`). */
+  close(cb?: (err?: Error) => void): void;
 }
 
 const DEFAULT_HWM = 1024; // amqplib's per-channel write buffer, in messages
@@ -191,31 +193,38 @@ export class Channel extends EventEmitter {
 
   /** @internal counts `p` until it resolves: the boolean of publish() and `drain` */
   protected track(p: Promise<void>): boolean {
-    this.#pending++;
     p.then(this.#settled, this.#failed);
-    if (this.#pending < this.#hwm) return true;
+    return this.pendingUp();
+  }
+
+  /** @internal one more publish in flight; false beyond highWaterMark (then `drain` follows) */
+  protected pendingUp(): boolean {
+    if (++this.#pending <= this.#hwm) return true;
     this.#needDrain = true;
     return false;
   }
 
-  #settled = (): void => {
+  /** @internal one publish left the count: `drain` once half the high water mark is reached */
+  protected pendingDown(): void {
     if (--this.#pending <= this.#hwm >> 1 && this.#needDrain) {
       this.#needDrain = false;
       safeEmit(this.#events, 'drain');
     }
-  };
+  }
+
+  /** @internal the emitter of this channel's events (the callback API's channel when wrapped) */
+  protected get emitter(): EventEmitter {
+    return this.#events;
+  }
+
+  #settled = (): void => this.pendingDown();
 
   #failed = (e: unknown): void => {
-    this.#settled();
+    this.pendingDown();
     // A closed channel drops what it had not sent, as amqplib's does; `close` (and `error`) say why.
     // Anything else (a header value the codec refuses) is reported on the channel.
-    if (this.#state === 'open' && this.warren.isOpen && !this.confirmMode()) this.#report(e as Error);
+    if (this.#state === 'open' && this.warren.isOpen) this.#report(e as Error);
   };
-
-  /** @internal true on a ConfirmChannel, whose confirm callbacks report each failure */
-  protected confirmMode(): boolean {
-    return false;
-  }
 
   // ------------------------------------------------------------------ consuming
 

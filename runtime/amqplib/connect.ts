@@ -136,6 +136,9 @@ export function connectError(e: unknown, mechanism: string | undefined): Error {
   if (isWarrenError(e) && (e as Error).name === 'AuthMechanismError') {
     return new Error(`SASL mechanism ${mechanism ?? 'PLAIN'} is not provided by the server`, { cause: e });
   }
+  if (isWarrenError(e) && (e as Error).name === 'ConnectTimeoutError') {
+    return Object.assign(new Error('connect ETIMEDOUT', { cause: e }), { code: 'ETIMEDOUT' });
+  }
   const r = e as { name?: string; replyCode?: number; replyText?: string };
   if (r && typeof r.replyCode === 'number' && (r.replyCode === 403 || r.replyCode === 530 || r.replyCode === 320)) {
     const err = new Error(`Handshake terminated by server: ${r.replyCode} (${r.replyCode === 403 ? 'ACCESS-REFUSED' : r.replyCode === 530 ? 'NOT-ALLOWED' : 'CONNECTION-FORCED'}) with message "${r.replyText}"`, { cause: e }) as Error & { code?: number };

@@ -84,8 +84,8 @@ describe('warren/amqplib publishing', () => {
     const q = await queue(ch);
     const results: boolean[] = [];
     for (let i = 0; i < 20; i++) results.push(ch.sendToQueue(q, Buffer.from(String(i))));
-    expect(results.slice(0, 15).every(Boolean)).toBe(true);
-    expect(results[15]).toBe(false);
+    expect(results.slice(0, 16).every(Boolean)).toBe(true);
+    expect(results[16]).toBe(false);
     await next(ch, 'drain');
     const got = await collect(ch, q, 20, { noAck: true });
     expect(got.map((x) => x.content.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
