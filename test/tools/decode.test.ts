@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Writer, registry, textFromBytes, writeMethodFrame, type AnyMethod } from 'warren/codec';
+import { Writer, field, registry, textFromBytes, writeMethodFrame, type AnyMethod, type FieldValue } from 'warren/codec';
 import { parseFilter } from '../../tools/inspect/filter.js';
 import { Inspector } from '../../tools/inspect/inspector.js';
 import { hex, toHex } from '../helpers/hex.js';
@@ -111,4 +111,29 @@ describe('the decode command', () => {
     }
     expect(status).toBe(1);
   }, 120_000); // three Node processes with tsx: slow on a loaded 2-core machine
+});
+
+describe('field tables show their wire tags (issue 20: b -5 looked like I -5)', () => {
+  const args = new Map<string, FieldValue>([
+    ['b', field.int8(-5)], ['I', -5], ['l', field.int64(5)], ['d', field.double(3)], ['x', new Uint8Array([1])],
+    ['n', new Map<string, FieldValue>([['u', field.uint16(7)], ['S', 'é']])], ['A', [1, field.float(1.5), null]],
+  ]);
+  const declare = frame(1, { kind: 'queue.declare', queue: 'q', passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: args as never } as AnyMethod);
+
+  it('--json: every table and array value as { tag, value }', () => {
+    expect((decode(declare)[0]!.fields as Record<string, unknown>).arguments).toEqual({
+      b: { tag: 'b', value: -5 }, I: { tag: 'I', value: -5 }, l: { tag: 'l', value: 5 }, d: { tag: 'd', value: 3 }, x: { tag: 'x', value: { bytes: '01' } },
+      n: { tag: 'F', value: { u: { tag: 'u', value: 7 }, S: { tag: 'S', value: 'é' } } },
+      A: { tag: 'A', value: [{ tag: 'I', value: 1 }, { tag: 'f', value: 1.5 }, { tag: 'V', value: null }] },
+    });
+  });
+
+  it('text: tag:value', () => {
+    const out: string[] = [];
+    const insp = new Inspector({ out: (l) => out.push(l), json: false, color: false, filter: parseFilter([]), live: false });
+    insp.open(0, 'c', 's');
+    insp.data(0, 'c2s', declare);
+    insp.end();
+    expect(out[0]).toContain('arguments={b: b:-5, I: I:-5, l: l:5, d: d:3, x: x:<1 B 0x01>, n: F:{u: u:7, S: S:"é"}, A: A:[I:1, f:1.5, V:null]}');
+  });
 });

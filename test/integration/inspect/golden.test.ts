@@ -111,8 +111,8 @@ describe.each([
     expect(lines[publish + 2]).toMatchObject({ frame: 'body', body: { size: facts.body.length } });
     expect((lines[publish + 2]!.body as { preview: string }).preview).toBe(JSON.stringify(facts.body.slice(0, 40)) + (facts.body.length > 40 ? '…' : ''));
     if (facts.headersInOrder) {
-      // JSON keeps the wire order: x-b, 9, 1 (a plain object would list 1 and 9 first)
-      expect(inspectRaw(c2s)[publish + 1]).toContain('"headers":{"x-b":1,"9":"nine","1":true}');
+      // JSON keeps the wire order: x-b, 9, 1 (a plain object would list 1 and 9 first), each value with its tag
+      expect(inspectRaw(c2s)[publish + 1]).toContain('"headers":{"x-b":{"tag":"I","value":1},"9":{"tag":"S","value":"nine"},"1":{"tag":"t","value":true}}');
     }
     if (facts.secretRotated) {
       const update = lines.find((l) => l.method === 'connection.update-secret')!;
@@ -126,7 +126,7 @@ describe.each([
   it('server → client decodes to what the broker answered', () => {
     const lines = inspect(s2c);
     const start = lines.find((l) => l.method === 'connection.start')!;
-    expect((start.fields!.serverProperties as Record<string, unknown>).product).toBe('RabbitMQ');
+    expect((start.fields!.serverProperties as Record<string, unknown>).product).toEqual({ tag: 'S', value: 'RabbitMQ' });
     const getOk = lines.findIndex((l) => l.method === 'basic.get-ok');
     expect(lines[getOk]!.fields).toMatchObject({ routingKey: facts.queue, redelivered: false });
     expect(lines[getOk + 2]).toMatchObject({ frame: 'body', body: { size: facts.body.length } });
