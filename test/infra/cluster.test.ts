@@ -55,8 +55,14 @@ describe('test cluster', () => {
       await publishing.waitForConfirms();
 
       const reading = await second.createChannel();
-      // Declared again with the same arguments through node 2: the existing queue, not a new one.
-      expect((await reading.checkQueue(queue)).messageCount).toBe(1);
+      // The existing queue, seen through node 2. Its message count read there can lag behind the
+      // confirm on a loaded machine (0 was seen in CI): wait for it to show, never race it.
+      let count = (await reading.checkQueue(queue)).messageCount;
+      while (count !== 1) {
+        expect(count).toBe(0); // never more than the one message published
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        count = (await reading.checkQueue(queue)).messageCount;
+      }
       const message = await reading.get(queue, { noAck: true });
       expect(message && message.content.toString()).toBe('hello from node 1');
       expect(cluster.nodes.map((node) => node.nodeName)).toContain(await cluster.quorumLeader(queue, { via: 1 }));
