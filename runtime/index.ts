@@ -51,6 +51,17 @@ export { Message, type MessageFields, type MessageOwner } from './client/message
 export type { Listener } from './client/emitter.js';
 export { MessageSettledError } from './client/acks.js';
 export { NackError, UnroutableError, ReturnedMessage, type PublishOptions } from './client/publisher.js';
+export { PublishTimeoutError, isPublishTimeoutError } from './client/publish-timeout.js';
+export {
+  publishBatch,
+  BatchPublishError,
+  BatchInputError,
+  isBatchPublishError,
+  type BatchMessage,
+  type BatchPublishOptions,
+  type BatchResult,
+  type BatchFailure,
+} from './client/publish-batch.js';
 export {
   SerializerRegistry,
   createSerializers,

@@ -31,6 +31,8 @@ export const NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/recovery/topology.test.ts': 'closes connections through erl_call',
   'test/integration/messaging/publish.test.ts': 'reads broker internals through erl_call',
   'test/examples.test.ts': 'closes connections through erl_call',
+  'test/integration/retry/tiers.test.ts': 'reads the broker clock through erl_call and queue counts with rabbitmqctl; closes a connection through erl_call',
+  'test/integration/retry/native.test.ts': 'native delayed retry of quorum queues (RabbitMQ 4.3), read from the queue state through erl_call',
   'test/readme.test.ts': 'the README snippets declare a stream',
   'test/runtimes/portable.test.ts': 'closes connections through erl_call, TLS with the broker CA (and runs four runtimes: once per broker is enough)',
 };

@@ -5,6 +5,9 @@
  * after the delayed set shows the message: `delay ∈ [nextAt − after, nextAt − before]` holds
  * whatever the machine's load. The redelivery never comes before `nextAt`. On 3.10 the same
  * arguments are accepted and ignored: the message comes back at once.
+ *
+ * Each test allows 120 s: it waits out real delays (seconds) and calls rabbitmqctl, which takes
+ * 0.5 s idle and up to 5 s a call on the loaded 2-core CI machine.
  */
 import { expect, it } from 'vitest';
 import { nativeRetry, retryMessage, type Message } from 'warren';
@@ -69,7 +72,7 @@ it('4.3: retries of a failing message wait min × delivery-count (capped at max)
   expect((await ch.checkQueue(queue)).messageCount).toBe(0);
   // rabbitmqctl's figures for a quorum queue come from its periodic stats: they catch up.
   await until(async () => JSON.stringify(await queueCounts([queue, dlq])) === JSON.stringify({ [queue]: 0, [dlq]: 0 }), 30_000);
-});
+}, 120_000);
 
 it('which returns each x-delayed-retry-type delays (4.3), and none on 3.10', async () => {
   const conn = await connection();
@@ -103,7 +106,7 @@ it('which returns each x-delayed-retry-type delays (4.3), and none on 3.10', asy
       ? ['failed/reject: delayed', 'failed/nack: at once', 'returned/reject: at once', 'returned/nack: delayed', 'all/reject: delayed', 'all/nack: delayed']
       : ['failed/reject: at once', 'failed/nack: at once', 'returned/reject: at once', 'returned/nack: at once', 'all/reject: at once', 'all/nack: at once'],
   );
-});
+}, 120_000);
 
 it('4.3 silently disables a delayed retry it cannot use (no min): why warren checks the options on the call', async () => {
   const conn = await connection();
@@ -118,4 +121,4 @@ it('4.3 silently disables a delayed retry it cannot use (no min): why warren che
   await until(async () => (again = await ch.get(queue)) !== null);
   expect((again as unknown as Message).deliveryCount).toBe(1); // back at once, not delayed
   expect(() => nativeRetry({ type: 'all' })).toThrow(/min: is required/);
-});
+}, 120_000);

@@ -3,6 +3,9 @@
  * climbs the ladder by broker dead-lettering alone, its x-death counts the attempts, the broker's
  * own timestamps show each tier's delay (to its one-second granularity), and the retries used
  * up, it lands in the dead-letter queue. Declaring is idempotent and recorded for recovery.
+ *
+ * Each test allows 120 s: it waits out real delays (seconds) and calls rabbitmqctl, which takes
+ * 0.5 s idle and up to 5 s a call on the loaded 2-core CI machine.
  */
 import { expect, it } from 'vitest';
 import { declare, Queue, retrying, retryTiers, type Message, type RetryNext } from 'warren';
@@ -66,7 +69,7 @@ for (const queueType of ['classic', 'quorum'] as const) {
 
     const counts = await queueCounts([plan.queue, ...plan.tierQueues, plan.deadLetterQueue]);
     expect(Object.values(counts)).toEqual([0, 0, 0, 0]); // nothing left anywhere: the one message was read from the DLQ
-  });
+  }, 120_000);
 }
 
 it('declaring the tiers twice is a no-op; the record replays them after a connection loss', async () => {
@@ -103,4 +106,4 @@ it('declaring the tiers twice is a no-op; the record replays them after a connec
   expect(plan.failuresOf(back)).toBe(1);
   back.ack();
   await consumer.close();
-});
+}, 120_000);
