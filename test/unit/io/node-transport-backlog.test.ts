@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** A server whose first connection starts paused; resolves with the transport and that socket. */
-async function connectPaused(): Promise<{ transport: Transport; peer: Socket; sink: { drains: number; closed: boolean } & TransportSink }> {
+async function connectPaused(): Promise<{ transport: Transport; peer: Socket; sink: { drains: number; ended: boolean } & TransportSink }> {
   let accept!: (s: Socket) => void;
   const accepted = new Promise<Socket>((resolve) => (accept = resolve));
   server = createServer({ pauseOnConnect: true }, (s) => {
@@ -32,14 +32,14 @@ async function connectPaused(): Promise<{ transport: Transport; peer: Socket; si
   const transport = await nodeTransport({ hostname: '127.0.0.1', port, tls: undefined, timeout: 5_000 });
   const sink = {
     drains: 0,
-    closed: false,
+    ended: false,
     data() {},
     drain() {
       this.drains++;
     },
     error() {},
     closed() {
-      this.closed = true;
+      this.ended = true;
     },
   };
   transport.start(sink);
@@ -98,7 +98,7 @@ describe('nodeTransport write backlog', () => {
     transport.destroy();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
-        if (sink.closed && called.length === COUNT) {
+        if (sink.ended && called.length === COUNT) {
           clearInterval(check);
           resolve();
         }
