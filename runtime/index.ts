@@ -91,7 +91,7 @@ export {
   type SettleEvent,
   type RpcEvent,
   type ConnectionEvent,
-} from './client/tracing.js';
+} from './client/tracing/index.js';
 export { BROKER_RULES, BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError, type BrokerInfo, type BrokerRule, type BrokerRuleAction } from './client/broker-rules.js';
 export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffset, type StreamInterval, type StreamOffsetStore, type StreamQueueArguments } from './client/streams.js';
 export {

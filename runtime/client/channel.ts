@@ -27,7 +27,7 @@ import { ConfirmTracker, prepare, PublishBacklog, ReturnedMessage, type PublishO
 import type { SerializerRegistry } from './serializers.js';
 import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
 import { Declarations } from './topology.js';
-import { inside, traceGet, tracePublish, traceSettle, tracing } from './tracing.js';
+import { traceGet, tracePublish, traceSettle, tracing } from './tracing/index.js';
 export type { QueueInfo } from './topology.js';
 
 /** The arguments of a method as a caller gives them: `kind` implied, every field optional (spec defaults: false, 0, '', empty). */
@@ -305,7 +305,11 @@ export class Channel extends Declarations implements MessageOwner {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
-    if (tracing.publish.start.hasSubscribers && !inside.publish) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options, this.serializers), (bytes, o: PublishOptions) => this.publish(exchange, routingKey, bytes, o));
+    if (tracing.publish.start.hasSubscribers) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options, this.serializers), (bytes, o: PublishOptions) => this.#publish(exchange, routingKey, bytes, o));
+    return this.#publish(exchange, routingKey, body, options);
+  }
+
+  #publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
     try {
       if (this.#suspended) return this.#publishWhileRecovering(exchange, routingKey, body, options);
       if (this.#backlog.length > 0 || this.#mustWait()) {
@@ -429,8 +433,12 @@ export class Channel extends Declarations implements MessageOwner {
   }
 
   /** Fetches one message (basic.get), or null when the queue is empty. */
-  async get(queue: string, options: { noAck?: boolean } = {}): Promise<Message | null> {
-    if (tracing.get.start.hasSubscribers && !inside.get) return traceGet(this, queue, options.noAck ?? false, () => this.get(queue, options));
+  get(queue: string, options: { noAck?: boolean } = {}): Promise<Message | null> {
+    if (tracing.get.start.hasSubscribers) return traceGet(this, queue, options.noAck ?? false, () => this.#get(queue, options));
+    return this.#get(queue, options);
+  }
+
+  async #get(queue: string, options: { noAck?: boolean }): Promise<Message | null> {
     const noAck = options.noAck ?? false;
     const r = await this.request(this.method('basic.get', { queue, noAck }));
     if (r.method.kind === 'basic.get-empty') return null;
@@ -542,10 +550,13 @@ export class Channel extends Declarations implements MessageOwner {
       message.checkSettle();
       return false;
     }
-    if ((tracing.settle.start.hasSubscribers || tracing.process.start.hasSubscribers) && !inside.settle) {
-      traceSettle(this, message, how, multiple, requeue, multiple ? this.#acks.unsettledThrough(Number(message.deliveryTag)) : 1, () => void this.settle(message, how, multiple, requeue));
-      return true;
-    }
+    if (tracing.settle.start.hasSubscribers || tracing.process.start.hasSubscribers) {
+      traceSettle(this, message, how, multiple, requeue, multiple ? this.#acks.unsettledThrough(Number(message.deliveryTag)) : 1, () => this.#settle(message, how, multiple, requeue));
+    } else this.#settle(message, how, multiple, requeue);
+    return true;
+  }
+
+  #settle(message: Message, how: 'ack' | 'nack' | 'reject', multiple: boolean, requeue: boolean): void {
     message.checkSettle();
     const tag = Number(message.deliveryTag);
     if (multiple && how !== 'ack') {
@@ -559,7 +570,6 @@ export class Channel extends Declarations implements MessageOwner {
     message.settled = true;
     this.#settleTag(tag, how, multiple, requeue);
     if (multiple) for (const f of this.multipleSettled) f(tag);
-    return true;
   }
 
   /** @internal Message → publish to replyTo */

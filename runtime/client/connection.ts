@@ -23,7 +23,7 @@ import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
 import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
-import { describeConnection, inside, traceClose, traceConnect, traceRecovery, tracing } from './tracing.js';
+import { describeConnection, traceClose, traceConnect, traceRecovery, tracing } from './tracing/index.js';
 import type { AnyMethod } from '../codec/index.js';
 import type { ChannelOptions } from './recovery/channel-settings.js';
 import { scheduleRenewal } from './recovery/credentials.js';
@@ -258,7 +258,11 @@ export class Connection extends Emitter<ConnectionEvents> {
    * progress. Idempotent.
    */
   close(): Promise<void> {
-    if (tracing.close.start.hasSubscribers && !inside.close) return traceClose(this, () => this.close());
+    if (tracing.close.start.hasSubscribers) return traceClose(this, () => this.#close());
+    return this.#close();
+  }
+
+  #close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = new Promise((resolve) => (this.#closedResolve = resolve));
       if (this.#state === 'recovering') {
@@ -497,7 +501,12 @@ export async function connect(url?: string | readonly string[] | ConnectOptions,
     });
     o = resolveOptions(first, { ...options, hosts: [...hosts, ...(options?.hosts ?? [])] });
   } else o = resolveOptions(undefined, (url as ConnectOptions | undefined) ?? options);
-  if (tracing.connect.start.hasSubscribers && !inside.connect) return traceConnect(o, () => connect(url, options));
+  if (tracing.connect.start.hasSubscribers) return traceConnect(o, () => open(o));
+  return open(o);
+}
+
+/** connect() once its options are resolved. */
+async function open(o: ResolvedOptions): Promise<Connection> {
   const r = o.recovery;
   const walk = new EndpointWalk(o.endpoints, { shuffle: r?.shuffle ?? true, random: r?.random ?? Math.random, resolve: r?.resolve });
   let link: Link;

@@ -38,7 +38,7 @@ import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.
 import { Emitter } from './emitter.js';
 import type { Message } from './message.js';
 import { isPayloadError, type PayloadError } from './serializers.js';
-import { consumerEnded, inside, traceIterator, traceProcess, traceReceive, tracing } from './tracing.js';
+import { consumerEnded, traceIterator, traceProcess, traceReceive, tracing } from './tracing/index.js';
 
 /** Options of channel.consume(). */
 export interface ConsumeOptions {
@@ -250,7 +250,11 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
    * up never takes a message: the next one stays for the next call.
    */
   receive(options: ReceiveOptions = {}): Promise<Message<T> | null> {
-    if (tracing.process.start.hasSubscribers && !inside.receive) return traceReceive(this.#owner, this, () => this.receive(options));
+    if (tracing.process.start.hasSubscribers) return traceReceive(this.#owner, this, () => this.#receive(options));
+    return this.#receive(options);
+  }
+
+  #receive(options: ReceiveOptions): Promise<Message<T> | null> {
     if (this.#dispatch) return Promise.reject(new TypeError('this consumer was created with a callback; it cannot also receive()'));
     const ready = this.#take();
     if (ready) return Promise.resolve(ready);

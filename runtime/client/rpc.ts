@@ -25,7 +25,7 @@ import type { Channel } from './channel.js';
 import type { Consumer, ConsumeOptions } from './consumer.js';
 import type { Message } from './message.js';
 import type { PublishOptions } from './publisher.js';
-import { inside, traceRpc, tracing } from './tracing.js';
+import { traceRpc, tracing } from './tracing/index.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -98,7 +98,11 @@ export class RpcClient {
    * the publish's error, or the channel's close reason.
    */
   call(routingKey: string, body: Body, options?: RpcCallOptions): Promise<Message> {
-    if (tracing.rpc.start.hasSubscribers && !inside.rpc) return traceRpc(this.channel, options?.exchange ?? '', routingKey, () => this.call(routingKey, body, options));
+    if (tracing.rpc.start.hasSubscribers) return traceRpc(this.channel, options?.exchange ?? '', routingKey, () => this.#call(routingKey, body, options));
+    return this.#call(routingKey, body, options);
+  }
+
+  #call(routingKey: string, body: Body, options: RpcCallOptions | undefined): Promise<Message> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#prefix + (this.#next++).toString(36);
     const signal = options?.signal;

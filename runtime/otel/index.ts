@@ -1,6 +1,6 @@
 /**
  * `warren/otel`: OpenTelemetry spans and metrics for warren, from its diagnostics channels
- * (runtime/client/tracing.ts). Nothing is patched: `instrument()` subscribes, the function it
+ * (runtime/client/tracing/). Nothing is patched: `instrument()` subscribes, the function it
  * returns unsubscribes. `@opentelemetry/api` is an optional peer dependency; the SDK that the
  * application registers (tracer and meter providers, propagator, context manager) does the rest.
  *
@@ -19,7 +19,7 @@ import {
 } from '@opentelemetry/api';
 import {
   tracing, type ConnectionEvent, type GetEvent, type ProcessEvent, type PublishEvent, type RpcEvent, type SettleEvent, type TraceEndpoint, type TraceOutcome,
-} from '../client/tracing.js';
+} from '../client/tracing/index.js';
 import type { Message } from '../client/message.js';
 import { ATTR, consumerDestination, headerGetter, headerSetter, producerDestination, SYSTEM } from './semconv.js';
 

@@ -1,4 +1,4 @@
-// The tracing channels (runtime/client/tracing.ts) against the real broker, with plain
+// The tracing channels (runtime/client/tracing/) against the real broker, with plain
 // node:diagnostics_channel subscribers: what each operation publishes, in which order, with
 // which fields and outcome.
 import { tracingChannel } from 'node:diagnostics_channel';
