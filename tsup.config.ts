@@ -1,36 +1,122 @@
-import { defineConfig } from 'tsup';
+// The package's build: one implementation, shared by every entry point and both module systems.
+//
+// Layout of dist/ (see docs/development.md, "The package"):
+// - `<entry>.cjs` and `chunk-*.cjs`: the code, CommonJS, split into chunks shared by all entry
+//   points (so `warren` and `warren/codec` carry the codec once), minified with names kept
+//   (stack traces and `util.inspect` show the real function and class names).
+// - `<entry>.js`: the ES module entry, one line re-exporting `<entry>.cjs`. ESM and CommonJS
+//   users (and a program that mixes them) therefore share one instance: one `ReplyError` class
+//   for `instanceof`, one set of tracing channels.
+// - `<entry>.d.cts`: the types, once, with their JSDoc; `<entry>.d.ts` re-exports them for ESM.
+// - no source maps (they would be three times the code): WARREN_SOURCEMAP=1 builds them, with
+//   the sources in them (docs/development.md, "The package").
+//
+// Adding an entry point: one line in ENTRIES, and its block in package.json `exports`.
+// WARREN_DIST=dir builds into another folder (test/package.test.ts builds a package of its own).
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build as esbuild, type Plugin } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig([
-  {
-    entry: {
-      index: 'runtime/index.ts',
-      codec: 'runtime/exports/codec.ts',
-      protocol: 'runtime/exports/protocol.ts',
-      otel: 'runtime/otel/index.ts',
-      amqplib: 'runtime/amqplib/index.ts',
-      'amqplib-callback-api': 'runtime/amqplib/callback-api.ts',
-      testing: 'runtime/testing/index.ts',
-      codegen: 'codegen/index.ts',
+/** Entry name (the file name in dist/) → source. */
+export const ENTRIES: Record<string, string> = {
+  index: 'runtime/index.ts',
+  codec: 'runtime/exports/codec.ts',
+  protocol: 'runtime/exports/protocol.ts',
+  otel: 'runtime/otel/index.ts',
+  amqplib: 'runtime/amqplib/index.ts',
+  'amqplib-callback-api': 'runtime/amqplib/callback-api.ts',
+  testing: 'runtime/testing/index.ts',
+  codegen: 'codegen/index.ts',
+};
+
+/** Optional peer dependencies: never bundled. */
+const EXTERNAL = ['fast-xml-parser', 'ts-morph', '@opentelemetry/api'];
+
+/**
+ * dist/<tmp>/*.js (ES modules in shared chunks, as esbuild splits them) → dist/*.cjs, one
+ * CommonJS file per module with its imports of sibling chunks kept as require() calls: esbuild
+ * splits only ES modules, and tsup's own CommonJS splitting rewrites the code with sucrase (class
+ * fields as `__init` calls, optional chaining as helper calls) and broke minified output. Then the
+ * ES module face of each entry (code and types): a re-export of its CommonJS build.
+ */
+async function commonJs(outDir: string, tmp: string, sourcemap: boolean): Promise<void> {
+  const siblings: Plugin = {
+    name: 'siblings',
+    setup(build) {
+      build.onResolve({ filter: /^\.\// }, (args) =>
+        args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.js$/, '.cjs'), external: true },
+      );
     },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    external: ['fast-xml-parser', 'ts-morph', '@opentelemetry/api'],
-  },
-  {
-    entry: { 'codegen-cli': 'codegen/cli.ts' },
-    format: ['esm'],
-    target: 'node20',
-    external: ['fast-xml-parser', 'ts-morph'],
-  },
-  {
-    // warren-inspect imports the package by its public name, as an outside tool would; Node
-    // resolves `warren/codec` to dist/codec.js through the package's own `exports`.
-    entry: { 'inspect-cli': 'tools/inspect/cli.ts' },
-    format: ['esm'],
-    target: 'node20',
-    external: ['warren/codec'],
-  },
-]);
+  };
+  const files = readdirSync(tmp).filter((f) => f.endsWith('.js'));
+  await Promise.all(
+    files.map((file) =>
+      esbuild({
+        entryPoints: [join(tmp, file)],
+        outfile: join(outDir, file.replace(/\.js$/, '.cjs')),
+        bundle: true,
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        minify: true,
+        sourcemap,
+        external: EXTERNAL,
+        plugins: [siblings],
+        logLevel: 'error',
+      }),
+    ),
+  );
+  rmSync(tmp, { recursive: true, force: true });
+  for (const name of Object.keys(ENTRIES)) {
+    writeFileSync(`${outDir}/${name}.js`, `export * from './${name}.cjs';\n`);
+    writeFileSync(`${outDir}/${name}.d.ts`, `export * from './${name}.cjs';\n`);
+  }
+}
+
+// A function, so that dist/ is emptied when tsup builds, not when a test imports ENTRIES. (tsup's
+// own `clean` runs per configuration, and the four below run at the same time.)
+export default defineConfig((): Options[] => {
+  const outDir = process.env.WARREN_DIST ?? 'dist';
+  rmSync(outDir, { recursive: true, force: true });
+  const sourcemap = process.env.WARREN_SOURCEMAP === '1';
+  const common: Options = { outDir, target: 'node20', external: EXTERNAL, sourcemap };
+  return [
+    {
+      ...common,
+      // codegen-run: warren-codegen's code (not an entry point of the package), sharing the chunks
+      // of warren/codegen; the bin below loads it.
+      entry: { ...ENTRIES, 'codegen-run': 'codegen/run.ts' },
+      outDir: `${outDir}/esm-chunks`,
+      format: ['esm'],
+      splitting: true,
+      minify: true,
+      keepNames: true,
+      onSuccess: async () => commonJs(outDir, `${outDir}/esm-chunks`, sourcemap),
+    },
+    { ...common, entry: ENTRIES, format: ['cjs'], dts: { only: true } },
+    {
+      // The bins are ES modules (warren-codegen awaits at its top level). codegen/cli.ts checks
+      // the optional peers, then imports ./run.js: here the CommonJS build of it.
+      ...common,
+      entry: { 'codegen-cli': 'codegen/cli.ts' },
+      format: ['esm'],
+      esbuildPlugins: [
+        {
+          name: 'codegen-run',
+          setup(build) {
+            build.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: './codegen-run.cjs', external: true }));
+          },
+        },
+      ],
+    },
+    {
+      // warren-inspect imports the package by its public name, as an outside tool would; Node
+      // resolves `warren/codec` through the package's own `exports`.
+      ...common,
+      entry: { 'inspect-cli': 'tools/inspect/cli.ts' },
+      format: ['esm'],
+      external: ['warren/codec'],
+    },
+  ];
+});
