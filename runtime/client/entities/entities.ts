@@ -133,9 +133,14 @@ export class Queue extends Entity {
     this.serverNamed = name === '';
   }
 
+  /** The names a server-named queue got, per connection; shared by the entity and its copies. */
+  #origin: { readonly named: WeakMap<object, string> } = { named: new WeakMap() };
+
   /** A copy bound to `channel`. */
   attach(channel: Channel): Queue {
-    return boundCopy(new Queue(this.name, this.spec()), channel, { serverNamed: this.serverNamed });
+    const copy = boundCopy(new Queue(this.name, this.spec()), channel, { serverNamed: this.serverNamed });
+    copy.#origin = this.#origin;
+    return copy;
   }
 
   /** @internal the spec it was built from */
@@ -169,8 +174,17 @@ export class Queue extends Entity {
   async declare(): Promise<Queue & { info: QueueInfo }> {
     const ch = this.bound('declare');
     if (this.exchange instanceof Exchange) await this.exchange.attach(ch).declare();
-    const info = await ch.queueDeclare(this.serverNamed ? '' : this.currentName, this.options);
+    // A server-named queue is asked for by '' only the first time on a connection: a bound copy
+    // carries the broker's name, and the entity remembers the name it got per connection, so a
+    // second declare() reaches that queue (passively: RabbitMQ refuses to declare an amq.* name,
+    // 403) instead of creating another.
+    const named = !this.serverNamed ? undefined : this.name !== '' ? this.currentName : this.#origin.named.get(ch.connection);
+    const info = named !== undefined
+      ? await ch.checkQueue(ch.connection.topology.currentName(named))
+      : await ch.queueDeclare(this.serverNamed ? '' : this.currentName, this.options);
+    if (this.serverNamed) this.#origin.named.set(ch.connection, info.queue);
     const declared = boundCopy(new Queue(info.queue, this.spec()), ch, { serverNamed: this.serverNamed, info }) as Queue & { info: QueueInfo };
+    declared.#origin = this.#origin;
     await declared.binding()?.declare();
     return declared;
   }

@@ -39,6 +39,12 @@ export class MultiConsumer<T = unknown> extends Consumer<T> {
     for (const s of subs) s.forwardTo(this as unknown as Consumer);
   }
 
+  /** @internal a delivery forwarded by a per-queue consumer: the application holds this consumer, so `message.consumer` names it */
+  override push(m: Parameters<Consumer['push']>[0]): void {
+    (m as Message).consumerRef = this as unknown as Consumer;
+    super.push(m);
+  }
+
   /** @internal ends with the first queue's consumer that ends (cancelled by the broker, or by tag): the others are cancelled */
   override end(error: Error | undefined): void {
     if (this.isEnded) return;

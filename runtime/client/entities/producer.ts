@@ -82,6 +82,11 @@ export class Producer {
     ref ??= this.options.serializer;
     if (!raw && (ref !== undefined || typeof data !== 'string' || merged.json)) {
       const e = this.serializers.encode(data, merged.json && ref === undefined ? 'application/json' : ref, typeof ref === 'string' ? merged.contentEncoding : undefined);
+      if (o.serializer !== undefined && o.contentType === undefined) {
+        // This message's own serializer says what its bytes are, over the producer's defaults.
+        merged.contentType = e.contentType;
+        merged.contentEncoding = o.contentEncoding ?? e.contentEncoding;
+      }
       merged.contentType ??= e.contentType;
       if (e.contentEncoding !== undefined) merged.contentEncoding ??= e.contentEncoding;
       delete merged.serializer;
