@@ -47,4 +47,5 @@ export const TESTS_NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/amqplib/connect.test.ts > warren/amqplib connect > close(): a close event without error; closing again is an IllegalOperationError; clientProperties reach the broker': 'lists connections through erl_call',
   'test/integration/amqplib/connect.test.ts > warren/amqplib connect > a connection closed by the broker: error and close carry amqplib’s message with code 320; channels just close': 'closes the connection through erl_call',
   'test/integration/amqplib/connect.test.ts > warren/amqplib connect > the recovery option: setup runs once, the model emits disconnect and connect, and the channels and consumers set up go on after the broker closed the connection': 'closes the connection through erl_call',
+  'test/integration/amqplib/connection-manager.test.ts > amqp-connection-manager over warren/amqplib > reconnects after the broker closes the connection (the model closes, the manager connects again and reruns its setup)': 'closes the connection through erl_call',
 };
