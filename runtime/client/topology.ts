@@ -11,6 +11,7 @@ import type { CallArgs, CallOptions, Channel, ChannelEvents } from './channel.js
 import type { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { quorumArguments, type QuorumQueueArguments } from './quorum.js';
+import { delayedRetryArguments, type DelayedRetryOptions } from './retry/native.js';
 import { streamArguments, type StreamQueueArguments } from './streams.js';
 
 /** Built-in exchange types; any other string names a plugin's type (e.g. `x-delayed-message`). */
@@ -63,6 +64,20 @@ export interface QueueOptions extends QuorumQueueArguments, StreamQueueArguments
   singleActiveConsumer?: boolean;
   /** Quorum queues: redeliveries before dead-lettering (`x-delivery-limit`); -1: no limit (RabbitMQ 4.0+, whose default is 20; refused before 4.0, see broker-rules.ts). */
   deliveryLimit?: number;
+  /**
+   * Quorum queues, RabbitMQ 4.3+: native delayed retry (`x-delayed-retry-type`, `-min`, `-max`):
+   * returned messages wait before their next delivery (see docs/retries.md). Checked on the
+   * call, since RabbitMQ accepts and silently disables a configuration it cannot use; refused
+   * before 4.3 (rule delayed-retry), which would ignore it.
+   */
+  delayedRetry?: DelayedRetryOptions;
+  /**
+   * How long a consumer may keep a delivery unsettled, ms (`x-consumer-timeout`): RabbitMQ 3.12
+   * to 4.2 close the channel (406) past it; 4.3 reads it on quorum queues only (classic queues
+   * refuse it) and cancels the consumer. Refused before 3.12 (rule consumer-timeout-queue),
+   * which ignores it.
+   */
+  consumerTimeout?: number;
   /** Raw arguments, merged last. */
   arguments?: FieldTable;
 }
@@ -95,6 +110,14 @@ export function queueArguments(o: QueueOptions): FieldTable {
       throw new EncodeError('queue.declare', key, `must be an integer from ${min}, got ${String(v)}`);
     }
     args[xName] = v;
+  }
+  if (o.delayedRetry !== undefined) {
+    if (o.queueType !== 'quorum') throw new EncodeError('queue.declare', 'delayedRetry', `applies to quorum queues: set queueType: 'quorum' (got ${o.queueType ?? 'no queueType'})`);
+    Object.assign(args, delayedRetryArguments(o.delayedRetry));
+  }
+  if (o.consumerTimeout !== undefined) {
+    if (!(typeof o.consumerTimeout === 'number' && Number.isInteger(o.consumerTimeout) && o.consumerTimeout > 0)) throw new EncodeError('queue.declare', 'consumerTimeout', `must be a positive integer of milliseconds, got ${String(o.consumerTimeout)}`);
+    args['x-consumer-timeout'] = o.consumerTimeout;
   }
   return { ...args, ...quorumArguments(o), ...streamArguments(o), ...o.arguments };
 }

@@ -41,11 +41,11 @@ export class NativeRetry {
   constructor(options: NativeRetryOptions) {
     const o: DelayedRetryOptions = { type: options.type ?? 'failed', ...(options.min !== undefined && { min: options.min }), ...(options.max !== undefined && { max: options.max }) };
     if (o.type === ('disabled' as string)) throw new RetryError('a native retry plan needs a delayed-retry type other than disabled');
-    const args = delayedRetryArguments(o); // validates
+    delayedRetryArguments(o); // validates now, not at the declare
     if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) throw new RetryError(`limit must be a positive integer, got ${String(options.limit)}`);
     this.options = Object.freeze(o);
     this.limit = options.limit;
-    this.queueOptions = Object.freeze({ queueType: 'quorum', arguments: args, ...(options.limit !== undefined && { deliveryLimit: options.limit }) });
+    this.queueOptions = Object.freeze({ queueType: 'quorum', delayedRetry: o, ...(options.limit !== undefined && { deliveryLimit: options.limit }) });
   }
 
   /** What settling `message` for a retry leads to: the delay RabbitMQ 4.3 will apply, or dead-lettering at the limit. */

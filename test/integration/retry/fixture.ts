@@ -79,3 +79,12 @@ export async function delayedSet(queue: string): Promise<{ delayed: number; next
   if (!m) throw new Error(`unexpected overview ${printed.slice(0, 200)}`);
   return { delayed: Number(m[1]), nextAt: Number(m[2]) };
 }
+
+/**
+ * Lets `connection` send what the broker rules refuse (runtime/client/broker-rules.ts), so that a
+ * test can show what the broker itself does with it: the reason a rule exists.
+ */
+export function withoutBrokerRules(connection: Connection): Connection {
+  (connection as unknown as { rules: { check(m: unknown): void } }).rules.check = () => undefined;
+  return connection;
+}

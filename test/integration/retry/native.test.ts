@@ -10,9 +10,9 @@
  * 0.5 s idle and up to 5 s a call on the loaded 2-core CI machine.
  */
 import { expect, it } from 'vitest';
-import { nativeRetry, retryMessage, type Message } from 'warren';
+import { isBrokerRuleError, nativeRetry, retryMessage, type Message } from 'warren';
 import { brokerAtLeast, uniqueName } from '../../helpers/broker.js';
-import { brokerNow, cleanup, connection, delayedSet, queueCounts, until } from './fixture.js';
+import { brokerNow, cleanup, connection, delayedSet, queueCounts, until, withoutBrokerRules } from './fixture.js';
 
 async function waitDelayed(queue: string): Promise<number> {
   let nextAt = 0;
@@ -33,7 +33,12 @@ it('4.3: retries of a failing message wait min × delivery-count (capped at max)
   const plan = nativeRetry({ type: 'failed', min: 1000, max: 2500, limit: 3 });
   await ch.queueDeclare(dlq, { durable: true });
   if (!brokerAtLeast('4.3')) {
-    // 3.10: the same arguments are accepted and ignored: a failed return comes back at once.
+    // 3.10 would accept the arguments and ignore them: warren refuses them on the call...
+    const refused = await ch.queueDeclare(queue, { ...plan.queueOptions, deadLetterExchange: '', deadLetterRoutingKey: dlq }).catch((e: unknown) => e);
+    expect(isBrokerRuleError(refused) && refused.rule).toBe('delayed-retry');
+    expect(ch.isOpen).toBe(true);
+    // ...because, sent anyway, a failed return comes back at once.
+    withoutBrokerRules(conn);
     await ch.queueDeclare(queue, { ...plan.queueOptions, deadLetterExchange: '', deadLetterRoutingKey: dlq });
     await ch.sendToQueue(queue, 'job');
     const first = (await ch.get(queue))!;
@@ -75,7 +80,7 @@ it('4.3: retries of a failing message wait min × delivery-count (capped at max)
 }, 120_000);
 
 it('which returns each x-delayed-retry-type delays (4.3), and none on 3.10', async () => {
-  const conn = await connection();
+  const conn = withoutBrokerRules(await connection()); // on 3.10: to show what the broker does with them
   const ch = await conn.channel({ confirm: true });
   const rows: string[] = [];
   for (const type of ['failed', 'returned', 'all'] as const) {
@@ -109,7 +114,7 @@ it('which returns each x-delayed-retry-type delays (4.3), and none on 3.10', asy
 }, 120_000);
 
 it('4.3 silently disables a delayed retry it cannot use (no min): why warren checks the options on the call', async () => {
-  const conn = await connection();
+  const conn = withoutBrokerRules(await connection());
   const ch = await conn.channel();
   const queue = uniqueName('native-nomin');
   cleanup({ queues: [queue] });

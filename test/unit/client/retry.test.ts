@@ -50,7 +50,7 @@ describe('native delayed retry (RabbitMQ 4.3)', () => {
 
   it('a plan: quorum queue options, the settle outcome, dead-lettering past the limit', () => {
     const plan = nativeRetry({ min: 1000, max: 4000, limit: 3 });
-    expect(plan.queueOptions).toEqual({ queueType: 'quorum', deliveryLimit: 3, arguments: { 'x-delayed-retry-type': 'failed', 'x-delayed-retry-min': 1000, 'x-delayed-retry-max': 4000 } });
+    expect(plan.queueOptions).toEqual({ queueType: 'quorum', deliveryLimit: 3, delayedRetry: { type: 'failed', min: 1000, max: 4000 } });
     expect(plan.next({ deliveryCount: 0 })).toEqual({ attempt: 1, delay: 1000, outcome: 'failed' });
     expect(plan.next({ deliveryCount: 2 })).toEqual({ attempt: 3, delay: 3000, outcome: 'failed' });
     expect(plan.next({ deliveryCount: 3 })).toEqual({ deadLetter: true, outcome: 'failed' });
@@ -102,7 +102,7 @@ describe('retryPlan: the mechanism a queue on this broker supports', () => {
   it('native for a quorum queue on 4.3+, TTL tiers otherwise', () => {
     const native = retryPlan(broker('4.3.6'), 'jobs', { queueType: 'quorum', delays: [1000, 5000, 20_000] });
     expect(native.kind).toBe('native');
-    expect(native.queueOptions).toMatchObject({ queueType: 'quorum', deliveryLimit: 3, arguments: { 'x-delayed-retry-min': 1000, 'x-delayed-retry-max': 20_000 } });
+    expect(native.queueOptions).toMatchObject({ queueType: 'quorum', deliveryLimit: 3, delayedRetry: { type: 'failed', min: 1000, max: 20_000 } });
     expect(retryPlan(broker('3.10.8'), 'jobs', { queueType: 'quorum' }).kind).toBe('tiers');
     expect(retryPlan(broker('4.3.6'), 'jobs', { queueType: 'classic' }).kind).toBe('tiers');
     expect(retryPlan(broker('4.3.6'), 'jobs', { queueType: 'quorum', preferNative: false }).kind).toBe('tiers');

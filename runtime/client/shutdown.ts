@@ -1,0 +1,83 @@
+/**
+ * Graceful shutdown: `connection.close({ drain: true, deadline })`.
+ *
+ * Theory of operation, in order, on every channel of the connection at once:
+ * 1. consumers: each consumer closes gracefully (consumer.close()): basic.cancel so the broker
+ *    sends nothing more, deliveries received but not handed to a handler go back to the broker
+ *    (basic.nack with requeue), the handlers running are awaited, and their acks are flushed;
+ * 2. publishes: the channels' publishes still waiting to be sent are sent, and the broker's
+ *    confirms of every publish in flight are awaited;
+ * 3. the connection closes (connection.close, whose close-ok comes after the broker has read
+ *    everything written before it).
+ * At the deadline, whatever is still going is left: the connection closes anyway (the broker
+ * requeues every unacknowledged delivery; publishes without a confirm reject with the close),
+ * and the report says what was left. The report is the result either way: `drained` tells.
+ * Waiting for confirms polls the channels' counters (every 10 ms): shutdown is rare and short,
+ * and the channels need no hook for it.
+ */
+import type { Channel } from './channel.js';
+
+/** Options of a draining close. */
+export interface DrainOptions {
+  /** Drain first (stop consumers, let handlers finish, send acks, await confirms); default false: close at once. */
+  drain?: boolean;
+  /** Give up draining after this many ms and close anyway (default 30,000). */
+  deadline?: number;
+}
+
+/** What a draining close did. */
+export interface ShutdownReport {
+  /** True when everything finished before the deadline. */
+  drained: boolean;
+  /** Time spent draining, ms. */
+  elapsed: number;
+  /** Consumers stopped. */
+  consumers: number;
+  /** Handlers still running when the connection closed (their deliveries go back to the queue). */
+  handlersRunning: number;
+  /** Publishes sent but not confirmed when the connection closed (they reject; the broker may have them). */
+  unconfirmed: number;
+  /** Publishes still waiting to be sent when the connection closed (never sent; they reject). */
+  unsent: number;
+}
+
+const POLL_MS = 10;
+
+/** Waits until no publish of `channels` waits or lacks its confirm (or the channel closed). */
+async function publishesSettled(channels: readonly Channel[], stop: { stopped: boolean }): Promise<void> {
+  const busy = (): boolean => channels.some((ch) => ch.isOpen && (ch.unconfirmed > 0 || ch.waitingPublishes > 0));
+  while (busy() && !stop.stopped) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+}
+
+/**
+ * Drains `channels` (stop consumers, let handlers finish, flush acks, await confirms) for at
+ * most `deadline` ms, then calls `close()` and resolves with what was left; see the module comment.
+ */
+export async function drainThenClose(channels: readonly Channel[], close: () => Promise<void>, options: DrainOptions = {}): Promise<ShutdownReport> {
+  const deadline = options.deadline ?? 30_000;
+  if (!(typeof deadline === 'number' && deadline >= 0 && deadline <= 2 ** 31 - 1)) throw new RangeError(`deadline must be a number of milliseconds from 0 to 2^31-1, got ${String(deadline)}`);
+  const started = Date.now();
+  const consumers = channels.flatMap((ch) => [...ch.consumers.values()]);
+  const stop = { stopped: false };
+  const work = (async () => {
+    await Promise.all(consumers.map((c) => c.close().catch(() => undefined)));
+    await publishesSettled(channels, stop);
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    work.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline))),
+  ]);
+  clearTimeout(timer);
+  stop.stopped = true;
+  const report: ShutdownReport = {
+    drained,
+    elapsed: Date.now() - started,
+    consumers: consumers.length,
+    handlersRunning: consumers.reduce((n, c) => n + c.inFlight, 0),
+    unconfirmed: channels.reduce((n, ch) => n + (ch.isOpen ? ch.unconfirmed : 0), 0),
+    unsent: channels.reduce((n, ch) => n + (ch.isOpen ? ch.waitingPublishes : 0), 0),
+  };
+  await close();
+  return report;
+}
