@@ -75,6 +75,7 @@ export interface Transport {
   write(chunk: Uint8Array, written?: () => void): void;
   /** Optional: the writes until `uncork()` belong to one flush and may go out as one (writev). */
   cork?(): void;
+  /** Optional: ends the flush that `cork()` began; the corked writes go out now. */
   uncork?(): void;
   /** Closes after the pending writes have gone out. */
   end(): void;
