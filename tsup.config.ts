@@ -60,6 +60,9 @@ async function commonJs(outDir: string, tmp: string, sourcemap: boolean): Promis
         platform: 'node',
         target: 'node20',
         minify: true,
+        // Short lines: Node prints the source line of an uncaught error's top frame, which
+        // would otherwise be a whole chunk.
+        lineLimit: 160,
         sourcemap,
         external: EXTERNAL,
         plugins: [siblings],
