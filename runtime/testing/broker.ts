@@ -42,7 +42,7 @@ export interface TestBrokerOptions {
   clock?: BrokerClock;
 }
 
-/** Which connections a fault applies to: all, an id, a `connection_name`, or a predicate. */
+/** Which connections a fault applies to: all, an id, a `connection_name` or the broker's name for it, or a predicate. */
 export type ConnectionFilter = number | string | ((c: ServerConnection) => boolean) | undefined;
 
 const systemClock: BrokerClock = {
@@ -61,6 +61,8 @@ export const TEST_BROKER_PLATFORM = 'warren/testing';
 export class TestBroker implements ConnectionBroker, ChannelServices {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly users = new Map<string, string>();
+  /** The vhosts each user may open (RabbitMQ's permissions, all-or-nothing here). */
+  readonly permissions = new Map<string, Set<string>>();
   readonly connections = new Map<number, ServerConnection>();
   readonly replyTargets = new Map<string, (message: Message) => void>();
   readonly serverProperties: FieldTable;
@@ -75,8 +77,9 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
   constructor(options: TestBrokerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.emulate = options.emulate ?? '3.10';
-    for (const [user, password] of Object.entries(options.users ?? { guest: 'guest' })) this.users.set(user, password);
-    for (const v of options.vhosts ?? ['/']) this.addVhost(v);
+    const vhosts = options.vhosts ?? ['/'];
+    for (const v of vhosts) this.addVhost(v);
+    for (const [user, password] of Object.entries(options.users ?? { guest: 'guest' })) this.addUser(user, password, { vhosts });
     this.tune = { channelMax: options.channelMax ?? 2047, frameMax: options.frameMax ?? 131072, heartbeat: options.heartbeat ?? 60 };
     this.maxMessageSize = options.maxMessageSize ?? 128 * 1024 * 1024;
     this.serverProperties = {
@@ -127,12 +130,24 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
     for (const q of [...v.queues.values()]) v.deleteQueue(q);
   }
 
-  addUser(name: string, password: string): void {
+  /** Adds (or changes) a user; `vhosts` are those it may open (default none, as in RabbitMQ). */
+  addUser(name: string, password: string, options: { vhosts?: readonly string[] } = {}): void {
     this.users.set(name, password);
+    const allowed = this.permissions.get(name) ?? new Set<string>();
+    for (const v of options.vhosts ?? []) allowed.add(v);
+    this.permissions.set(name, allowed);
   }
 
   deleteUser(name: string): void {
     this.users.delete(name);
+    this.permissions.delete(name);
+  }
+
+  /** Lets `user` open `vhost` (RabbitMQ's set_permissions with `.*` for all three). */
+  setPermissions(user: string, vhost: string): void {
+    const allowed = this.permissions.get(user) ?? new Set<string>();
+    allowed.add(vhost);
+    this.permissions.set(user, allowed);
   }
 
   login(user: string, password: string): boolean {
@@ -142,7 +157,7 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
   openVhost(name: string, user: string): VirtualHost | AmqpFault {
     const v = this.vhosts.get(name);
     if (!v) return fault.notAllowed(`vhost ${name} not found`);
-    if (!this.users.has(user)) return fault.notAllowed(`access to vhost '${name}' refused for user '${user}'`);
+    if (!this.permissions.get(user)?.has(name)) return fault.notAllowed(`access to vhost '${name}' refused for user '${user}'`);
     return v;
   }
 
@@ -152,8 +167,8 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
    * Serves one client over a byte transport. Call `receive` with every chunk the client sends
    * and `closed` when the transport ends from its side.
    */
-  accept(transport: ByteTransport): { receive(bytes: Uint8Array): void; closed(): void; connection: ServerConnection } {
-    const c = new ServerConnection(this.nextId++, transport, this);
+  accept(transport: ByteTransport, options: { name?: string } = {}): { receive(bytes: Uint8Array): void; closed(): void; connection: ServerConnection } {
+    const c = new ServerConnection(this.nextId++, transport, this, options.name);
     this.connections.set(c.connection, c);
     return { receive: (bytes) => c.receive(bytes), closed: () => c.transportClosed(), connection: c };
   }
@@ -168,7 +183,7 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
     const all = [...this.connections.values()];
     if (filter === undefined) return all;
     if (typeof filter === 'number') return all.filter((c) => c.connection === filter);
-    if (typeof filter === 'string') return all.filter((c) => c.clientProperties.connection_name === filter);
+    if (typeof filter === 'string') return all.filter((c) => c.clientProperties.connection_name === filter || c.name === filter);
     return all.filter(filter);
   }
 

@@ -17,7 +17,7 @@ import type {
 } from '../../generated/index.js';
 import { ChannelConsumer, type ConsumerChannel } from './consumer.js';
 import { fault } from './errors.js';
-import { messageTtl, type Entry, type Message } from './message.js';
+import { messageTtl, withDeliveryCount, type Entry, type Message } from './message.js';
 import type { Queue } from './queue.js';
 import { topologyMethod, TOPOLOGY_KINDS, type TopologyContext } from './topology.js';
 import { generatedName, type VirtualHost } from './vhost.js';
@@ -34,6 +34,8 @@ export interface ChannelServices {
 
 /** What a channel needs from its connection. */
 export interface ChannelHost extends TopologyContext {
+  /** The authenticated user (a publish's user-id must match it). */
+  readonly user: string;
   readonly cancelNotify: boolean;
   readonly services: ChannelServices;
   send(channel: number, m: AnyMethod): void;
@@ -190,6 +192,9 @@ export class ServerChannel implements ConsumerChannel {
     const x = this.vhost.exchange(exchange);
     if (x.internal) throw fault.accessRefused(`cannot publish to internal exchange '${exchange}' in vhost '${this.vhost.name}'`);
     messageTtl(properties);
+    if (properties.userId !== undefined && properties.userId !== this.host.user) {
+      throw fault.preconditionFailed(`user_id property set to '${properties.userId}' but authenticated user was '${this.host.user}'`);
+    }
     if (properties.replyTo === DIRECT_REPLY) {
       if (!this.replyKey) throw fault.preconditionFailed('fast reply consumer does not exist');
       properties = { ...properties, replyTo: this.replyKey };
@@ -291,7 +296,7 @@ export class ServerChannel implements ConsumerChannel {
     if (!entry) return { kind: 'basic.get-empty' };
     const tag = ++this.deliveryTag;
     if (!g.noAck) this.unacked.set(tag, { queue, entry, consumer: null });
-    const m = entry.message;
+    const m = queue.quorum ? withDeliveryCount(entry.message, entry.returns) : entry.message;
     this.host.sendContent(this.id, { kind: 'basic.get-ok', deliveryTag: tag, redelivered: entry.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: queue.messageCount } as AnyMethod, m);
     return undefined;
   }
@@ -303,7 +308,7 @@ export class ServerChannel implements ConsumerChannel {
       consumer.unacked += 1;
       this.globalUnacked += 1;
     }
-    const m = entry.message;
+    const m = queue.quorum ? withDeliveryCount(entry.message, entry.returns) : entry.message;
     this.host.sendContent(this.id, { kind: 'basic.deliver', consumerTag: consumer.tag, deliveryTag: tag, redelivered: entry.redelivered, exchange: m.exchange, routingKey: m.routingKey } as AnyMethod, m);
   }
 

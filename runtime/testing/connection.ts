@@ -54,11 +54,15 @@ export class ServerConnection implements ChannelHost {
   mechanism = '';
   clientProperties: FieldTable = {};
   channelMax = 0;
+  /** Negotiated frame_max (0 before tune-ok). */
+  frameMax = 0;
   heartbeat = 0;
   readonly channels = new Map<number, ServerChannel>();
   readonly exclusiveQueues = new Set<string>();
   /** When the connection was accepted, ms. */
   readonly since: number;
+  /** How the broker names it, e.g. `127.0.0.1:50312 -> 127.0.0.1:5672` (RabbitMQ's form over TCP). */
+  readonly name: string;
   private vhostRef: VirtualHost | undefined;
   private readonly parser = new FrameParser();
   private readonly out: Output;
@@ -72,8 +76,9 @@ export class ServerConnection implements ChannelHost {
   private stopTimers: (() => void) | undefined;
   private closeTimer: (() => void) | undefined;
 
-  constructor(id: number, transport: ByteTransport, broker: ConnectionBroker) {
+  constructor(id: number, transport: ByteTransport, broker: ConnectionBroker, name = `in-memory #${id}`) {
     this.connection = id;
+    this.name = name;
     this.transport = transport;
     this.broker = broker;
     this.since = broker.now();
@@ -314,6 +319,7 @@ export class ServerConnection implements ChannelHost {
     if (t.frameMax !== 0 && (m.frameMax === 0 || m.frameMax > t.frameMax)) throw fault.notAllowed(`frame_max=${m.frameMax} > ${t.frameMax} max size`);
     if (t.channelMax !== 0 && (m.channelMax === 0 || m.channelMax > t.channelMax)) throw fault.notAllowed(`channel_max=${m.channelMax} > ${t.channelMax} max size`);
     this.channelMax = m.channelMax;
+    this.frameMax = m.frameMax;
     this.heartbeat = m.heartbeat;
     this.parser.frameMax = m.frameMax;
     this.out.frameMax = m.frameMax;

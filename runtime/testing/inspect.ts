@@ -120,12 +120,16 @@ export function listConsumers(b: Inspectable, vhost?: string): ConsumerInfo[] {
 
 export interface ConnectionInfo {
   id: number;
+  /** `client ip:port -> server ip:port` over TCP, `in-memory #id` otherwise. */
+  name: string;
   user: string;
   vhost: string;
   state: string;
   authMechanism: string;
   channels: number;
   channelMax: number;
+  frameMax: number;
+  /** Heartbeat, seconds. */
   timeout: number;
   blocked: boolean;
   clientProperties: FieldTable;
@@ -136,8 +140,8 @@ export function listConnections(b: Inspectable): ConnectionInfo[] {
   return [...b.connections.values()].map((c) => {
     const name = c.clientProperties.connection_name;
     return {
-      id: c.connection, user: c.user, vhost: c.vhostName, state: c.blocked ? 'blocked' : c.state, authMechanism: c.mechanism,
-      channels: c.channels.size, channelMax: c.channelMax, timeout: c.heartbeat, blocked: c.blocked, clientProperties: c.clientProperties,
+      id: c.connection, name: c.name, user: c.user, vhost: c.vhostName, state: c.blocked ? 'blocked' : c.state, authMechanism: c.mechanism,
+      channels: c.channels.size, channelMax: c.channelMax, frameMax: c.frameMax, timeout: c.heartbeat, blocked: c.blocked, clientProperties: c.clientProperties,
       connectionName: typeof name === 'string' ? name : undefined,
     };
   });

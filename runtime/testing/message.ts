@@ -29,6 +29,8 @@ export interface Entry {
   /** Position in the queue: publish order, which a requeue restores (RabbitMQ classic queues). */
   readonly seq: number;
   redelivered: boolean;
+  /** How many times it came back unacknowledged (a quorum queue's x-delivery-count). */
+  returns: number;
   /** Absolute expiry in ms (Infinity: never), from the queue's and the message's TTL. */
   readonly expiresAt: number;
   /** Effective priority in the queue (0 when the queue has no x-max-priority). */
@@ -121,6 +123,13 @@ export function deadLettered(message: Message, death: Death): { message: Message
     message: { exchange: death.exchange, routingKey: dlKeys[0] ?? '', properties, header: null, body: message.body },
     keys: dlKeys,
   };
+}
+
+/** The message as a quorum queue delivers it after `returns` failed deliveries: with `x-delivery-count`. */
+export function withDeliveryCount(message: Message, returns: number): Message {
+  if (returns === 0) return message;
+  const headers: FieldTable = { ...(message.properties.headers ?? {}), 'x-delivery-count': field.int64(returns) };
+  return { ...message, properties: { ...message.properties, headers }, header: null };
 }
 
 /** True when routing a dead-lettered message to `queue` would loop with no rejection in between. */

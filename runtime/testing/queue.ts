@@ -86,6 +86,7 @@ export class Queue {
   private readonly maxLength: number | undefined;
   private readonly maxLengthBytes: number | undefined;
   private readonly overflow: Overflow;
+  private readonly deliveryLimit: number | undefined;
   private readyBytes = 0;
   private seq = 0;
   private next = 0;
@@ -110,6 +111,7 @@ export class Queue {
     this.expires = intArg(args, 'x-expires', where, 1);
     this.maxLength = intArg(args, 'x-max-length', where, 0);
     this.maxLengthBytes = intArg(args, 'x-max-length-bytes', where, 0);
+    this.deliveryLimit = intArg(args, 'x-delivery-limit', where, 0);
     const maxPriority = Math.min(intArg(args, 'x-max-priority', where, 0) ?? 0, 255);
     this.levels = Array.from({ length: maxPriority + 1 }, () => new EntryList());
     const overflow = args['x-overflow'] ?? 'drop-head';
@@ -155,7 +157,7 @@ export class Queue {
     const top = this.levels.length - 1;
     const p = message.properties.priority;
     const priority = top === 0 ? 0 : Math.min(typeof p === 'number' ? p : 0, top);
-    const entry: Entry = { message, seq: this.seq++, redelivered: false, expiresAt: now + ttl, priority };
+    const entry: Entry = { message, seq: this.seq++, redelivered: false, returns: 0, expiresAt: now + ttl, priority };
     (this.levels[priority] as EntryList).insert(entry);
     this.readyBytes += message.body.length;
     if (this.overflow === 'drop-head') {
@@ -271,15 +273,27 @@ export class Queue {
     this.dispatch();
   }
 
+  /** True for `x-queue-type: quorum` (run as a classic queue plus delivery counts and limit). */
+  get quorum(): boolean {
+    return this.arguments['x-queue-type'] === 'quorum';
+  }
+
   /** Puts unacked entries back at their places, marked redelivered. */
   requeue(entries: readonly Entry[]): void {
     if (this.deleted) return;
+    const limit = this.quorum ? this.deliveryLimit : undefined;
     for (const e of entries) {
       e.redelivered = true;
+      e.returns += 1;
+      if (limit !== undefined && e.returns > limit) {
+        this.unacked -= 1;
+        this.host.deadLetter(this, e.message, 'delivery_limit');
+        continue;
+      }
       (this.levels[e.priority] as EntryList).insert(e);
       this.readyBytes += e.message.body.length;
     }
-    this.unacked -= entries.length;
+    this.unacked -= entries.filter((e) => limit === undefined || e.returns <= limit).length;
     this.dispatch();
   }
 

@@ -7,11 +7,14 @@
  * rabbitmqctl boots an Erlang VM per call: 0.5 s idle, 5 s seen on a loaded 2-core machine, which
  * would eat a 30 s test or hook budget in a handful of calls. So every helper here goes through
  * erl_call instead (~10 ms; RabbitMQ 3.10 internals, each covered by test/infra), and
- * rabbitmqctl() stays for anything else a test needs from the CLI.
+ * rabbitmqctl() stays for anything else a test needs from the CLI. In the warren-testing project
+ * (the in-process test broker, test/testing/) the helpers that have an equivalent there go
+ * through its control endpoint instead (test/testing/control.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createErlEval, createRabbitmqctl } from '../../scripts/lib/broker.mjs';
+import { testBrokerControl } from '../testing/control.js';
 import type { TlsFiles } from './tls.js';
 
 const EXTERNAL_HINT =
@@ -94,6 +97,8 @@ let ctl: ((...args: Array<string | number>) => Promise<string>) | undefined;
 
 /** Runs `rabbitmqctl -n <test node> ...args`; resolves to stdout, rejects with stderr and code. */
 export function rabbitmqctl(...args: Array<string | number>): Promise<string> {
+  const tb = testBrokerControl();
+  if (tb) return tb('rabbitmqctl', { args }) as Promise<string>;
   if (!ctl) {
     const env = inject('rabbitmqctlEnv');
     const nodeName = brokerNodeName();
@@ -179,6 +184,8 @@ const LIST_CONNECTIONS = `
 
 /** Lists the broker's client connections (one erl_call). */
 export async function listConnections(): Promise<BrokerConnection[]> {
+  const tb = testBrokerControl();
+  if (tb) return (await tb('listConnections')) as BrokerConnection[];
   const rows = await evalJson<Array<Record<string, unknown>>>(LIST_CONNECTIONS);
   return rows.map((row) => {
     const clientProperties = (row.client_properties ?? {}) as Record<string, unknown>;
@@ -222,6 +229,8 @@ export async function waitForConnection(
  * `connection_name` property; resolves to how many it closed and throws when none matched.
  */
 export async function closeConnection(pidOrName: string, reason = 'closed by test'): Promise<number> {
+  const tb = testBrokerControl();
+  if (tb) return (await tb('closeConnection', { pidOrName, reason })) as number;
   const printed = await evalErlang(`
     Key = ${erlBinary(pidOrName)},
     Matches = lists:filter(fun(P) ->
@@ -247,16 +256,22 @@ export async function closeConnection(pidOrName: string, reason = 'closed by tes
  * Always pair with clearMemoryAlarm() (in a finally or afterEach): the alarm is node-wide.
  */
 export async function setMemoryAlarm(): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('setMemoryAlarm'));
   await evalErlang('rabbit_alarm:set_alarm({{resource_limit, memory, node()}, []})');
 }
 
 /** Clears the alarm set by setMemoryAlarm(); publishers get connection.unblocked. */
 export async function clearMemoryAlarm(): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('clearMemoryAlarm'));
   await evalErlang('rabbit_alarm:clear_alarm({resource_limit, memory, node()})');
 }
 
 /** The resources (`memory`, `disk`) whose alarm is active on the node. */
 export async function activeResourceAlarms(): Promise<string[]> {
+  const tb = testBrokerControl();
+  if (tb) return (await tb('activeResourceAlarms')) as string[];
   return evalJson<string[]>('[atom_to_binary(R) || {{resource_limit, R, _}, _} <- rabbit_alarm:get_alarms()]');
 }
 
@@ -274,17 +289,23 @@ async function adminCall(fn: string, ...args: string[]): Promise<void> {
 
 /** Creates a vhost and gives guest full permissions on it (so the default URL user can use it). */
 export async function addVhost(name: string): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('addVhost', { name }));
   await adminCall('rabbit_vhost:add', erlBinary(name));
   await setPermissions('guest', { vhost: name });
 }
 
 /** Deletes a vhost (and everything in it); rejects when it does not exist. */
 export async function deleteVhost(name: string): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('deleteVhost', { name }));
   await adminCall('rabbit_vhost:delete', erlBinary(name));
 }
 
 /** The names of all vhosts on the node. */
 export async function listVhosts(): Promise<string[]> {
+  const tb = testBrokerControl();
+  if (tb) return (await tb('listVhosts')) as string[];
   return evalJson<string[]>('rabbit_vhost:list_names()');
 }
 
@@ -297,6 +318,8 @@ export async function addUser(
   password: string,
   { tags = [], vhost }: { tags?: string[]; vhost?: string } = {},
 ): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('addUser', { name, password, tags, vhost }));
   await adminCall('rabbit_auth_backend_internal:add_user', erlBinary(name), erlBinary(password));
   if (tags.length > 0) {
     const atoms = tags.map((tag) => `binary_to_atom(${erlBinary(tag)})`).join(', ');
@@ -307,6 +330,8 @@ export async function addUser(
 
 /** Deletes a user; rejects when it does not exist. */
 export async function deleteUser(name: string): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('deleteUser', { name }));
   await adminCall('rabbit_auth_backend_internal:delete_user', erlBinary(name));
 }
 
@@ -315,6 +340,8 @@ export async function setPermissions(
   user: string,
   { vhost = '/', configure = '.*', write = '.*', read = '.*' }: { vhost?: string; configure?: string; write?: string; read?: string } = {},
 ): Promise<void> {
+  const tb = testBrokerControl();
+  if (tb) return void (await tb('setPermissions', { user, vhost }));
   await adminCall(
     'rabbit_auth_backend_internal:set_permissions',
     ...[user, vhost, configure, write, read].map(erlBinary),
@@ -323,6 +350,8 @@ export async function setPermissions(
 
 /** The vhosts a user has permissions on. */
 export async function userVhosts(user: string): Promise<string[]> {
+  const tb = testBrokerControl();
+  if (tb) return (await tb('userVhosts', { user })) as string[];
   return evalJson<string[]>(
     `[proplists:get_value(vhost, P) || P <- rabbit_auth_backend_internal:list_user_permissions(${erlBinary(user)})]`,
   );

@@ -30,7 +30,7 @@ export function listenTcp(broker: TestBroker, { host = '127.0.0.1', port = 0 }: 
         socket.end();
         socket.destroySoon?.();
       },
-    });
+    }, { name: `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}` });
     socket.on('data', (chunk: Uint8Array) => side.receive(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
