@@ -28,3 +28,13 @@ export type {
   Replies,
   SocketOptions,
 } from './types.js';
+
+import { ChannelModel as Model, connect as open } from './channel-model.js';
+import { Channel as Ch } from './channel.js';
+import { ConfirmChannel as Confirm } from './confirm-channel.js';
+import { credentials as creds } from './connect.js';
+import { IllegalOperationError as Illegal } from './errors.js';
+
+/** The module as one object, for `import amqp from 'warren/amqplib'` (amqplib is CommonJS: its tutorials import it that way). */
+const amqplib = { connect: open, credentials: creds, IllegalOperationError: Illegal, ChannelModel: Model, Channel: Ch, ConfirmChannel: Confirm };
+export default amqplib;
