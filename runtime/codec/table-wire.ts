@@ -5,7 +5,7 @@
  * the record (make, read, key order); field-table.ts fills it while decoding and follows it while
  * encoding. A process that never decodes such a table never pays for the lookup.
  */
-import type { FieldTable, FieldValue } from './field-table.js';
+import type { FieldTable, FieldValue } from './field-value.js';
 
 /**
  * Key of the hidden (non-enumerable) property in which a decoded table or array keeps what a
