@@ -17,6 +17,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as esbuild, type Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import { workerdBuild } from './scripts/lib/runtimes-workerd.mjs';
 
 /** Entry name (the file name in dist/) → source. */
 export const ENTRIES: Record<string, string> = {
@@ -121,5 +122,8 @@ export default defineConfig((): Options[] => {
       format: ['esm'],
       external: ['warren/codec'],
     },
+    // Cloudflare Workers: `.` under the export condition `workerd` (dist/workerd.js), one ES
+    // module with no node:* import (scripts/lib/runtimes-workerd.mjs); ~210 KB minified.
+    { ...workerdBuild({ outDir }), sourcemap, minify: true, keepNames: true },
   ];
 });

@@ -24,6 +24,7 @@ export * from '../generated/errors.js';
 export type { BasicProperties } from '../generated/properties.js';
 export { diagnostics } from './io/diagnostics.js';
 export type { Transport, TransportFactory, TransportSink, TransportTarget } from './io/transport.js';
+export { workersTransport } from './io/workers-transport.js';
 export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
 export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
 export type { ChannelSetup } from './client/channel-setup.js';

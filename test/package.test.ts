@@ -2,7 +2,7 @@
  * The package as npm delivers it: built by tsup.config.ts (into a folder of its own), packed by
  * `npm pack`, unpacked under node_modules/warren of a scratch project, then used there as users
  * use it. This file holds the package to its budgets:
- * - unpacked size at most 1 MB (npm's figure; it was 4.97 MB with a copy of the code per
+ * - unpacked size at most 1.25 MB (1 MB and the workerd build; npm's figure; it was 4.97 MB with a copy of the code per
  *   CommonJS entry point and 2.8 MB of source maps), and no source maps;
  * - each row of scripts/bundle-size.mjs (an import bundled and minified, then gzipped) within its
  *   budget, and the README's bundle-size table within 10 % of the measurement.
@@ -24,7 +24,9 @@ const dir = join(root, '.tmp', `package-${process.pid}`);
 const stage = join(dir, 'stage');
 const app = join(dir, 'app');
 const pkgDir = join(app, 'node_modules', 'warren');
-const UNPACKED_BUDGET = 1_000_000;
+// 1 MB for the Node build, plus ~0.21 MB for dist/workerd.js (Cloudflare Workers, issue 16: the
+// whole client again as one module without node:* imports; it shares no chunk with the rest).
+const UNPACKED_BUDGET = 1_250_000;
 
 interface Packed {
   size: number;

@@ -18,6 +18,7 @@ export const NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/hardening/secrets-canary.test.ts': 'TLS listener and broker-side users (erl_call)',
   'test/integration/ergonomics/channel-and-options.test.ts': 'lists connections through erl_call',
   'test/readme.test.ts': 'the README snippets declare a stream',
+  'test/runtimes/worker.test.ts': 'runs a Worker in workerd against RabbitMQ (once per broker is enough)',
   'test/runtimes/portable.test.ts': 'closes connections through erl_call, TLS with the broker CA (and runs four runtimes: once per broker is enough)',
 };
 
