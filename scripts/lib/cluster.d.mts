@@ -40,3 +40,8 @@ export interface Cluster {
 }
 
 export function startCluster(options?: StartClusterOptions): Promise<Cluster>;
+
+/** The node names `cluster_status` reports as running, asked through `broker`. */
+export function runningNodesOf(broker: Pick<Broker, 'rabbitmqctl'>): Promise<string[]>;
+/** The node name leading quorum queue `queue`, asked through `broker`. */
+export function quorumLeaderOf(broker: Pick<Broker, 'rabbitmqctl'>, queue: string, vhost: string): Promise<string>;

@@ -16,6 +16,8 @@
 // - Tests act on single nodes through each node's rabbitmqctl (stop_app, start_app, stop,
 //   close_connection, list_queues ...) and erl_call; runningNodes() and quorumLeader() are the
 //   cluster-wide questions the recovery tests ask.
+// - The test suite shares one cluster per RabbitMQ version between its files through
+//   ./cluster-lease.mjs, which lends it to one file at a time.
 
 import { randomBytes } from 'node:crypto';
 import { createErlEval, startBroker } from './broker.mjs';
@@ -169,13 +171,13 @@ async function startClusterOnce(options) {
 }
 
 /** The node names cluster_status reports as running, asked through `broker`. */
-async function runningNodesOf(broker) {
+export async function runningNodesOf(broker) {
   const status = parseJson(await broker.rabbitmqctl('cluster_status', '--formatter', 'json'));
   return status.running_nodes ?? [];
 }
 
 /** The node name that leads quorum queue `queue`, asked through `broker`. */
-async function quorumLeaderOf(broker, queue, vhost) {
+export async function quorumLeaderOf(broker, queue, vhost) {
   const rows = parseJson(await broker.rabbitmqctl('list_queues', '-q', '-p', vhost, 'name', 'type', 'leader', '--formatter', 'json'));
   const row = rows.find((r) => r.name === queue);
   if (!row) throw new Error(`no queue ${JSON.stringify(queue)} in vhost ${JSON.stringify(vhost)} on ${broker.nodeName}`);

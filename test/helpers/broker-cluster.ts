@@ -14,25 +14,30 @@
  *   cluster.nodes[i].evalErlang('...')  // erl_call on that node, ~10 ms
  *   cluster.runningNodes(via?)        // node names cluster_status lists as running
  *   cluster.quorumLeader(queue, { vhost, via })  // node name leading a quorum queue
- *   cluster.stop()                    // stops every node, removes their files (idempotent)
+ *   cluster.stop()                    // gives the shared cluster back (idempotent)
  *
  * The cluster has the RabbitMQ version of the test project (vitest.config.ts: one project per
  * version, `inject('rabbitmqVersion')`), so a file runs against a 3.10 cluster in one project and a
- * 4.3 cluster in the other. Each file that calls startTestCluster() gets a cluster of its own: tests
- * stop and restart nodes, which must not reach other files running in parallel. Starting one takes
- * ~10-35 s on this 2-core machine (3 nodes boot in parallel, then join one by one), so a file
- * starts one in beforeAll and shares it between its tests. A test that stops a node with
- * `rabbitmqctl stop` cannot bring it back (start_app needs the VM): use `stop_app` / `start_app`
- * when later tests of the file need the node again.
+ * 4.3 cluster in the other. Forming one takes 10 s to 2 min on a 2-core machine, so the files of a
+ * project share one (scripts/lib/cluster-lease.mjs, served by the global setup): startTestCluster()
+ * waits until the cluster is this file's alone (tests stop and start nodes, which must not reach
+ * another file), and stop() gives it back, every node running again. So: leave nodes as you found
+ * them (`stop_app` / `start_app`, never `rabbitmqctl stop`, which the cluster cannot heal from), and
+ * delete what you declare. Without the lease server (a run through another setup) each file
+ * forms a cluster of its own, as before.
  */
 import { inject } from 'vitest';
+import { leaseCluster } from '../../scripts/lib/cluster-lease.mjs';
 import { startCluster } from '../../scripts/lib/cluster.mjs';
 import type { Cluster } from '../../scripts/lib/cluster.d.mts';
 
-/** A hook timeout that covers starting (or stopping) a cluster on a loaded 2-core machine. */
-export const CLUSTER_HOOK_TIMEOUT_MS = 180_000;
+/**
+ * A hook timeout that covers waiting for the files before this one to give the shared cluster
+ * back (the recovery tests hold it for minutes) and forming it on a loaded 2-core machine.
+ */
+export const CLUSTER_HOOK_TIMEOUT_MS = 900_000;
 
-/** A cluster started for one test file. */
+/** The cluster lent to one test file. */
 export interface TestCluster extends Cluster {
   /** The amqp:// URL of each node, node 1 first. */
   urls: string[];
@@ -40,6 +45,7 @@ export interface TestCluster extends Cluster {
 
 /** Starts a cluster of the test project's RabbitMQ version (3 nodes unless told). */
 export async function startTestCluster({ nodes = 3 }: { nodes?: number } = {}): Promise<TestCluster> {
-  const cluster = await startCluster({ nodes, rabbitmq: inject('rabbitmqVersion') });
+  const path = inject('clusterLease');
+  const cluster = path ? await leaseCluster({ path, nodes }) : await startCluster({ nodes, rabbitmq: inject('rabbitmqVersion') });
   return Object.assign(cluster, { urls: cluster.nodes.map((node) => node.url) });
 }

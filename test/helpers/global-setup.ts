@@ -18,7 +18,9 @@
  */
 import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
+import type { RabbitmqVersion } from '../../scripts/lib/broker.d.mts';
 import { startBroker } from '../../scripts/lib/broker.mjs';
+import { serveClusterLeases } from '../../scripts/lib/cluster-lease.mjs';
 import { parseRabbitmqVersion } from '../../scripts/lib/rabbitmq.mjs';
 import { serverProperties } from '../../scripts/lib/server-info.mjs';
 import { generateTlsFiles, type TlsFiles } from './tls.js';
@@ -41,6 +43,8 @@ declare module 'vitest' {
     brokerServer: { product: string; version: string; platform: string };
     /** The certificate set the TLS listener uses, or null. */
     tlsFiles: TlsFiles | null;
+    /** Socket of the project's cluster lease server (test/helpers/broker-cluster.ts), or null. */
+    clusterLease: string | null;
   }
 }
 
@@ -111,6 +115,21 @@ function testBroker(version: string): Promise<Started> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const asked = parseRabbitmqVersion(project.getProvidedContext().rabbitmqVersion ?? process.env.WARREN_RABBITMQ);
+  // One cluster per project, formed when a file first asks and lent to one file at a time.
+  const leases = await serveClusterLeases({ rabbitmq: asked });
+  project.provide('clusterLease', leases.path);
+  try {
+    const teardown = await setupBroker(project, asked);
+    return async () => {
+      await Promise.all([leases.stop(), teardown()]);
+    };
+  } catch (error) {
+    await leases.stop();
+    throw error;
+  }
+}
+
+async function setupBroker(project: TestProject, asked: RabbitmqVersion): Promise<() => Promise<void>> {
   const shared = process.env.WARREN_BROKER;
   if (shared) {
     let parsed: BrokerDescription;

@@ -31,7 +31,7 @@ describe('test cluster', () => {
       const others = (await node.evalErlang('lists:sort(nodes())')).replace(/[[\]'\s]/g, '').split(',').sort();
       expect(others).toEqual(names.filter((name) => name !== node.nodeName));
     }
-  });
+  }, 120_000); // a CLI call and six erl_calls: a CLI call alone took over 30 s on a loaded 2-core machine
 
   it('takes a node out with its own rabbitmqctl stop_app and back with start_app', async () => {
     const third = cluster.nodes[2]!;
