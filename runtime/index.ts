@@ -53,6 +53,8 @@ export type { Listener } from './client/emitter.js';
 export { MessageSettledError } from './client/acks.js';
 export { NackError, UnroutableError, ReturnedMessage, type PublishOptions } from './client/publisher.js';
 export { PublishTimeoutError, isPublishTimeoutError } from './client/publish-timeout.js';
+export { ConsumerTimeoutError, isConsumerTimeoutError, type ConsumerTimeoutAction } from './client/consumer-timeout.js';
+export type { DrainOptions, ShutdownReport } from './client/shutdown.js';
 export {
   publishBatch,
   BatchPublishError,
@@ -120,6 +122,8 @@ export {
   type RetryPlan,
   type RetryNext,
   type RetryingOptions,
+  type Retryable,
+  type RetryMechanism,
 } from './client/retry/index.js';
 export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/quorum.js';
 export { RecoveryFailedError, OutcomeUnknownError, RecoveringError, TopologyRecoveryError, type RecoveredEntity } from './client/recovery/errors.js';

@@ -4,6 +4,7 @@
  * through the channel's own methods, so a recovery replays them like any other.
  */
 import type { Channel } from './channel.js';
+import { checkPublishTimeout } from './publish-timeout.js';
 
 /** Options of `connection.channel()` that prepare the channel before it is handed out. */
 export interface ChannelSetup {
@@ -18,10 +19,13 @@ export interface ChannelSetup {
   globalPrefetch?: boolean;
   /** Confirm mode (confirm.select) before the channel is returned; an object bounds publishes in flight. */
   confirm?: boolean | { maxUnconfirmed?: number };
+  /** Default time limit of each publish, ms (channel.publishTimeout; see PublishTimeoutError). */
+  publishTimeout?: number;
 }
 
 /** Applies prefetch and confirm mode; on failure closes the channel and rethrows. */
 export async function setUpChannel(ch: Channel, o: ChannelSetup | undefined): Promise<Channel> {
+  if (o?.publishTimeout !== undefined) ch.publishTimeout = checkPublishTimeout(o.publishTimeout);
   if (!o || (o.prefetch === undefined && !o.confirm)) return ch;
   try {
     if (o.prefetch !== undefined) await ch.prefetch(o.prefetch, { global: o.globalPrefetch ?? false });

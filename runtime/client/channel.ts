@@ -24,6 +24,9 @@ import type { Connection, Reply } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
 import { ConfirmTracker, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from './publisher.js';
+import { withPublishTimeout } from './publish-timeout.js';
+import { checkConsumerTimeout, consumerTimeoutFromCancel, consumerTimeoutFromClose } from './consumer-timeout.js';
+import { retrying } from './retry/settle.js';
 import type { SerializerRegistry } from './serializers.js';
 import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
 import { Declarations } from './topology.js';
@@ -298,6 +301,9 @@ export class Channel extends Declarations implements MessageOwner {
     return this.#backlog.length;
   }
 
+  /** Default time limit of each publish on this channel, ms (a publish's own `timeout` wins); see PublishTimeoutError. */
+  publishTimeout: number | undefined;
+
   /**
    * Publishes a message. The body is bytes as given, a string encoded as text, or any other
    * value as JSON. Without confirms, resolves once the frames are handed to the socket (waiting
@@ -309,8 +315,10 @@ export class Channel extends Declarations implements MessageOwner {
     return this.#publish(exchange, routingKey, body, options);
   }
 
-  #publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+  #publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined, timed = false): Promise<void> {
     try {
+      const timeout = timed ? undefined : (options?.timeout ?? this.publishTimeout);
+      if (timeout !== undefined) return withPublishTimeout(timeout, { exchange, routingKey }, options?.signal, (signal) => this.#publish(exchange, routingKey, body, { ...options, signal }, true));
       if (this.#suspended) return this.#publishWhileRecovering(exchange, routingKey, body, options);
       if (this.#backlog.length > 0 || this.#mustWait()) {
         this.assertOpen(); // a closed channel's backlog would never drain
@@ -374,11 +382,15 @@ export class Channel extends Declarations implements MessageOwner {
    */
   async consume<T = unknown>(queue: string, handler?: ConsumeHandler<T> | ConsumeOptions, options: ConsumeOptions = {}): Promise<Consumer<T>> {
     if (typeof handler === 'object') [handler, options] = [undefined, handler];
+    if (options.retry && handler) handler = retrying(options.retry, handler);
     const consumer = new Consumer<T>(this, queue, handler, options); // validates concurrency before anything is sent
+    consumer.retryPlan = options.retry;
+    if (options.consumerTimeout !== undefined) consumer.consumerTimeout = checkConsumerTimeout('consumerTimeout', options.consumerTimeout);
     if (options.prefetch !== undefined) await this.prefetch(options.prefetch, { global: options.globalPrefetch ?? false });
     const noAck = options.noAck ?? false;
     const args: FieldTable = { ...options.arguments };
     if (options.priority !== undefined) args['x-priority'] = options.priority;
+    if (consumer.consumerTimeout !== undefined) args['x-consumer-timeout'] = consumer.consumerTimeout;
     const rec: RecordedConsumer = { key: consumer.key, channel: this.key, queue, consumerTag: options.consumerTag ?? '', noAck, exclusive: options.exclusive ?? false, arguments: args };
     const m = this.method('basic.consume', { queue, consumerTag: rec.consumerTag, noAck, exclusive: rec.exclusive, arguments: args });
     // Registered synchronously with consume-ok: deliveries may follow it in the same read.
@@ -612,7 +624,9 @@ export class Channel extends Declarations implements MessageOwner {
         this.#consumers.delete(tag);
         this.#noAckTags.delete(tag);
         if (c) this.#forget(c);
-        c?.end(new ConsumerCancelledError(tag));
+        const timedOut = c && consumerTimeoutFromCancel(c, this.#acks.unsettledThrough(this.#lastTag), this.connection.topology.queues());
+        if (timedOut) this.#cancelOrphan(tag); // 4.3 keeps the timed-out consumer, suspended: remove it
+        c?.end(timedOut ?? new ConsumerCancelledError(tag));
         this.emit('cancel', tag);
         return;
       }
@@ -665,6 +679,7 @@ export class Channel extends Declarations implements MessageOwner {
   onClosed(error: Error | undefined): void {
     if (!this.#open) return;
     this.#open = false;
+    error = consumerTimeoutFromClose(error, this.#acks.unsettledThrough(this.#lastTag)) ?? error;
     this.#error = error;
     const reason = error ?? new ChannelClosedError(`channel ${this.#id} was closed`);
     this.#confirms?.failAll(reason);

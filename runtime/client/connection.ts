@@ -20,6 +20,7 @@ import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
 import type { Driver } from './session/driver.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
+import { drainThenClose, type DrainOptions, type ShutdownReport } from './shutdown.js';
 import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
 import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
@@ -257,7 +258,18 @@ export class Connection extends Emitter<ConnectionEvents> {
    * connection.close, then we wait for close-ok (at most `closeTimeout`). Stops a recovery in
    * progress. Idempotent.
    */
-  close(): Promise<void> {
+  close(): Promise<void>;
+  /**
+   * With `drain: true`, a graceful shutdown first (shutdown.ts): consumers stop taking
+   * deliveries, running handlers finish and their acks go out, unread deliveries go back to the
+   * broker, publishes in flight are confirmed; at `deadline` (ms, default 30,000) it closes
+   * anyway. Resolves with what was left (ShutdownReport). For SIGTERM:
+   * `process.once('SIGTERM', () => void connection.close({ drain: true, deadline: 10_000 }))`.
+   */
+  close(options: DrainOptions & { drain: true }): Promise<ShutdownReport>;
+  close(options?: DrainOptions): Promise<void | ShutdownReport>;
+  close(options?: DrainOptions): Promise<void | ShutdownReport> {
+    if (options?.drain) return drainThenClose([...this.#channels.values()], () => this.close(), options);
     if (tracing.close.start.hasSubscribers) return traceClose(this, () => this.#close());
     return this.#close();
   }

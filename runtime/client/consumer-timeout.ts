@@ -13,6 +13,7 @@
  * file turns both into a ConsumerTimeoutError that says so, and what to do about it.
  */
 import { WarrenError, isReplyError } from '../codec/errors.js';
+import type { FieldTable } from '../codec/index.js';
 
 const TIMED_OUT = /delivery acknowledgement on channel (\d+) timed out\. Timeout value used: (-?\d+) ms/;
 
@@ -69,4 +70,21 @@ export function consumerTimeoutFromClose(error: unknown, unsettled: number): Con
 export function checkConsumerTimeout(field: string, v: unknown): number {
   if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new RangeError(`${field} must be a positive integer of milliseconds, got ${String(v)}`);
   return v;
+}
+
+/**
+ * The ConsumerTimeoutError for a broker's basic.cancel of `consumer`, when a consumer timeout
+ * explains it: one is known (the consumer's own, or its queue's as this connection declared it)
+ * and deliveries of the channel were unsettled. Undefined otherwise (a deleted queue...).
+ */
+export function consumerTimeoutFromCancel(
+  consumer: { readonly queue: string; readonly consumerTag: string; readonly consumerTimeout: number | undefined },
+  unsettled: number,
+  recordedQueues: readonly { readonly name: string; readonly arguments: FieldTable }[],
+): ConsumerTimeoutError | undefined {
+  if (unsettled === 0) return undefined;
+  const fromQueue = recordedQueues.find((q) => q.name === consumer.queue)?.arguments['x-consumer-timeout'];
+  const timeout = consumer.consumerTimeout ?? (typeof fromQueue === 'number' ? fromQueue : undefined);
+  if (timeout === undefined) return undefined;
+  return new ConsumerTimeoutError({ action: 'cancelled', timeout, consumerTag: consumer.consumerTag, unsettled });
 }

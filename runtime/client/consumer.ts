@@ -32,6 +32,7 @@
  * goes on.
  */
 import { WarrenError } from '../codec/errors.js';
+import type { RetryMechanism } from './retry/settle.js';
 import type { FieldTable } from '../codec/index.js';
 import { OperationAbortedError } from '../errors.js';
 import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.js';
@@ -70,6 +71,18 @@ export interface ConsumeOptions {
    * `none`: left to the application. The error is emitted as `handlerError` either way.
    */
   onHandlerError?: HandlerErrorPolicy;
+  /**
+   * Callback mode: retry a message whose handler throws or rejects (and left it unsettled) with
+   * this plan (nativeRetry(), retryTiers(), retryPlan(); made for this queue), up to its limit,
+   * then dead-letter it; `message.retry()` uses it too. See docs/retries.md.
+   */
+  retry?: RetryMechanism;
+  /**
+   * How long this consumer may keep a delivery unsettled, ms (consumer argument
+   * `x-consumer-timeout`; RabbitMQ 4.3 quorum queues, refused before 4.3). Past it the broker
+   * takes the delivery back and the consumer ends with a ConsumerTimeoutError.
+   */
+  consumerTimeout?: number;
   /**
    * A delivery whose body its content type's serializer cannot read: `deliver` (default)
    * hands it out, and `message.payload` throws a PayloadError; `reject` decodes each delivery
@@ -152,6 +165,10 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   readonly #admit: ((message: Message) => boolean) | undefined;
   /** @internal the arguments to consume again with after a recovery (a stream consumer resumes after its processed offset) */ resumeArguments: ((recorded: FieldTable) => FieldTable) | undefined;
   #closing: Promise<void> | undefined;
+  /** The retry plan given to consume() (`retry`), used by message.retry(). */
+  retryPlan: RetryMechanism | undefined;
+  /** The consumer timeout given to consume() (`consumerTimeout`), ms. */
+  consumerTimeout: number | undefined;
 
   /** @internal */
   constructor(owner: ConsumerOwner, queue: string, handler?: ConsumeHandler<T>, options: Pick<ConsumeOptions, 'concurrency' | 'onHandlerError' | 'undecodable' | 'admit'> = {}) {

@@ -17,6 +17,7 @@ import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
 import { acquiredCountOf, deathsOf, deliveryCountOf, SETTLE_OUTCOMES, type DeathRecord, type SettleOutcome } from './quorum.js';
 import { streamOffsetOf } from './streams.js';
+import { RetryError, retryMessage, type RetryNext } from './retry/settle.js';
 import { bodyText, defaultSerializers, type SerializerRegistry } from './serializers.js';
 
 /** What a Message needs from its channel (the Channel implements it). */
@@ -181,6 +182,18 @@ export class Message<T = unknown> {
     if (o.how === 'ack') return this.ack();
     if (o.how === 'nack') return this.nack({ requeue: o.requeue });
     return this.reject({ requeue: o.requeue });
+  }
+
+  /**
+   * Retries this message after a delay with the retry plan of its consumer (consume option
+   * `retry`): native delayed retry (RabbitMQ 4.3 quorum queues) or TTL retry tiers. Returns the
+   * attempt and delay that follow, or `deadLetter` when its retries are used up (it is then
+   * dead-lettered). Throws RetryError for a message whose consumer has no plan (or a get).
+   */
+  retry(): RetryNext & { sent: boolean } {
+    const plan = this.consumerRef?.retryPlan;
+    if (!plan) throw new RetryError('this message has no retry plan: consume with { retry: plan } (nativeRetry(), retryTiers() or retryPlan()), or call retryMessage(message, plan)');
+    return retryMessage(this, plan);
   }
 
   /** Quorum queues: failed deliveries so far (`x-delivery-count`; 0 when absent). RabbitMQ 4.x counts `failed` returns only, 3.x every requeue. */

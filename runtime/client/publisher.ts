@@ -48,6 +48,12 @@ export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
   serializer?: SerializerRef;
   /** Stop waiting (blocked connection, full socket, confirm window) when this aborts. */
   signal?: AbortSignal;
+  /**
+   * Time limit, ms: rejects with PublishTimeoutError when not confirmed (or, without confirms,
+   * not written) in time; one still waiting to be sent is then never sent (default: the
+   * channel's `publishTimeout`, else none).
+   */
+  timeout?: number;
 }
 
 

@@ -15,7 +15,14 @@
  * Waiting for confirms polls the channels' counters (every 10 ms): shutdown is rare and short,
  * and the channels need no hook for it.
  */
-import type { Channel } from './channel.js';
+
+/** What draining needs of a channel (a Channel has it; structural, so that this file imports none of the client). */
+export interface DrainableChannel {
+  readonly isOpen: boolean;
+  readonly unconfirmed: number;
+  readonly waitingPublishes: number;
+  readonly consumers: ReadonlyMap<string, { close(): Promise<void>; readonly inFlight: number }>;
+}
 
 /** Options of a draining close. */
 export interface DrainOptions {
@@ -44,7 +51,7 @@ export interface ShutdownReport {
 const POLL_MS = 10;
 
 /** Waits until no publish of `channels` waits or lacks its confirm (or the channel closed). */
-async function publishesSettled(channels: readonly Channel[], stop: { stopped: boolean }): Promise<void> {
+async function publishesSettled(channels: readonly DrainableChannel[], stop: { stopped: boolean }): Promise<void> {
   const busy = (): boolean => channels.some((ch) => ch.isOpen && (ch.unconfirmed > 0 || ch.waitingPublishes > 0));
   while (busy() && !stop.stopped) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
 }
@@ -53,7 +60,7 @@ async function publishesSettled(channels: readonly Channel[], stop: { stopped: b
  * Drains `channels` (stop consumers, let handlers finish, flush acks, await confirms) for at
  * most `deadline` ms, then calls `close()` and resolves with what was left; see the module comment.
  */
-export async function drainThenClose(channels: readonly Channel[], close: () => Promise<void>, options: DrainOptions = {}): Promise<ShutdownReport> {
+export async function drainThenClose(channels: readonly DrainableChannel[], close: () => Promise<void>, options: DrainOptions = {}): Promise<ShutdownReport> {
   const deadline = options.deadline ?? 30_000;
   if (!(typeof deadline === 'number' && deadline >= 0 && deadline <= 2 ** 31 - 1)) throw new RangeError(`deadline must be a number of milliseconds from 0 to 2^31-1, got ${String(deadline)}`);
   const started = Date.now();

@@ -10,14 +10,13 @@
  * `retryMessage(message, plan)` settles the delivery the way the plan needs and says what
  * follows; `retrying(plan, handler)` makes a consume handler that does so when `handler` fails.
  */
-import { WarrenError } from '../../codec/errors.js';
-import type { ConsumeHandler } from '../consumer.js';
-import type { Message } from '../message.js';
 import type { QueueOptions } from '../topology.js';
 import { delayedRetryArguments, nativeRetryDelay, nativeRetryOutcome, type DelayedRetryOptions } from './native.js';
 import type { BrokerInfo } from '../broker-rules.js';
 import { delaysOf, fixedDelays, type BackoffPolicy } from './backoff.js';
 import { RetryTiers, type RetryTiersOptions } from './tiers.js';
+import { RetryError, type Retryable, type RetryNext } from './settle.js';
+export { RetryError, retryMessage, retrying, type RetryNext, type RetryingOptions, type Retryable, type RetryMechanism } from './settle.js';
 
 /** Options of {@link nativeRetry}. */
 export interface NativeRetryOptions extends Omit<DelayedRetryOptions, 'type'> {
@@ -49,7 +48,7 @@ export class NativeRetry {
   }
 
   /** What settling `message` for a retry leads to: the delay RabbitMQ 4.3 will apply, or dead-lettering at the limit. */
-  next(message: Pick<Message, 'deliveryCount'>): RetryNext {
+  next(message: Pick<Retryable, 'deliveryCount'>): RetryNext {
     const outcome = nativeRetryOutcome(this.options)!;
     const count = message.deliveryCount;
     // A failed return adds one to x-delivery-count; past the limit the broker dead-letters at once.
@@ -90,55 +89,4 @@ export function retryPlan(broker: BrokerInfo, queue: string, options: RetryPlanO
   return new RetryTiers(queue, { ...tierOptions, delays });
 }
 
-/** What a retry led to: retry number `attempt` after `delay` ms, or dead-lettering. */
-export type RetryNext =
-  | { attempt: number; delay: number; deadLetter?: undefined; outcome: 'failed' | 'returned' | 'discarded' }
-  | { deadLetter: true; attempt?: undefined; delay?: undefined; outcome: 'failed' | 'returned' | 'discarded' };
 
-/** A retry was asked of a message that cannot be retried this way. */
-export class RetryError extends WarrenError {
-  override name = 'RetryError';
-}
-
-/**
- * Settles `message` so that the broker delivers it again after the plan's delay, or
- * dead-letters it when its retries are used up; returns which. False-y `sent` when the message
- * was stale (delivered before a connection recovery: the broker has requeued it already).
- * - native: basic.reject + requeue (type `failed`/`all`) or basic.nack + requeue (`returned`).
- * - tiers: basic.reject without requeue; the queue dead-letters it up the ladder.
- */
-export function retryMessage(message: Message, plan: RetryPlan): RetryNext & { sent: boolean } {
-  if (plan.kind === 'native') {
-    const next = plan.next(message);
-    return { ...next, sent: message.settle(next.outcome) };
-  }
-  const n = plan.next(message);
-  const next: RetryNext = 'deadLetter' in n ? { deadLetter: true, outcome: 'discarded' } : { ...n, outcome: 'discarded' };
-  return { ...next, sent: message.reject() };
-}
-
-/** Options of {@link retrying}. */
-export interface RetryingOptions {
-  /** Told of each retry (or dead-lettering) with the handler's error. */
-  onRetry?: (error: unknown, message: Message, next: RetryNext) => void;
-}
-
-/**
- * A consume handler that runs `handler` and, when it throws or rejects and left the message
- * unsettled, retries it with `plan` (up to the plan's limit, then dead-letters), then rethrows
- * so the consumer still emits `handlerError`. Use it with the queue the plan was made for:
- * `channel.consume(queue, retrying(plan, handler))`.
- */
-export function retrying<T>(plan: RetryPlan, handler: ConsumeHandler<T>, options: RetryingOptions = {}): ConsumeHandler<T> {
-  return async (message) => {
-    try {
-      return await handler(message);
-    } catch (error) {
-      if (!message.settled) {
-        const next = retryMessage(message as Message, plan);
-        options.onRetry?.(error, message as Message, next);
-      }
-      throw error;
-    }
-  };
-}

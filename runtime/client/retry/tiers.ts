@@ -33,7 +33,7 @@
 import { WarrenError } from '../../codec/errors.js';
 import type { Channel } from '../channel.js';
 import { Binding, Exchange, Queue, type AnyEntity } from '../entities/entities.js';
-import type { Message } from '../message.js';
+import type { Retryable, RetryNext } from './settle.js';
 import type { QueueOptions, QueueType } from '../topology.js';
 import { delaysOf, fixedDelays, type BackoffPolicy } from './backoff.js';
 
@@ -118,7 +118,7 @@ export class RetryTiers {
   }
 
   /** Failures of `message` in the work queue so far (the `rejected` count of its `x-death` entry for it). */
-  failuresOf(message: Pick<Message, 'deaths'>): number {
+  failuresOf(message: Pick<Retryable, 'deaths'>): number {
     let n = 0;
     for (const d of message.deaths) if (d.queue === this.queue && d.reason === 'rejected') n += d.count;
     return n;
@@ -126,12 +126,13 @@ export class RetryTiers {
 
   /**
    * What rejecting `message` now leads to: retry number `attempt` after `delay` ms, or the
-   * dead-letter queue when its retries are used up.
+   * dead-letter queue (`deadLetter`) when its retries are used up. The outcome is always
+   * `discarded` (basic.reject without requeue): the work queue dead-letters it up the ladder.
    */
-  next(message: Pick<Message, 'deaths'>): { attempt: number; delay: number } | { deadLetter: string } {
+  next(message: Pick<Retryable, 'deaths'>): RetryNext {
     const attempt = this.failuresOf(message) + 1;
     const delay = this.delays[attempt - 1];
-    return delay === undefined ? { deadLetter: this.deadLetterQueue } : { attempt, delay };
+    return delay === undefined ? { deadLetter: true, outcome: 'discarded' } : { attempt, delay, outcome: 'discarded' };
   }
 }
 

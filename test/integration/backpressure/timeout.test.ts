@@ -8,7 +8,6 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { connect, diagnostics, isPublishTimeoutError, PublishTimeoutError, type Channel } from 'warren';
-import { withPublishTimeout } from '../../../runtime/client/publish-timeout.js';
 import { amqpUrl, uniqueName } from '../../helpers/broker.js';
 import { startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { cleanup, connection, until } from '../retry/fixture.js';
@@ -20,22 +19,21 @@ afterEach(async () => {
 });
 
 function timed(ch: Channel, queue: string, body: string, timeout: number): Promise<void> {
-  return withPublishTimeout(timeout, { exchange: '', routingKey: queue }, undefined, (signal) => ch.publish('', queue, body, { signal }));
+  return ch.publish('', queue, body, { timeout });
 }
 
 it('a waiting publish times out unsent, a sent one times out and its late confirm is ignored; numbering stays right', async () => {
   const url = new URL(amqpUrl());
   proxy = await startProxy(url.hostname, Number(url.port));
   const c = await connect(proxy.url(amqpUrl()), { heartbeat: false });
-  const ch = await c.channel();
-  await ch.confirmSelect({ maxUnconfirmed: 1 });
+  const ch = await c.channel({ confirm: { maxUnconfirmed: 1 }, publishTimeout: 300 });
   const queue = uniqueName('pub-timeout');
   cleanup({ queues: [queue] });
   await ch.queueDeclare(queue, { durable: true });
 
   proxy.stall();
-  const a = timed(ch, queue, 'A', 300).catch((e: unknown) => e);
-  const b = timed(ch, queue, 'B', 300).catch((e: unknown) => e); // the window (1) is full: B waits
+  const a = ch.sendToQueue(queue, 'A').catch((e: unknown) => e); // the channel's publishTimeout (300 ms)
+  const b = timed(ch, queue, 'B', 300).catch((e: unknown) => e); // its own; the window (1) is full: B waits
   const [ea, eb] = (await Promise.all([a, b])) as [PublishTimeoutError, PublishTimeoutError];
   expect(isPublishTimeoutError(ea) && isPublishTimeoutError(eb)).toBe(true);
   expect(ea).toMatchObject({ sent: true, timeout: 300, routingKey: queue });
@@ -72,8 +70,9 @@ it('without confirms: resolves once written; a limit that is not a positive numb
   const queue = uniqueName('pub-timeout-plain');
   cleanup({ queues: [queue] });
   await ch.queueDeclare(queue, { durable: true });
-  await withPublishTimeout(5_000, { exchange: '', routingKey: queue }, undefined, (signal) => ch.publish('', queue, 'x', { signal }));
-  expect(() => withPublishTimeout(0, { exchange: '', routingKey: queue }, undefined, () => Promise.resolve())).toThrow(RangeError);
-  expect(() => withPublishTimeout(Number.NaN, { exchange: '', routingKey: queue }, undefined, () => Promise.resolve())).toThrow(RangeError);
+  await ch.publish('', queue, 'x', { timeout: 5_000 });
+  await expect(ch.publish('', queue, 'y', { timeout: 0 })).rejects.toThrow(RangeError);
+  await expect(ch.publish('', queue, 'y', { timeout: Number.NaN })).rejects.toThrow(RangeError);
+  await expect(conn.channel({ publishTimeout: -1 })).rejects.toThrow(RangeError);
   expect((await ch.checkQueue(queue)).messageCount).toBe(1);
 });

@@ -28,7 +28,7 @@ for (const queueType of ['classic', 'quorum'] as const) {
 
     const seen: Array<{ routingKey: string; deaths: Message['deaths'] }> = [];
     const retries: RetryNext[] = [];
-    const consumer = await ch.consume(plan.queue, retrying(plan, (m) => {
+    const consumer = await ch.consume(plan.queue, retrying(plan, (m: Message) => {
       seen.push({ routingKey: m.routingKey, deaths: m.deaths });
       throw new Error('handler fails every time');
     }, { onRetry: (_e, _m, next) => void retries.push(next) }), { prefetch: 1 });
@@ -106,4 +106,27 @@ it('declaring the tiers twice is a no-op; the record replays them after a connec
   expect(plan.failuresOf(back)).toBe(1);
   back.ack();
   await consumer.close();
+}, 120_000);
+
+it('consume({ retry: plan }) retries a failing handler up the ladder; message.retry() needs a plan', async () => {
+  const conn = await connection();
+  const ch = await conn.channel({ confirm: true });
+  const plan = retryTiers(uniqueName('tiers-opt'), { delays: [200] });
+  cleanup(names(plan));
+  await ch.queueDeclare(plan.queue, { durable: true, ...plan.queueOptions });
+  await plan.declare(ch);
+  const attempts: number[] = [];
+  const consumer = await ch.consume(plan.queue, (m) => {
+    attempts.push(plan.failuresOf(m) + 1);
+    throw new Error('fails');
+  }, { retry: plan });
+  consumer.on('handlerError', () => undefined);
+  await ch.sendToQueue(plan.queue, 'job');
+  await until(async () => (await ch.checkQueue(plan.deadLetterQueue)).messageCount === 1);
+  await consumer.close();
+  expect(attempts).toEqual([1, 2]);
+  const dead = (await ch.get(plan.deadLetterQueue))!;
+  expect(dead.deaths.find((d) => d.queue === plan.queue)?.count).toBe(2);
+  expect(() => dead.retry()).toThrow(/no retry plan/);
+  dead.ack();
 }, 120_000);

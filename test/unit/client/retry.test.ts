@@ -85,9 +85,9 @@ describe('TTL retry tiers', () => {
   it('attempts counted from x-death: the rejected entries of the work queue', () => {
     const plan = retryTiers('jobs', { delays: [1000, 2000] });
     const death = (queue: string, reason: string, count: number) => ({ queue, reason, count, exchange: '', routingKeys: [], time: undefined, originalExpiration: undefined });
-    expect(plan.next({ deaths: [] })).toEqual({ attempt: 1, delay: 1000 });
-    expect(plan.next({ deaths: [death('jobs.retry.1', 'expired', 1), death('jobs', 'rejected', 1)] })).toEqual({ attempt: 2, delay: 2000 });
-    expect(plan.next({ deaths: [death('jobs', 'rejected', 2), death('other', 'rejected', 5)] })).toEqual({ deadLetter: 'jobs.dead' });
+    expect(plan.next({ deaths: [] })).toEqual({ attempt: 1, delay: 1000, outcome: 'discarded' });
+    expect(plan.next({ deaths: [death('jobs.retry.1', 'expired', 1), death('jobs', 'rejected', 1)] })).toEqual({ attempt: 2, delay: 2000, outcome: 'discarded' });
+    expect(plan.next({ deaths: [death('jobs', 'rejected', 2), death('other', 'rejected', 5)] })).toEqual({ deadLetter: true, outcome: 'discarded' });
     expect(() => retryTiers('')).toThrow(/work queue/);
     expect(() => retryTiers('jobs', { delays: [] })).toThrow(/at least one/);
     expect(() => retryTiers('jobs', { deadLetterQueue: 'jobs' })).toThrow(/another queue/);
