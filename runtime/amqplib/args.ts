@@ -126,7 +126,7 @@ function cc(v: string | readonly string[] | undefined): string[] | undefined {
  * consumer of its messages can read `properties.headers.x` without a check).
  */
 export function publishOptions(o: PublishOptionsAmqplib | undefined): PublishOptions {
-  if (o === undefined) return EMPTY_HEADERS;
+  if (o === undefined || o === null || isEmpty(o)) return EMPTY_HEADERS;
   const p: BasicProperties & { mandatory?: boolean } = { headers: o.headers ? toWireTable(o.headers as Loose) : {} };
   const ccList = cc(o.CC);
   const bccList = cc(o.BCC);
@@ -148,6 +148,11 @@ export function publishOptions(o: PublishOptionsAmqplib | undefined): PublishOpt
   if (o.userId !== undefined) p.userId = o.userId;
   if (o.appId !== undefined) p.appId = o.appId;
   return p as PublishOptions;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 const EMPTY_HEADERS: PublishOptions = Object.freeze({ headers: Object.freeze({}) }) as PublishOptions;
