@@ -67,7 +67,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...BROKER_TESTS] },
+        test: { name: 'unit', include: ['test/**/*.test.ts', 'examples/testing-app/**/*.test.ts'], exclude: [...configDefaults.exclude, ...BROKER_TESTS] },
       },
       ...brokerProjects().map(([name, version]) => ({
         extends: true as const,

@@ -271,3 +271,53 @@ describe('faults and inspection', () => {
     expect(broker.connections().length).toBeGreaterThan(0);
   });
 });
+
+describe('the differences docs/testing.md lists', () => {
+  it('announces RabbitMQ and the emulated version, with platform warren/testing', async () => {
+    const c = await connection();
+    expect(c.serverProperties).toMatchObject({ product: 'RabbitMQ', version: '3.10.0', platform: 'warren/testing' });
+  });
+
+  it('refuses streams with 406; accepts and ignores unknown queue arguments', async () => {
+    const ch = await channel();
+    await expect(ch.queueDeclare('t.stream', { durable: true, arguments: { 'x-queue-type': 'stream' } })).rejects.toMatchObject({ replyCode: 406 });
+    const ch2 = await channel();
+    const q = await ch2.queueDeclare('', { exclusive: true, arguments: { 'x-single-active-consumer': true, 'x-queue-mode': 'lazy' } });
+    expect(q.queue).toMatch(/^amq\.gen-/);
+  });
+
+  it('quorum queues: x-delivery-count on redelivery, x-delivery-limit dead-letters with delivery_limit', async () => {
+    const ch = await channel();
+    const dlq = 't.qq.dead';
+    await ch.queueDeclare(dlq, { durable: true });
+    await ch.queueDeclare('t.qq', { durable: true, queueType: 'quorum', deliveryLimit: 1, deadLetterExchange: '', deadLetterRoutingKey: dlq });
+    await ch.confirmSelect();
+    await ch.sendToQueue('t.qq', 'job');
+    (await ch.get('t.qq'))!.nack({ requeue: true });
+    const again = (await ch.get('t.qq'))!;
+    expect(again.properties.headers?.['x-delivery-count']).toBe(1);
+    again.nack({ requeue: true });
+    await until(() => broker.messages(dlq).length === 1);
+    expect((broker.messages(dlq)[0]!.properties.headers!['x-death'] as Array<{ reason: string }>)[0]!.reason).toBe('delivery_limit');
+    await ch.queueDelete('t.qq');
+    await ch.queueDelete(dlq);
+  });
+
+  it('permissions are per vhost: a user without any is refused the vhost (530)', async () => {
+    broker.broker.addUser('t-nobody', 'pw');
+    const url = broker.url.replace('guest:guest', 't-nobody:pw');
+    await expect(connect(url, { transport: broker.transport, recovery: false })).rejects.toMatchObject({ replyCode: 530 });
+    broker.broker.setPermissions('t-nobody', '/');
+    const c = await connect(url, { transport: broker.transport });
+    open.push(c);
+    expect(broker.connections().find((x) => x.user === 't-nobody')).toMatchObject({ vhost: '/' });
+  });
+
+  it('publisher confirms go out one per publish, never multiple', async () => {
+    const ch = await channel();
+    const { queue } = await ch.queueDeclare('', { exclusive: true });
+    await ch.confirmSelect();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => ch.sendToQueue(queue, String(i))));
+    expect(broker.queues().find((q) => q.name === queue)!.messages).toBe(50);
+  });
+});
