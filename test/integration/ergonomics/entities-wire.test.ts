@@ -1,11 +1,12 @@
 /**
  * Entities against the broker, on what other clients put on the wire and on what they expect back
  * (issue 20): a header table received and re-published through a Producer keeps its key order and
- * wire tags, as channel.publish keeps them.
+ * wire tags, as channel.publish keeps them; NaN and ±Infinity, which RabbitMQ cannot parse in a
+ * table (it closes the connection with 541), are refused before a byte is sent.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, inject, it } from 'vitest';
-import { Producer, type FieldTable, type Message } from 'warren';
+import { EncodeError, Producer, field, type FieldTable, type Message } from 'warren';
 import { Reader, WIRE, readTable, writeTable, Writer, type WireInfo } from 'warren/codec';
 import { hex } from '../../helpers/hex.js';
 import { channel, queue, take } from '../messaging/fixture.js';
@@ -88,5 +89,22 @@ describe('Producer and wire records of header tables', () => {
     const wire = (t: FieldTable) => (t[WIRE as never] ?? {}) as WireInfo;
     expect(wire(traced!.properties.headers!).tags).toEqual(wire(plain!.properties.headers!).tags);
     expect(tableBytes(traced!.properties.headers!.n as FieldTable)).toBe(tableBytes(plain!.properties.headers!.n as FieldTable));
+  });
+});
+
+describe('values RabbitMQ cannot parse in a table', () => {
+  it('NaN and ±Infinity are an EncodeError before anything is sent: the connection stays open (RabbitMQ would close it with 541)', async () => {
+    const ch = await channel();
+    await ch.confirmSelect();
+    const q = await queue(ch, {}, 'wire-nan');
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      await expect(ch.publish('', q, 'x', { headers: { nested: { n: bad } } })).rejects.toBeInstanceOf(EncodeError);
+      await expect(new Producer(ch, { routingKey: q }).publish('x', { headers: { n: field.double(1), m: bad } })).rejects.toThrow(/RabbitMQ cannot parse/);
+    }
+    await ch.publish('', q, 'after', { headers: { n: -0 } });
+    const [m] = await take(await ch.consume(q, { noAck: true }), 1);
+    expect(m!.text()).toBe('after');
+    expect(Object.is(m!.properties.headers!.n, -0)).toBe(true);
+    expect(ch.connection.isOpen).toBe(true);
   });
 });
