@@ -23,7 +23,7 @@ import type { Body } from './body.js';
 import type { Connection, Reply } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
-import { ConfirmTracker, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from './publisher.js';
+import { ConfirmTracker, DEFAULT_MAX_UNCONFIRMED, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from './publisher.js';
 import { withPublishTimeout } from './publish-timeout.js';
 import { checkConsumerTimeout, consumerTimeoutFromCancel, consumerTimeoutFromClose } from './consumer-timeout.js';
 import { retrying } from './retry/settle.js';
@@ -273,7 +273,8 @@ export class Channel extends Declarations implements MessageOwner {
   /**
    * Puts the channel in confirm mode: from now on each publish resolves when the broker acks
    * it and rejects on nack, on an unroutable mandatory return, or when the channel closes.
-   * `maxUnconfirmed` bounds publishes in flight: publish() waits for room.
+   * `maxUnconfirmed` bounds publishes in flight: publish() waits for room (default 128,
+   * DEFAULT_MAX_UNCONFIRMED; `Infinity` for no bound).
    */
   async confirmSelect(options: { maxUnconfirmed?: number } = {}): Promise<void> {
     if (this.#confirms) return;
@@ -281,7 +282,7 @@ export class Channel extends Declarations implements MessageOwner {
     // Counting starts with confirm.select on the wire, not with its answer: a publish issued
     // before select-ok already carries delivery tag 1 on the broker.
     const selected = this.call('confirm.select', {});
-    this.#confirms = new ConfirmTracker(options.maxUnconfirmed ?? Infinity, () => this.drainBacklog());
+    this.#confirms = new ConfirmTracker(options.maxUnconfirmed ?? DEFAULT_MAX_UNCONFIRMED, () => this.drainBacklog());
     this.#settings.confirmWindow = this.#confirms.maxUnconfirmed;
     await selected;
   }

@@ -70,7 +70,8 @@ export function withPublishTimeout(
   const controller = new AbortController();
   const onUserAbort = (): void => controller.abort(userSignal!.reason);
   userSignal?.addEventListener('abort', onUserAbort, { once: true });
-  const notSent = new PublishTimeoutError(where, timeout, false);
+  // A plain token, not an Error: building an error (its stack) for every publish cost more than the publish.
+  const notSent = { timedOut: true };
   return new Promise<void>((resolve, reject) => {
     let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -89,7 +90,7 @@ export function withPublishTimeout(
       return;
     }
     // Attached at once: a late nack or a channel closing after the timeout is not an unhandled rejection.
-    publishing.then(() => finish(resolve), (e: unknown) => finish(() => reject(e)));
+    publishing.then(() => finish(resolve), (e: unknown) => finish(() => reject(e === notSent ? new PublishTimeoutError(where, timeout, false) : e)));
     timer = setTimeout(() => {
       controller.abort(notSent);
       timer = setTimeout(() => finish(() => reject(new PublishTimeoutError(where, timeout, true))), 0);

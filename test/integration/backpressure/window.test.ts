@@ -30,11 +30,11 @@ function methods(onMethod: (channel: number, kind: string, m: Record<string, unk
   };
 }
 
-for (const cap of [1, 16, 128]) {
-  it(`maxUnconfirmed ${cap}: never more publishes on the wire than that without their confirm`, async () => {
+for (const [cap, given] of [[1, 1], [16, 16], [128, undefined]] as const) {
+  it(`maxUnconfirmed ${given ?? 'not given (the default, 128)'}: never more publishes on the wire than that without their confirm`, async () => {
     const conn = await connection();
     const ch = await conn.channel();
-    await ch.confirmSelect({ maxUnconfirmed: cap });
+    await ch.confirmSelect(given === undefined ? {} : { maxUnconfirmed: given });
     const queue = uniqueName('window');
     cleanup({ queues: [queue] });
     await ch.queueDeclare(queue, { durable: false, exclusive: true });
