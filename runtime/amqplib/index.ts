@@ -3,11 +3,16 @@
  * `require('amqplib')` to `require('warren/amqplib')` (or alias the package); docs/amqplib.md
  * lists what behaves better and every deliberate difference.
  */
-export { connect, ChannelModel } from './channel-model.js';
-export { Channel, type ConnectionInfo } from './channel.js';
-export { ConfirmChannel, type ConfirmCallback } from './confirm-channel.js';
-export { credentials } from './connect.js';
-export { IllegalOperationError, type AmqplibError } from './errors.js';
+import { connect, ChannelModel } from './channel-model.js';
+import { Channel } from './channel.js';
+import { ConfirmChannel } from './confirm-channel.js';
+import { credentials } from './connect.js';
+import { IllegalOperationError } from './errors.js';
+
+export { connect, ChannelModel, Channel, ConfirmChannel, credentials, IllegalOperationError };
+export type { ConnectionInfo } from './channel.js';
+export type { ConfirmCallback } from './confirm-channel.js';
+export type { AmqplibError } from './errors.js';
 export type {
   AmqplibCredentials,
   AssertExchangeOptions,
@@ -29,12 +34,6 @@ export type {
   SocketOptions,
 } from './types.js';
 
-import { ChannelModel as Model, connect as open } from './channel-model.js';
-import { Channel as Ch } from './channel.js';
-import { ConfirmChannel as Confirm } from './confirm-channel.js';
-import { credentials as creds } from './connect.js';
-import { IllegalOperationError as Illegal } from './errors.js';
-
 /** The module as one object, for `import amqp from 'warren/amqplib'` (amqplib is CommonJS: its tutorials import it that way). */
-const amqplib = { connect: open, credentials: creds, IllegalOperationError: Illegal, ChannelModel: Model, Channel: Ch, ConfirmChannel: Confirm };
+const amqplib = { connect, credentials, IllegalOperationError, ChannelModel, Channel, ConfirmChannel };
 export default amqplib;
