@@ -21,6 +21,7 @@ export interface Retryable {
   readonly deliveryCount: number;
   readonly deaths: DeathRecord[];
   /** @internal */ settled: boolean;
+  /** Settles the delivery with a quorum-queue outcome (Message.settle). */
   settle(outcome: SettleOutcome): boolean;
 }
 
