@@ -63,8 +63,13 @@ export interface Encoded {
   contentEncoding: string | undefined;
 }
 
-/** A serializer as publish options name it: a registered content type, or the object itself. */
-export type SerializerRef = string | Serializer<never>;
+/**
+ * A serializer as publish options name it: a registered content type, or the object itself.
+ * `Serializer<unknown>` takes any typed serializer (`encode` is a method, so its parameter is
+ * compared both ways; `decode`'s result widens to unknown): the value published is not checked
+ * against it, as with a content type named by string.
+ */
+export type SerializerRef = string | Serializer<unknown>;
 
 const CHARSETS = new Set(['utf-8', 'utf8', 'latin1', 'iso-8859-1', 'ascii', 'us-ascii', 'utf-16le', 'utf16le', 'identity']);
 
@@ -173,7 +178,7 @@ export class SerializerRegistry {
   /** The serializer a reference names. */
   resolve(ref: SerializerRef | undefined, contentEncoding?: string): Serializer<never> {
     if (ref === undefined) return this.#default;
-    if (typeof ref !== 'string') return ref;
+    if (typeof ref !== 'string') return ref as Serializer<never>;
     const s = this.#lookup(ref, contentEncoding);
     if (!s) throw new UnknownContentTypeError(`no serializer is registered for content type ${ref}${contentEncoding ? ` with encoding ${contentEncoding}` : ''}`, { contentType: ref, contentEncoding });
     return s;
