@@ -20,7 +20,9 @@ import type { RecordedConsumer } from './recovery/recorder.js';
 import type { Content } from '../protocol/events.js';
 import { AckBatcher, MessageSettledError } from './acks.js';
 import type { Body } from './body.js';
-import type { Connection, Reply } from './connection.js';
+import type { Connection } from './connection.js';
+import type { Link, Reply } from './session/link.js';
+import type { ChannelSink } from './session/session.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
 import { ConfirmTracker, DEFAULT_MAX_UNCONFIRMED, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from './publisher.js';
@@ -83,7 +85,7 @@ export function withDefaults(kind: string, fields: readonly FieldDef[], args: ob
 }
 
 /** An AMQP channel: declarations, publishing (with confirms), consumers, get, qos, transactions and typed calls. Open one with `connection.channel()`. */
-export class Channel extends Declarations implements MessageOwner {
+export class Channel extends Declarations implements MessageOwner, ChannelSink {
   readonly connection: Connection;
   /** @internal identifies this channel in the topology record (stable across recoveries) */
   readonly key: number;
@@ -95,8 +97,9 @@ export class Channel extends Declarations implements MessageOwner {
   readonly multipleSettled = new Set<(through: number) => void>();
   /** @internal true when a stream consumer of this channel holds an unsettled delivery with a tag up to `through` (streams.ts) */
   readonly streamDeliveryThrough = new Set<(through: number) => boolean>();
-  #id: number;
-  #acks: AckBatcher;
+  /** What the channel talks to: its number on the current connection (replaced by a recovery). */
+  #link!: Link;
+  #acks!: AckBatcher;
   /** Encodes publish bodies and decodes `message.payload` (default: the connection's; replace or `extend()` it per channel). */
   serializers: SerializerRegistry;
   readonly #consumers = new Map<string, Consumer>();
@@ -112,24 +115,29 @@ export class Channel extends Declarations implements MessageOwner {
   #reopened = false;
 
   /** @internal use connection.channel() */
-  constructor(connection: Connection, id: number, options?: ChannelOptions & { recorded?: boolean }) {
+  constructor(connection: Connection, options?: ChannelOptions & { recorded?: boolean }) {
     super();
     this.connection = connection;
-    this.#id = id;
     this.key = ++channelKeys;
     this.recorded = options?.recorded ?? true;
     this.#settings = new ChannelSettings(options);
     this.serializers = connection.serializers;
+  }
+
+  /** @internal the channel's number on a connection: set once open is sent, replaced by the replay (`reopen`) */
+  useLink(link: Link): void {
+    this.#link = link;
     this.#acks = this.#newAcks();
   }
 
   #newAcks(): AckBatcher {
-    return new AckBatcher((m) => this.connection.core.send(this.#id, m as AnyMethod));
+    const link = this.#link;
+    return new AckBatcher((m) => link.queue(m as AnyMethod));
   }
 
   /** The channel number on the current connection (it may change when the connection recovers). */
   get id(): number {
-    return this.#id;
+    return this.#link.id;
   }
 
   /** True while the channel waits for its connection to recover. */
@@ -159,7 +167,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   /** @internal builds a full method of `kind` from partial arguments */
   method(kind: string, args: object | undefined): AnyMethod {
-    const def = this.connection.core.registry.byKind(kind);
+    const def = this.#link.registry.byKind(kind);
     if (!def) throw new TypeError(`no method ${kind} in this connection's protocol registry`);
     return withDefaults(kind, def.fields, args);
   }
@@ -181,10 +189,10 @@ export class Channel extends Declarations implements MessageOwner {
   async requestNow(m: AnyMethod, signal: AbortSignal | undefined, onReply?: (r: Reply) => void): Promise<Reply> {
     this.assertOpen();
     signal?.throwIfAborted();
-    const id = this.#id;
-    const call = this.connection.core.call(id, m);
+    const link = this.#link;
+    const id = link.id;
     try {
-      return await this.connection.reply(id, call, signal, onReply);
+      return await link.call(m, signal, onReply);
     } catch (e) {
       if (signal?.aborted && e === signal.reason) {
         throw new OperationAbortedError(`${m.kind} on channel ${id} was abandoned: ${(e as Error).message}`, { cause: e });
@@ -197,8 +205,7 @@ export class Channel extends Declarations implements MessageOwner {
   send(m: AnyMethod): void {
     if (this.#suspended) throw new RecoveringError(`channel ${this.id} waits for its connection to recover`, { cause: this.#suspended });
     this.assertOpen();
-    this.connection.core.send(this.id, m);
-    this.connection.driver.scheduleFlush();
+    this.#link.send(m);
   }
 
   /**
@@ -218,8 +225,7 @@ export class Channel extends Declarations implements MessageOwner {
     else if (this.#suspended && !this.#reopened) this.onClosed(undefined); // nothing on the wire to close
     else {
       this.flushAcks();
-      this.connection.core.closeChannel(this.id);
-      this.connection.driver.scheduleFlush();
+      this.#link.close();
     }
     return this.#closing;
   }
@@ -335,16 +341,15 @@ export class Channel extends Declarations implements MessageOwner {
     const { bytes, properties } = prepare(body, options, this.serializers);
     const mandatory = options?.mandatory ?? false;
     this.assertOpen();
-    this.connection.core.publish(this.#id, { kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
-    const driver = this.connection.driver;
-    driver.scheduleFlush();
+    const link = this.#link;
+    link.publish({ kind: 'basic.publish', exchange, routingKey, mandatory, immediate: false } as AnyMethod, properties, bytes);
     if (this.#confirms) return this.#confirms.track(mandatory, exchange, routingKey, this.#settings.republishUnconfirmed ? { properties, bytes } : undefined);
-    return driver.writable();
+    return link.writable();
   };
 
   /** publish() while the connection recovers: wait in the backlog (bounded) or fail at once. */
   #publishWhileRecovering(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
-    if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.#id} is closed`, { cause: this.#error });
+    if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.id} is closed`, { cause: this.#error });
     const s = this.#settings;
     const cause = this.#suspended;
     if (s.publishWhileRecovering === 'fail') throw new RecoveringError('the connection is recovering and this channel fails publishes meanwhile (publishWhileRecovering: fail)', { cause });
@@ -361,7 +366,7 @@ export class Channel extends Declarations implements MessageOwner {
   #mayPublish = (): boolean => this.#open && !this.#suspended && !this.#mustWait();
 
   #mustWait(): boolean {
-    return this.connection.core.blocked || (this.#confirms !== undefined && this.#confirms.full);
+    return this.#link.blocked || (this.#confirms !== undefined && this.#confirms.full);
   }
 
   /** @internal sends waiting publishes while allowed (after unblocked or confirms) */
@@ -419,7 +424,7 @@ export class Channel extends Declarations implements MessageOwner {
       if (this.#byKey.get(consumer.key) === consumer) return this.#register(tag, consumer, rec.noAck);
       // Cancelled by the application while this consume was on its way: cancel it on the broker too
       // (its deliveries meanwhile find no consumer and are requeued).
-      this.connection.core.send(this.#id, this.method('basic.cancel', { consumerTag: tag, noWait: true }));
+      this.#link.queue(this.method('basic.cancel', { consumerTag: tag, noWait: true }));
     });
   }
 
@@ -518,7 +523,7 @@ export class Channel extends Declarations implements MessageOwner {
       this.connection.ackPending(this);
     } else if (how === 'nack') this.#acks.nack(tag, multiple, requeue);
     else this.#acks.reject(tag, requeue);
-    this.connection.driver.scheduleFlush();
+    this.#link.flushSoon();
   }
 
   /** @internal Consumer → basic.cancel */
@@ -599,8 +604,7 @@ export class Channel extends Declarations implements MessageOwner {
     if (!this.#acks.pending) return;
     // Only into a channel the core still has open: once the channel or the connection is
     // closing, the broker discards acks anyway and requeues what they would have settled.
-    const core = this.connection.core;
-    if (!this.#open || this.#suspended || core.state !== 'open' || core.channelState(this.#id)?.state !== 'open') return this.#acks.discard();
+    if (!this.#open || this.#suspended || !this.#link.isOpen) return this.#acks.discard();
     this.#acks.flush();
   }
 
@@ -637,6 +641,11 @@ export class Channel extends Declarations implements MessageOwner {
     }
   }
 
+  /** @internal the connection takes publishes again */
+  onUnblocked(): void {
+    this.drainBacklog();
+  }
+
   /** @internal a delivery or return */
   onContent(m: AnyMethod, content: Content): void {
     if (m.kind === 'basic.deliver') {
@@ -669,8 +678,7 @@ export class Channel extends Declarations implements MessageOwner {
     if (this.#orphans.has(tag) || this.#closing) return;
     this.#orphans.add(tag);
     try {
-      this.connection.core.send(this.#id, this.method('basic.cancel', { consumerTag: tag, noWait: true }));
-      this.connection.driver.scheduleFlush();
+      this.#link.send(this.method('basic.cancel', { consumerTag: tag, noWait: true }));
     } catch {
       // the channel is closing: its consumers go with it
     }
@@ -682,7 +690,7 @@ export class Channel extends Declarations implements MessageOwner {
     this.#open = false;
     error = consumerTimeoutFromClose(error, this.#acks.unsettledThrough(this.#lastTag)) ?? error;
     this.#error = error;
-    const reason = error ?? new ChannelClosedError(`channel ${this.#id} was closed`);
+    const reason = error ?? new ChannelClosedError(`channel ${this.id} was closed`);
     this.#confirms?.failAll(reason);
     this.#backlog.failAll(reason);
     for (const c of this.#byKey.values()) {
@@ -701,9 +709,9 @@ export class Channel extends Declarations implements MessageOwner {
   /** @internal */
   override assertOpen(): void {
     if (!this.#open || this.#closing) throw new ChannelClosedError(`channel ${this.id} is closed`, { cause: this.#error });
-    const core = this.connection.core;
-    if (core.state !== 'open') throw new ConnectionClosedError(`the connection is ${core.state}`, { cause: core.error });
-    if (core.channelState(this.id)?.state !== 'open') throw new ChannelClosedError(`channel ${this.id} is closing`, { cause: this.#error });
+    const link = this.#link;
+    if (link.connectionState !== 'open') throw new ConnectionClosedError(`the connection is ${link.connectionState}`, { cause: link.connectionError });
+    if (!link.isOpen) throw new ChannelClosedError(`channel ${this.id} is closing`, { cause: this.#error });
   }
 
   // ------------------------------------------------------------------ recovery (see recovery/replay.ts)
@@ -727,8 +735,8 @@ export class Channel extends Declarations implements MessageOwner {
   }
 
   /** @internal the replay: a new channel number on the new connection, with prefetch, confirm and tx modes back */
-  async reopen(id: number, opened: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
-    this.#id = id;
+  async reopen(link: Link, opened: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    this.#link = link;
     this.#reopened = true;
     this.epoch++; // deliveries of an earlier, failed replay are stale too
     this.#acks = this.#newAcks();
@@ -755,16 +763,15 @@ export class Channel extends Declarations implements MessageOwner {
     if (!this.#open || !this.#suspended) return;
     this.#suspended = undefined;
     if (this.#confirms) {
-      const core = this.connection.core;
+      const link = this.#link;
       for (const p of this.#confirms.takeUnconfirmed()) {
         try {
-          core.publish(this.#id, { kind: 'basic.publish', exchange: p.exchange, routingKey: p.routingKey, mandatory: p.mandatory, immediate: false } as AnyMethod, p.resend!.properties, p.resend!.bytes);
+          link.publish({ kind: 'basic.publish', exchange: p.exchange, routingKey: p.routingKey, mandatory: p.mandatory, immediate: false } as AnyMethod, p.resend!.properties, p.resend!.bytes);
           this.#confirms.adopt(p);
         } catch (e) {
           p.reject(e as Error);
         }
       }
-      this.connection.driver.scheduleFlush();
     }
     this.emit('recovered');
     this.drainBacklog();

@@ -1,36 +1,33 @@
 /**
- * The Promise API of a connection: `connect()` opens the socket and runs the handshake;
- * `Connection` routes the core's events to promises, channels and listeners.
+ * The Promise API of a connection: `connect()` opens a session (session/open.ts: transport,
+ * core, handshake); `Connection` is the application's stable facade over the current session:
+ * it opens channels on it, hears its connection-level events (SessionHost), and emits them.
+ * Calls, replies and the routing of channel events live in the session (session/session.ts).
  *
- * The protocol work happens in the sans-io ConnectionCore; the byte stream's in the session Driver over a Transport.
- * This file only connects them to the application: a map from call id to its promise, a map
- * from channel id to its Channel, and the connection-level events.
- *
- * Recovery (recovery/, on unless `recovery: false`): the Connection outlives its core and
- * socket. States: open ─recoverable loss─▶ recovering ─replay done─▶ open; any ─close()─▶
- * closing ─▶ closed; recovering ─given up─▶ closed. On a loss the channels are suspended instead
- * of closed, supervisor.ts reconnects, `attach()` swaps in the new core and driver, and
- * replay.ts re-opens the channels and declares the recorded topology again. Events of a core
- * the connection has moved past are dropped (each Link's sink compares cores).
+ * Recovery (recovery/, on unless `recovery: false`): the Connection outlives its sessions.
+ * States: open ─recoverable loss─▶ recovering ─replay done─▶ open; any ─close()─▶ closing ─▶
+ * closed; recovering ─given up─▶ closed. On a loss the channels are suspended instead of
+ * closed, supervisor.ts reconnects, `#attach()` makes the new session current (retiring the
+ * old one, whose late events are dropped), and replay.ts re-opens the channels and declares
+ * the recorded topology again.
  */
 import type { FieldTable } from '../codec/index.js';
 import { ConnectionClosedError } from '../errors.js';
 import type { ConnectionCore } from '../protocol/connection.js';
-import type { Content, ProtocolEvent } from '../protocol/events.js';
 import type { TuneWanted } from '../protocol/tune.js';
 import type { Driver } from './session/driver.js';
+import { openSession } from './session/open.js';
+import type { ChannelSink, Session, SessionHost } from './session/session.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { drainThenClose, type DrainOptions, type ShutdownReport } from './shutdown.js';
 import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
 import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
 import { describeConnection, traceClose, traceConnect, traceRecovery, tracing } from './tracing/index.js';
-import type { AnyMethod } from '../codec/index.js';
 import type { ChannelOptions } from './recovery/channel-settings.js';
 import { scheduleRenewal } from './recovery/credentials.js';
 import { EndpointWalk, type Endpoint } from './recovery/endpoints.js';
 import { RecoveryFailedError, type TopologyRecoveryError } from './recovery/errors.js';
-import { establish, type Link } from './recovery/establish.js';
 import type { DisconnectedEvent, NodeInfo, QueueRenamedEvent, ReconnectingEvent, RecoveredEvent } from './recovery/events.js';
 import { TopologyRecorder } from './recovery/recorder.js';
 import { replay } from './recovery/replay.js';
@@ -69,38 +66,24 @@ export interface ConnectionEvents {
 /** `open`, `recovering` (lost, reconnecting or replaying), `closing`, `closed`. */
 export type ConnectionState = 'open' | 'recovering' | 'closing' | 'closed';
 
-/** A reply as the core delivered it. */
-export interface Reply {
-  method: AnyMethod;
-  content?: Content | undefined;
-}
-
-interface PendingReply {
-  /** Runs synchronously when the reply arrives, before later frames of the same read are handled. */
-  onReply?: ((r: Reply) => void) | undefined;
-  resolve(value: Reply): void;
-  reject(error: Error): void;
-}
+export type { Reply } from './session/link.js';
 
 /** An open AMQP connection. Create one with {@link connect}. */
 export class Connection extends Emitter<ConnectionEvents> {
-  /** @internal the current core (replaced by each recovery) */ core: ConnectionCore;
-  /** @internal the current socket driver (replaced by each recovery) */ driver: Driver;
+  /** The current session (replaced by each recovery). */
+  #session!: Session;
   /** The serializers new channels start with (ConnectOptions `serializers`; default JSON, text, bytes). */
   readonly serializers: SerializerRegistry;
   /** @internal what the broker's version does with requests (broker-rules.ts) */ readonly rules: BrokerRules;
   /** What the application declared through this connection, kept for recovery (see recovery/recorder.ts). */
   readonly topology = new TopologyRecorder();
-  readonly #replies = new Map<number, PendingReply>();
-  /** Channels by their number on the current core. */
-  readonly #channels = new Map<number, Channel>();
   /** The application's channels, in the order opened: what a recovery re-opens. */
   readonly #recorded = new Set<Channel>();
   /** Channels holding a batch of acks for the next flush. */
   readonly #ackBatches = new Set<Channel>();
   readonly #options: ResolvedOptions;
   readonly #logger: Logger | undefined;
-  #link: Link | undefined;
+  readonly #recovers: boolean;
   #endpoint: Endpoint;
   #state: ConnectionState = 'open';
   #closed: Promise<void> | undefined;
@@ -112,46 +95,47 @@ export class Connection extends Emitter<ConnectionEvents> {
   #abort: AbortController | undefined;
   #cancelRenewal: (() => void) | undefined;
 
-  /** @internal use {@link connect}; without `link`, recovery is off */
-  constructor(core: ConnectionCore, driver: Driver, options: ResolvedOptions, link?: Link) {
+  /** @internal use {@link connect} */
+  constructor(session: Session, options: ResolvedOptions) {
     super();
-    this.core = core;
-    this.driver = driver;
     this.#options = options;
     this.#logger = options.logger;
+    this.#recovers = options.recovery !== undefined;
     this.rules = new BrokerRules({ serverProperties: () => this.serverProperties, logger: options.logger, permitDeprecatedFeatures: options.permitDeprecatedFeatures });
     this.serializers = options.serializers;
-    this.#endpoint = link?.endpoint ?? { hostname: options.hostname, port: options.port };
-    this.#installFlush(driver);
-    if (link) this.#attach(link);
+    this.#endpoint = session.endpoint;
+    this.#attach(session);
   }
 
-  #installFlush(driver: Driver): void {
-    driver.beforeFlush = () => {
+  /** @internal the current core (replaced by each recovery; tests look at it) */
+  get core(): ConnectionCore {
+    return this.#session.core;
+  }
+
+  /** @internal the current driver (replaced by each recovery) */
+  get driver(): Driver {
+    return this.#session.driver;
+  }
+
+  /** Makes `session` the current connection: its events come here, the old session's no longer do. */
+  #attach(session: Session): void {
+    const old = this.#session;
+    if (old && old !== session) old.retire();
+    this.#session = session;
+    this.#endpoint = session.endpoint;
+    session.beforeFlush = () => {
       if (this.#ackBatches.size === 0) return;
       const batches = [...this.#ackBatches];
       this.#ackBatches.clear();
       for (const ch of batches) ch.flushAcks();
     };
-  }
-
-  /** Makes `link` the current connection: its events come here, the old core's no longer do. */
-  #attach(link: Link): void {
-    this.#link = link;
-    this.core = link.core;
-    this.driver = link.driver;
-    this.#endpoint = link.endpoint;
-    this.#channels.clear();
-    this.#installFlush(link.driver);
-    describeConnection(this, { id: link.id, name: this.#options.connectionName, hostname: link.endpoint.hostname, port: link.endpoint.port });
-    link.attach((e) => {
-      if (this.core === link.core) this.onEvent(e);
-    });
+    describeConnection(this, { id: session.id, name: this.#options.connectionName, hostname: session.endpoint.hostname, port: session.endpoint.port });
+    session.attach(this.#host);
     this.#cancelRenewal?.();
     this.#cancelRenewal = undefined;
     const provider = this.#options.credentials;
-    if (link.expiresAt !== undefined && provider) {
-      this.#cancelRenewal = scheduleRenewal(link.expiresAt, provider, (secret) => this.updateSecret(secret, 'credentials renewed before expiry'), (e) => this.#logger?.warn?.('renewing the credentials failed', { error: (e as Error).message }));
+    if (session.expiresAt !== undefined && provider) {
+      this.#cancelRenewal = scheduleRenewal(session.expiresAt, provider, (secret) => this.updateSecret(secret, 'credentials renewed before expiry'), (e) => this.#logger?.warn?.('renewing the credentials failed', { error: (e as Error).message }));
     }
   }
 
@@ -162,12 +146,12 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The broker's server-properties (product, version, capabilities...) of the current connection. */
   get serverProperties(): FieldTable {
-    return this.core.serverProperties;
+    return this.#session.serverProperties;
   }
 
   /** Negotiated channel_max, frame_max (bytes) and heartbeat (seconds) of the current connection. */
   get tune(): Readonly<TuneWanted> {
-    return this.core.tune;
+    return this.#session.tune;
   }
 
   /** The broker's product, version and capabilities, from connection.start. */
@@ -182,19 +166,19 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The broker node this connection is on (or was last on, while recovering). */
   get node(): NodeInfo {
-    const p = this.core.serverProperties;
+    const p = this.#session.serverProperties;
     const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : undefined);
     return { endpoint: this.#endpoint, clusterName: text(p.cluster_name), serverVersion: text(p.version), product: text(p.product) };
   }
 
   /** True while the connection is open (not while recovering or closing). */
   get isOpen(): boolean {
-    return this.#state === 'open' && this.core.state === 'open';
+    return this.#state === 'open' && this.#session.isOpen;
   }
 
   /** True while the broker has blocked publishing (connection.blocked). */
   get isBlocked(): boolean {
-    return this.core.blocked;
+    return this.#session.blocked;
   }
 
   /** Why the connection closed, if it closed because of an error. */
@@ -220,15 +204,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   async #open(options: ChannelOptions & { recorded: boolean; id?: number | undefined }): Promise<Channel> {
-    const { channel, call } = this.core.openChannel(options.id);
-    const ch = new Channel(this, channel, options);
-    this.#channels.set(channel, ch);
-    try {
-      await this.reply(channel, call);
-    } catch (e) {
-      this.#channels.delete(channel);
-      throw e;
-    }
+    const ch = new Channel(this, options);
+    const { link, opened } = this.#session.openChannel(ch, options.id);
+    ch.useLink(link);
+    await opened;
     return ch;
   }
 
@@ -279,15 +258,13 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.#closed = new Promise((resolve) => (this.#closedResolve = resolve));
       if (this.#state === 'recovering') {
         this.#abort?.abort(new ConnectionClosedError('the connection was closed by the application during recovery'));
-        if (this.core.state !== 'closed') this.driver.end(true);
+        this.#session.destroy();
         this.#finish(undefined);
         return this.#closed;
       }
       this.#state = 'closing';
-      for (const ch of this.#channels.values()) ch.flushAcks();
-      this.core.close(Date.now());
-      this.driver.flush();
-      this.driver.armTimer();
+      for (const ch of this.#recorded) ch.flushAcks();
+      this.#session.close();
     }
     return this.#closed;
   }
@@ -299,95 +276,33 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Sends RabbitMQ's connection.update-secret (e.g. a refreshed OAuth 2 token). */
   async updateSecret(newSecret: string, reason: string): Promise<void> {
-    const call = this.core.updateSecret(new TextEncoder().encode(newSecret), reason);
-    await this.reply(0, call);
+    await this.#session.updateSecret(newSecret, reason);
   }
 
-  /** @internal the promise for a call id returned by the core */
-  reply(channel: number, call: number, signal?: AbortSignal, onReply?: (r: Reply) => void): Promise<Reply> {
-    this.driver.scheduleFlush();
-    if (call < 0) return Promise.resolve({ method: { kind: 'none' } });
-    return new Promise((resolve, reject) => {
-      if (!signal) {
-        this.#replies.set(call, { resolve, reject, onReply });
-        return;
-      }
-      const core = this.core;
-      const onAbort = () => {
-        if (this.core !== core) return;
-        this.#replies.delete(call);
-        core.abandon(channel, call);
-        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#replies.set(call, {
-        onReply,
-        resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-      });
-    });
-  }
-
-  /** @internal routes one event of the core */
-  onEvent(e: ProtocolEvent): void {
-    switch (e.type) {
-      case 'reply': {
-        const p = this.#replies.get(e.call);
-        if (p) {
-          this.#replies.delete(e.call);
-          const r = { method: e.method, content: e.content };
-          p.onReply?.(r);
-          p.resolve(r);
-        }
-        return;
-      }
-      case 'call-failed': {
-        const p = this.#replies.get(e.call);
-        if (p) {
-          this.#replies.delete(e.call);
-          p.reject(e.error);
-        }
-        return;
-      }
-      case 'method':
-        this.#channels.get(e.channel)?.onMethod(e.method);
-        return;
-      case 'content':
-        this.#channels.get(e.channel)?.onContent(e.method, e.content);
-        return;
-      case 'channel-closed': {
-        const ch = this.#channels.get(e.channel);
-        this.#channels.delete(e.channel);
-        // The whole connection is going: with recovery coming, the application's channels wait.
-        if (ch && ch.recorded && this.core.state === 'closed' && this.#willRecover(this.core.error)) ch.suspend(this.core.error!);
-        else ch?.onClosed(e.error);
-        return;
-      }
-      case 'blocked':
-        this.emit('blocked', e.reason);
-        return;
-      case 'unblocked':
-        this.emit('unblocked');
-        for (const ch of this.#channels.values()) ch.drainBacklog();
-        return;
-      case 'error':
-        if (this.#state !== 'recovering') this.#failed(e.error);
-        return;
-      case 'closed':
-        this.driver.end(e.destroy);
-        this.#cancelRenewal?.();
-        if (this.#state === 'recovering') return; // a new connection died during the replay: the supervisor tries again
-        if (this.#willRecover(e.error)) return this.#lost(e.error!);
-        this.#finish(e.error);
-        return;
-      case 'open':
-        return;
-    }
-  }
+  /** What the current session tells the connection (SessionHost), kept off the public class. */
+  readonly #host: SessionHost = {
+    channelClosed: (sink: ChannelSink, error: Error | undefined) => {
+      const ch = sink as Channel;
+      // The whole connection is going: with recovery coming, the application's channels wait.
+      const session = this.#session;
+      if (ch.recorded && session.state === 'closed' && this.#willRecover(session.error)) ch.suspend(session.error!);
+      else ch.onClosed(error);
+    },
+    blocked: (reason: string) => this.emit('blocked', reason),
+    unblocked: () => this.emit('unblocked'),
+    error: (error: Error) => {
+      if (this.#state !== 'recovering') this.#failed(error);
+    },
+    closed: (error: Error | undefined) => {
+      this.#cancelRenewal?.();
+      if (this.#state === 'recovering') return; // a new connection died during the replay: the supervisor tries again
+      if (this.#willRecover(error)) return this.#lost(error!);
+      this.#finish(error);
+    },
+  };
 
   #willRecover(error: Error | undefined): boolean {
-    return this.#link !== undefined && this.#options.recovery !== undefined && (this.#state === 'open' || this.#state === 'recovering') && isRecoverable(error);
+    return this.#recovers && (this.#state === 'open' || this.#state === 'recovering') && isRecoverable(error);
   }
 
   /** Closed for good: channels, waiters and listeners learn why. */
@@ -400,8 +315,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#ready?.reject(reason);
     this.#ready = undefined;
     for (const ch of [...this.#recorded]) ch.onClosed(error);
-    for (const p of this.#replies.values()) p.reject(reason);
-    this.#replies.clear();
+    this.#session.failPending(reason);
     this.topology.clear();
     if (error) this.#failed(error);
     this.emit('close', error);
@@ -436,20 +350,20 @@ export class Connection extends Emitter<ConnectionEvents> {
     // Each recovery starts a new pass: the endpoints resolved and shuffled again, a backoff first.
     const walk = new EndpointWalk(this.#options.endpoints, r);
     const state: AttemptState = { attempts: 0, startedAt: Date.now(), lastError: cause };
-    const hooks = { establish: (ep: Endpoint, sig: AbortSignal) => traceRecovery(this, state.attempts, () => establish(this.#options, ep, sig), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
+    const hooks = { establish: (ep: Endpoint, sig: AbortSignal) => traceRecovery(this, state.attempts, () => openSession(this.#options, ep, sig), ep), onAttempt: (e: ReconnectingEvent) => this.emit('reconnecting', e), sleep, now: Date.now };
     try {
       for (;;) {
-        const link = await reconnect(walk, r, hooks, state, signal);
-        this.#attach(link);
+        const session = await reconnect(walk, r, hooks, state, signal);
+        this.#attach(session);
         try {
-          await replay(this.#replayHost(link), r, signal);
+          await replay(this.#replayHost(session), r, signal);
         } catch (e) {
           if (signal.aborted) throw e;
-          if (link.core.state === 'open') throw e; // not a lost connection: a bug, do not loop on it
-          state.lastError = link.core.error ?? (e as Error);
+          if (session.isOpen) throw e; // not a lost connection: a bug, do not loop on it
+          state.lastError = session.error ?? (e as Error);
           continue;
         }
-        if (link.core.state !== 'open') continue; // lost right at the end of the replay
+        if (!session.isOpen) continue; // lost right at the end of the replay
         this.#state = 'open';
         const ready = this.#ready;
         this.#ready = undefined;
@@ -460,23 +374,22 @@ export class Connection extends Emitter<ConnectionEvents> {
     } catch (e) {
       if (signal.aborted) return; // close() finished the connection already
       const failed = e instanceof RecoveryFailedError ? e : new RecoveryFailedError(`recovery failed: ${(e as Error).message}`, state.attempts, { cause: e });
-      if (this.core.state !== 'closed') this.driver.end(true);
+      this.#session.destroy();
       this.emit('recoveryFailed', failed);
       this.#finish(failed);
     }
   }
 
-  #replayHost(link: Link) {
+  #replayHost(session: Session) {
     return {
       topology: this.topology,
       channels: () => [...this.#recorded],
       reopen: async (ch: Channel, signal: AbortSignal) => {
-        const { channel, call } = this.core.openChannel();
-        this.#channels.set(channel, ch);
-        await ch.reopen(channel, this.reply(channel, call, signal), signal);
+        const { link, opened } = this.#session.openChannel(ch, undefined, signal);
+        await ch.reopen(link, opened, signal);
       },
       spareChannel: () => this.spareChannel(),
-      isOpen: () => link.core.state === 'open' && this.core === link.core,
+      isOpen: () => session.isOpen && this.#session === session,
       report: (error: TopologyRecoveryError) => {
         this.#logger?.warn?.('topology recovery error', { error: error.message });
         this.emit('topologyError', error);
@@ -521,20 +434,20 @@ export async function connect(url?: string | readonly string[] | ConnectOptions,
 async function open(o: ResolvedOptions): Promise<Connection> {
   const r = o.recovery;
   const walk = new EndpointWalk(o.endpoints, { shuffle: r?.shuffle ?? true, random: r?.random ?? Math.random, resolve: r?.resolve });
-  let link: Link;
+  let session: Session;
   if (r?.retryInitialConnect) {
-    link = await reconnect(walk, r, { establish: (ep) => establish(o, ep), sleep, now: Date.now }, { attempts: 0, startedAt: Date.now(), lastError: undefined }, new AbortController().signal);
+    session = await reconnect(walk, r, { establish: (ep) => openSession(o, ep), sleep, now: Date.now }, { attempts: 0, startedAt: Date.now(), lastError: undefined }, new AbortController().signal);
   } else {
     // One pass over the endpoints; the last error is the one the application sees.
     for (;;) {
       const endpoint = await walk.next();
       try {
-        link = await establish(o, endpoint);
+        session = await openSession(o, endpoint);
         break;
       } catch (e) {
         if (walk.startsPass) throw e;
       }
     }
   }
-  return new Connection(link.core, link.driver, o, link);
+  return new Connection(session, o);
 }

@@ -16,7 +16,7 @@ import type { EndpointWalk, Endpoint } from './endpoints.js';
 import { RecoveryFailedError } from './errors.js';
 import type { ReconnectingEvent } from './events.js';
 import type { ResolvedRecovery } from './options.js';
-import type { Link } from './establish.js';
+import type { Session } from '../session/session.js';
 
 /** Reply codes of a connection.close that a reconnect may get past: 320 connection-forced (a node stopping, an operator's close). */
 const RETRYABLE_CLOSE = new Set([320]);
@@ -37,7 +37,7 @@ export function isFatalAttemptError(error: unknown): boolean {
 /** What the loop needs from the outside world (injected so that tests can drive it). */
 export interface ReconnectHooks {
   /** Opens a connection to `endpoint`; `signal` drops the attempt. */
-  establish(endpoint: Endpoint, signal: AbortSignal): Promise<Link>;
+  establish(endpoint: Endpoint, signal: AbortSignal): Promise<Session>;
   onAttempt?(e: ReconnectingEvent): void;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
@@ -55,7 +55,7 @@ export interface AttemptState {
  * Attempts connections until one opens; rejects with RecoveryFailedError when the limits are
  * reached or an attempt fails fatally, or with the signal's reason when aborted.
  */
-export async function reconnect(walk: EndpointWalk, r: Pick<ResolvedRecovery, 'backoff' | 'maxAttempts' | 'deadline' | 'random'>, hooks: ReconnectHooks, state: AttemptState, signal: AbortSignal): Promise<Link> {
+export async function reconnect(walk: EndpointWalk, r: Pick<ResolvedRecovery, 'backoff' | 'maxAttempts' | 'deadline' | 'random'>, hooks: ReconnectHooks, state: AttemptState, signal: AbortSignal): Promise<Session> {
   for (;;) {
     signal.throwIfAborted();
     const delay = walk.startsPass ? passDelay(walk.pass + 1, r.backoff, r.random) : 0;
@@ -67,12 +67,12 @@ export async function reconnect(walk: EndpointWalk, r: Pick<ResolvedRecovery, 'b
     state.attempts++;
     hooks.onAttempt?.({ attempt: state.attempts, delay, endpoint, lastError: state.lastError });
     try {
-      const link = await hooks.establish(endpoint, signal);
+      const session = await hooks.establish(endpoint, signal);
       if (signal.aborted) {
-        link.driver.end(true);
+        session.destroy();
         signal.throwIfAborted();
       }
-      return link;
+      return session;
     } catch (e) {
       if (signal.aborted) throw signal.reason;
       state.lastError = e as Error;

@@ -3,7 +3,7 @@
 // really exposes, seen on Bun 1.4.5, Deno 2.9.6, Node 20.20 and 24.21). The real runtimes are
 // checked end to end against the broker by test/runtimes/portable.test.ts.
 import { describe, expect, it } from 'vitest';
-import { clientProperties, detectRuntime } from '../../../runtime/client/client-properties.js';
+import { clientProperties, detectRuntime } from '../../../runtime/client/session/client-properties.js';
 
 const nodeProcess = (version: string) => ({ version, release: { name: 'node' } });
 

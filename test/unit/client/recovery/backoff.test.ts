@@ -6,7 +6,7 @@ import { giveUpReason, passDelay, resolveBackoff } from '../../../../runtime/cli
 import { EndpointWalk, parseHost, shuffled, type Endpoint } from '../../../../runtime/client/recovery/endpoints.js';
 import { RecoveryFailedError } from '../../../../runtime/client/recovery/errors.js';
 import { isRecoverable, reconnect, type ReconnectHooks } from '../../../../runtime/client/recovery/supervisor.js';
-import type { Link } from '../../../../runtime/client/recovery/establish.js';
+import type { Session } from '../../../../runtime/client/session/session.js';
 import { renewalDelay } from '../../../../runtime/client/recovery/credentials.js';
 import { HeartbeatTimeoutError } from '../../../../runtime/errors.js';
 
@@ -89,7 +89,7 @@ describe('reconnect loop (injected clock, random source and connector)', () => {
     let now = 0;
     const sleeps: number[] = [];
     const tried: string[] = [];
-    const fakeLink = { driver: { end() {} } } as unknown as Link;
+    const fakeLink = { destroy() {} } as unknown as Session;
     const hooks: ReconnectHooks = {
       now: () => now,
       sleep: async (ms) => {

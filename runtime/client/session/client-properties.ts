@@ -9,7 +9,7 @@
  * `Deno.version.deno`, workerd's fixed `navigator.userAgent`), and Node last, by
  * `process.release.name`.
  */
-import type { FieldTable } from '../codec/index.js';
+import type { FieldTable } from '../../codec/index.js';
 
 /** warren's version, kept in step with package.json by a test. */
 export const VERSION = '0.1.0';

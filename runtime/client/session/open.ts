@@ -1,44 +1,53 @@
 /**
- * One connection attempt: a transport to one endpoint (the `transport` option's factory, by
+ * Opens a session (session.ts): one connection attempt: a transport to one endpoint (the `transport` option's factory, by
  * default TCP or TLS through node:net / node:tls), a fresh sans-io core, its driver, and the
  * AMQP handshake, within `connectionTimeout`. connect() uses it for the first connection
- * and recovery for every reconnect; each gives a new Link, never a reused core.
- *
- * Until the caller attaches a sink, the core's events are kept (e.g. connection.blocked read in
- * the same chunk as open-ok) and handed over by `attach()`, in order. A Link whose core the
- * connection has moved past is ignored by the connection (it compares cores), so a late event
- * of a dead core never reaches a channel of the new one.
+ * and recovery for every reconnect; each gives a new Session, never a reused core. The events
+ * after the handshake wait in the session until its host attaches.
  */
 import { ConnectionClosedError } from '../../errors.js';
-import { ConnectionCore } from '../../protocol/connection.js';
-import type { ProtocolEvent } from '../../protocol/events.js';
 import { frameTracer } from '../../io/diagnostics.js';
 import { nodeTransport } from '../../io/node-transport.js';
-import { Driver } from '../session/driver.js';
-import { clientProperties } from '../client-properties.js';
-import type { ResolvedOptions } from '../options.js';
-import type { Endpoint } from './endpoints.js';
+import type { TlsOptions, TransportFactory } from '../../io/transport.js';
+import type { ProtocolRegistry } from '../../codec/index.js';
+import type { FieldTable } from '../../codec/index.js';
+import { ConnectionCore } from '../../protocol/connection.js';
+import type { ProtocolEvent } from '../../protocol/events.js';
+import type { SaslMechanism } from '../../protocol/sasl.js';
+import { clientProperties } from './client-properties.js';
+import { Driver } from './driver.js';
+import { Session, type SessionEndpoint } from './session.js';
 
-/** An open connection to one broker: its core and driver, and where it goes. */
-export interface Link {
-  readonly core: ConnectionCore;
-  readonly driver: Driver;
-  readonly endpoint: Endpoint;
-  readonly id: string;
-  /** When the credentials used expire (epoch ms), if the credentials function said. */
-  readonly expiresAt: number | undefined;
-  /** Routes the core's events to `sink` from now on, after the ones kept since the handshake. */
-  attach(sink: (e: ProtocolEvent) => void): void;
+/** What opening a session needs from the connection options (options.ts ResolvedOptions has it all). */
+export interface SessionOptions {
+  vhost: string;
+  username: string;
+  mechanisms: SaslMechanism[];
+  mechanismsFor(username: string, password: string): SaslMechanism[];
+  credentials: (() => { username?: string | undefined; password: string; expiresAt?: number | Date | undefined } | Promise<{ username?: string | undefined; password: string; expiresAt?: number | Date | undefined }>) | undefined;
+  tls: TlsOptions | undefined;
+  transport: TransportFactory | undefined;
+  registry: ProtocolRegistry | undefined;
+  connectionName: string | undefined;
+  clientProperties: FieldTable | undefined;
+  channelMax: number;
+  frameMax: number;
+  heartbeat: number;
+  heartbeatOff: boolean;
+  connectionTimeout: number;
+  closeTimeout: number;
+  maxBodySize: number;
+  logger: { warn?(message: string, data?: Record<string, unknown>): void } | undefined;
 }
 
-let linkIds = 0;
+let sessionIds = 0;
 
 /**
  * Connects to `endpoint` and completes the handshake; rejects with the typed reason. `signal`
  * (the application closed the connection during a recovery) drops the attempt at once: the
  * socket is destroyed, nothing waits for `connectionTimeout`.
  */
-export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?: AbortSignal): Promise<Link> {
+export async function openSession(o: SessionOptions, endpoint: SessionEndpoint, signal?: AbortSignal): Promise<Session> {
   const started = Date.now();
   let mechanisms = o.mechanisms;
   let expiresAt: number | undefined;
@@ -50,13 +59,13 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
   const tls = o.tls && endpoint.servername !== undefined && o.tls.servername === undefined ? { ...o.tls, servername: endpoint.servername } : o.tls;
   const warn = o.logger?.warn ? (message: string, data?: Record<string, unknown>) => o.logger?.warn?.(message, data) : undefined;
   const transport = await (o.transport ?? nodeTransport)({ hostname: endpoint.hostname, port: endpoint.port, tls, timeout: o.connectionTimeout, signal, warn });
-  let sink: ((e: ProtocolEvent) => void) | undefined;
+  let session: Session | undefined;
   const early: ProtocolEvent[] = [];
   let opened!: () => void;
   let failed!: (e: Error) => void;
   let isOpen = false;
   const handshake = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
-  const id = `warren-${++linkIds}`;
+  const id = `warren-${++sessionIds}`;
   const core = new ConnectionCore(
     {
       registry: o.registry,
@@ -72,7 +81,7 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
       trace: frameTracer(id),
     },
     (e) => {
-      if (sink) return sink(e);
+      if (session) return session.onEvent(e);
       if (!isOpen) {
         if (e.type === 'open') return ((isOpen = true), opened());
         if (e.type === 'error') return failed(e.error); // at once: the close handshake goes on in the background
@@ -97,15 +106,6 @@ export async function establish(o: ResolvedOptions, endpoint: Endpoint, signal?:
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  return {
-    core,
-    driver,
-    endpoint,
-    id,
-    expiresAt,
-    attach(s) {
-      sink = s;
-      for (const e of early.splice(0)) s(e);
-    },
-  };
+  session = new Session({ core, driver, endpoint, id, expiresAt, early });
+  return session;
 }
