@@ -133,4 +133,4 @@ export type { Endpoint, EndpointResolver } from './client/recovery/endpoints.js'
 export { dnsResolver, type DnsResolverOptions, type ResolvedAddress } from './io/dns-resolver.js';
 export type { DisconnectedEvent, ReconnectingEvent, RecoveredEvent, QueueRenamedEvent, NodeInfo } from './client/recovery/events.js';
 export type { TopologyRecorder, TopologyFilter, RecordedExchange, RecordedQueue, RecordedBinding, RecordedConsumer, ReplayPlan } from './client/recovery/recorder.js';
-export type { ChannelOptions } from './client/recovery/channel-settings.js';
+export type { ChannelOptions } from './client/channel/settings.js';

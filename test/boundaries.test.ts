@@ -174,17 +174,18 @@ export function importCycles(project: Project, root: string, exists: (path: stri
 const KNOWN_CYCLES: { files: string[]; owner: string }[] = [
   { owner: 'codec (not the client redesign)', files: ['runtime/codec/timestamp.ts', 'runtime/codec/writer.ts'] },
   { owner: 'amqplib', files: ['runtime/amqplib/channel-model.ts', 'runtime/amqplib/recovery.ts'] },
-  { owner: 'client redesign (issue 15)', files: ['runtime/client/options.ts', 'runtime/client/recovery/endpoints.ts', 'runtime/client/recovery/options.ts'] },
   {
-    owner: 'client redesign (issue 15)',
+    // The public classes name each other in their public types (channel.connection,
+    // connection.channel(), message.channel, message.consumer, consumer's Message events,
+    // StreamConsumer extends Consumer) and the API must not change: these type-only edges stay.
+    // topology.ts and tracing.ts are in it through streams.ts (streamArguments) and message.ts
+    // (the Message type), until the leaves split streams/ and tracing/.
+    owner: 'client public API knot (issue 15; leaves: streams, tracing)',
     files: [
-      'runtime/client/channel-setup.ts',
       'runtime/client/channel.ts',
       'runtime/client/connection.ts',
-      'runtime/client/consumer-dispatch.ts',
       'runtime/client/consumer.ts',
       'runtime/client/message.ts',
-      'runtime/client/recovery/replay.ts',
       'runtime/client/streams.ts',
       'runtime/client/topology.ts',
       'runtime/client/tracing/channels.ts',
@@ -201,7 +202,6 @@ const MAX_LINES = 450;
 
 /** Hand-written files over MAX_LINES still to be split, and who owns them (a ratchet, as KNOWN_CYCLES). */
 const KNOWN_LONG: Record<string, string> = {
-  'runtime/client/channel.ts': 'client redesign (issue 15)',
   'runtime/protocol/connection.ts': 'protocol core',
 };
 

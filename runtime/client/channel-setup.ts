@@ -3,8 +3,16 @@
  * ready for use: its number, its prefetch (basic.qos) and confirm mode. The settings go
  * through the channel's own methods, so a recovery replays them like any other.
  */
-import type { Channel } from './channel.js';
 import { checkPublishTimeout } from './publish-timeout.js';
+
+/** What setting up needs of a channel. */
+export interface SetUpTarget {
+  readonly isOpen: boolean;
+  publishTimeout: number | undefined;
+  prefetch(count: number, options: { global?: boolean }): Promise<void>;
+  confirmSelect(options: { maxUnconfirmed?: number }): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Options of `connection.channel()` that prepare the channel before it is handed out. */
 export interface ChannelSetup {
@@ -24,7 +32,7 @@ export interface ChannelSetup {
 }
 
 /** Applies prefetch and confirm mode; on failure closes the channel and rethrows. */
-export async function setUpChannel(ch: Channel, o: ChannelSetup | undefined): Promise<Channel> {
+export async function setUpChannel<C extends SetUpTarget>(ch: C, o: ChannelSetup | undefined): Promise<C> {
   if (o?.publishTimeout !== undefined) ch.publishTimeout = checkPublishTimeout(o.publishTimeout);
   if (!o || (o.prefetch === undefined && !o.confirm)) return ch;
   try {

@@ -24,16 +24,18 @@ import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
 import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
 import { describeConnection, traceClose, traceConnect, traceRecovery, tracing } from './tracing/index.js';
-import type { ChannelOptions } from './recovery/channel-settings.js';
+import type { ChannelOptions } from './channel/settings.js';
 import { scheduleRenewal } from './recovery/credentials.js';
 import { EndpointWalk, type Endpoint } from './recovery/endpoints.js';
 import { RecoveryFailedError, type TopologyRecoveryError } from './recovery/errors.js';
 import type { DisconnectedEvent, NodeInfo, QueueRenamedEvent, ReconnectingEvent, RecoveredEvent } from './recovery/events.js';
 import { TopologyRecorder } from './recovery/recorder.js';
-import { replay } from './recovery/replay.js';
+import { systemClock } from './recovery/clock.js';
+import { replay, type ReplayChannel } from './recovery/replay.js';
 import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
 import type { SerializerRegistry } from './serializers.js';
 import { setUpChannel, type ChannelSetup } from './channel-setup.js';
+import type { ChannelRestorer } from './channel/restorer.js';
 
 /** Events of a Connection, with their payloads. */
 export interface ConnectionEvents {
@@ -248,7 +250,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   close(options: DrainOptions & { drain: true }): Promise<ShutdownReport>;
   close(options?: DrainOptions): Promise<void | ShutdownReport>;
   close(options?: DrainOptions): Promise<void | ShutdownReport> {
-    if (options?.drain) return drainThenClose([...this.#channels.values()], () => this.close(), options);
+    if (options?.drain) return drainThenClose([...this.#recorded], () => this.close(), options);
     if (tracing.close.start.hasSubscribers) return traceClose(this, () => this.#close());
     return this.#close();
   }
@@ -285,7 +287,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       const ch = sink as Channel;
       // The whole connection is going: with recovery coming, the application's channels wait.
       const session = this.#session;
-      if (ch.recorded && session.state === 'closed' && this.#willRecover(session.error)) ch.suspend(session.error!);
+      if (ch.recorded && session.state === 'closed' && this.#willRecover(session.error)) ch.restorer.hold(session.error!);
       else ch.onClosed(error);
     },
     blocked: (reason: string) => this.emit('blocked', reason),
@@ -383,10 +385,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   #replayHost(session: Session) {
     return {
       topology: this.topology,
-      channels: () => [...this.#recorded],
-      reopen: async (ch: Channel, signal: AbortSignal) => {
-        const { link, opened } = this.#session.openChannel(ch, undefined, signal);
-        await ch.reopen(link, opened, signal);
+      clock: systemClock,
+      channels: () => [...this.#recorded].map((ch) => ch.restorer),
+      reopen: async (r: ReplayChannel, signal: AbortSignal) => {
+        const restorer = r as ChannelRestorer;
+        const { link, opened } = this.#session.openChannel(restorer.channel, undefined, signal);
+        await restorer.reopen(link, opened, signal);
       },
       spareChannel: () => this.spareChannel(),
       isOpen: () => session.isOpen && this.#session === session,

@@ -14,25 +14,31 @@
  * handled synchronously, would otherwise nest one stack frame deep per message until the
  * stack overflows.
  */
-import type { Message } from './message.js';
 
 /** What a callback consumer does with a message whose handler threw or rejected. */
 export type HandlerErrorPolicy = 'reject' | 'requeue' | 'none';
 
-/** Runs a handler over deliveries with bounded concurrency; see the theory above. */
-export class HandlerDispatcher<T> {
-  readonly #handler: (message: Message<T>) => unknown;
+/** What the dispatcher needs of a delivery (a Message): whether it is settled, and how to give it back. */
+export interface Dispatched {
+  readonly settled: boolean;
+  requeue(): unknown;
+  reject(): unknown;
+}
+
+/** Runs a handler over deliveries (`M`, a Message) with bounded concurrency; see the theory above. */
+export class HandlerDispatcher<M extends Dispatched> {
+  readonly #handler: (message: M) => unknown;
   readonly #limit: number;
   readonly #policy: HandlerErrorPolicy;
-  readonly #onError: (error: unknown, message: Message<T>) => void;
-  #queue: Message<T>[] = [];
+  readonly #onError: (error: unknown, message: M) => void;
+  #queue: M[] = [];
   #running = 0;
   #stopped = false;
   #idle: (() => void)[] = [];
   /** True while #pump's loop runs: a handler finishing inside it leaves the next start to that loop. */
   #pumping = false;
 
-  constructor(handler: (message: Message<T>) => unknown, options: { concurrency: number; policy: HandlerErrorPolicy; onError: (error: unknown, message: Message<T>) => void }) {
+  constructor(handler: (message: M) => unknown, options: { concurrency: number; policy: HandlerErrorPolicy; onError: (error: unknown, message: M) => void }) {
     const c = options.concurrency;
     if (!(Number.isInteger(c) || c === Infinity) || c < 1) throw new RangeError(`concurrency must be a positive integer (or Infinity), got ${c}`);
     this.#handler = handler;
@@ -52,19 +58,19 @@ export class HandlerDispatcher<T> {
   }
 
   /** A delivery: run it now if there is room, else queue it. */
-  push(m: Message<T>): void {
+  push(m: M): void {
     this.#queue.push(m);
     this.#pump();
   }
 
   /** Starts nothing more; returns the deliveries that were never started. */
-  stop(): Message<T>[] {
+  stop(): M[] {
     this.#stopped = true;
     return this.#queue.splice(0);
   }
 
   /** Forgets the queued deliveries (not yet started) that `drop` picks. */
-  discard(drop: (m: Message<T>) => boolean): void {
+  discard(drop: (m: M) => boolean): void {
     this.#queue = this.#queue.filter((m) => !drop(m));
   }
 
@@ -74,7 +80,7 @@ export class HandlerDispatcher<T> {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  #run(m: Message<T>): void {
+  #run(m: M): void {
     this.#running++;
     let result: unknown;
     try {
@@ -96,7 +102,7 @@ export class HandlerDispatcher<T> {
     } else this.#done();
   }
 
-  #failed(e: unknown, m: Message<T>): void {
+  #failed(e: unknown, m: M): void {
     if (!m.settled && this.#policy !== 'none') {
       try {
         if (this.#policy === 'requeue') m.requeue();

@@ -151,7 +151,7 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   /** @internal identifies the consumer in the topology record */ readonly key = ++consumerKeys;
   /** @internal the consumer that takes this one's deliveries instead (a MultiConsumer over several queues) */ forward: Consumer | undefined;
   readonly #owner: ConsumerOwner;
-  readonly #dispatch: HandlerDispatcher<unknown> | undefined; // unknown: keeps Consumer<T> covariant in T
+  readonly #dispatch: HandlerDispatcher<Delivery> | undefined; // Message<any>: keeps Consumer<T> covariant in T
   readonly #rejectUndecodable: boolean;
   #buffer: Delivery[] = [];
   #head = 0;

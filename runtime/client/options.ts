@@ -4,7 +4,7 @@
  * read by the I/O layer. The password never leaves this module in any inspectable form: it is
  * captured by the SASL mechanism closures and dropped from everything else.
  */
-import { WarrenError } from '../codec/errors.js';
+import { ConfigurationError } from './errors.js';
 import type { FieldTable, ProtocolRegistry } from '../codec/index.js';
 import type { TlsOptions, TransportFactory } from '../io/transport.js';
 import { amqplain, external, plain, type SaslMechanism } from '../protocol/sasl.js';
@@ -130,10 +130,7 @@ export interface ResolvedOptions {
   transport: TransportFactory | undefined;
 }
 
-/** A URL or option that cannot be used. The message never contains the password. */
-export class ConfigurationError extends WarrenError {
-  override name = 'ConfigurationError';
-}
+export { ConfigurationError };
 
 const INT_PARAMS = { heartbeat: 'heartbeat', frame_max: 'frameMax', channel_max: 'channelMax', connection_timeout: 'connectionTimeout' } as const;
 

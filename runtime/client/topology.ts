@@ -1,14 +1,14 @@
 /**
  * Declarations: typed options for exchanges, queues and bindings, their translation into the
- * methods' arguments and RabbitMQ's `x-` arguments, and the declaration methods of a Channel
- * (in `Declarations`, the base class of Channel, so that channel.ts keeps to the channel's own
- * state: calls, publishing, consuming).
+ * methods' arguments and RabbitMQ's `x-` arguments, and the channel's typed calls built on
+ * `call()` alone: declarations, flow, qos, recover, transactions (in `Declarations`, the base
+ * class of Channel, so that channel.ts keeps to the channel's own state: calls, publishing,
+ * consuming).
  */
 import type { MethodMap, QueueDeclareOk, ResponseMap } from '../../generated/index.js';
 import { EncodeError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
-import type { CallArgs, CallOptions, Channel, ChannelEvents } from './channel.js';
-import type { Connection } from './connection.js';
+import type { CallArgs, CallOptions, ChannelEvents } from './channel/call.js';
 import { Emitter } from './emitter.js';
 import { quorumArguments, type QuorumQueueArguments } from './quorum.js';
 import { delayedRetryArguments, type DelayedRetryOptions } from './retry/native.js';
@@ -156,10 +156,13 @@ export interface QueueInfo {
 
 /** Exchange, queue and binding declarations of a channel; see Channel. */
 export abstract class Declarations extends Emitter<ChannelEvents> {
-  abstract readonly connection: Connection;
+  /** @internal a short-lived channel for a passive check (which closes the channel it fails on) */
+  abstract spareChannel(): Promise<{ readonly isOpen: boolean; call: Declarations['call']; close(): Promise<void> }>;
   abstract call<K extends keyof ResponseMap & keyof MethodMap>(kind: K, args?: CallArgs<K>, options?: CallOptions): Promise<ResponseMap[K]>;
   /** @internal */
   abstract assertOpen(): void;
+  /** @internal acks held for batching go out now */
+  abstract flushAcks(): void;
 
 
   /** Declares an exchange (durable by default). */
@@ -222,9 +225,9 @@ export abstract class Declarations extends Emitter<ChannelEvents> {
     return info(await this.#onSpareChannel((ch) => ch.call('queue.declare', { queue: name, passive: true }, options)));
   }
 
-  async #onSpareChannel<T>(f: (ch: Channel) => Promise<T>): Promise<T> {
+  async #onSpareChannel<T>(f: (ch: { call: Declarations['call'] }) => Promise<T>): Promise<T> {
     this.assertOpen();
-    const ch = await this.connection.channel();
+    const ch = await this.spareChannel();
     try {
       return await f(ch);
     } finally {
@@ -251,6 +254,56 @@ export abstract class Declarations extends Emitter<ChannelEvents> {
   async queueDelete(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
     return (await this.call('queue.delete', { queue, ifUnused: options.ifUnused ?? false, ifEmpty: options.ifEmpty ?? false })).messageCount;
   }
+
+  // ------------------------------------------------------------------ flow, qos, recover, tx
+
+  /**
+   * Asks the broker to pause or resume deliveries on this channel (channel.flow). RabbitMQ
+   * implements only `true`; `false` is answered with 540 not-implemented, which closes the
+   * connection (NotImplementedError). Use prefetch (basic.qos) or cancel consumers instead.
+   */
+  async flow(active: boolean, options?: CallOptions): Promise<boolean> {
+    return (await this.call('channel.flow', { active }, options)).active;
+  }
+
+
+  /**
+   * Limits unacknowledged deliveries (basic.qos): per consumer, or per channel with `global`
+   * (RabbitMQ semantics up to 4.2). RabbitMQ 4.3 applies `global` per consumer too; warren sends it
+   * and warns once through the logger (broker rule `global-qos`).
+   */
+  async prefetch(count: number, options: { global?: boolean } = {}): Promise<void> {
+    await this.call('basic.qos', { prefetchCount: count, global: options.global ?? false });
+  }
+
+  /**
+   * Redelivers this channel's unacknowledged messages (basic.recover; requeue by default) and
+   * waits for basic.recover-ok. The spec XML omits that answer; the rabbitmq.xml overlay makes
+   * basic.recover synchronous, as RabbitMQ behaves. Flushes held acks first, so that messages
+   * the application already acked are not redelivered.
+   */
+  async recover(options: { requeue?: boolean; signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
+    this.flushAcks();
+    await this.call('basic.recover', { requeue: options.requeue ?? true }, options);
+  }
+
+  /** Puts the channel in transaction mode (tx.select): publishes and acks take effect on txCommit(). */
+  async txSelect(): Promise<void> {
+    await this.call('tx.select', {});
+  }
+
+  /** Commits the current transaction (tx.commit); held acks are sent first. */
+  async txCommit(): Promise<void> {
+    this.flushAcks();
+    await this.call('tx.commit', {});
+  }
+
+  /** Abandons the current transaction (tx.rollback); held acks are sent first. */
+  async txRollback(): Promise<void> {
+    this.flushAcks();
+    await this.call('tx.rollback', {});
+  }
+
 }
 
 function info(ok: QueueDeclareOk): QueueInfo {

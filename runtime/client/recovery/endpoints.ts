@@ -7,7 +7,7 @@
  * advises spreading reconnecting clients over the nodes), and tries them in that order. The pass
  * number drives the backoff (backoff.ts).
  */
-import { ConfigurationError } from '../options.js';
+import { ConfigurationError } from '../errors.js';
 
 /** One broker address. */
 export interface Endpoint {

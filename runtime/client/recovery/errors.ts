@@ -4,6 +4,8 @@
  */
 import { WarrenError } from '../../codec/errors.js';
 
+export { OutcomeUnknownError, RecoveringError } from '../channel/errors.js';
+
 /**
  * Recovery gave up: `maxAttempts` or the `deadline` was reached, or an attempt failed in a way
  * that retrying cannot fix (authentication or access refused). `cause` is the last attempt's error.
@@ -18,23 +20,7 @@ export class RecoveryFailedError extends WarrenError {
   }
 }
 
-/**
- * A confirmed publish, or an RPC call, was in flight when the connection was lost: the broker may
- * or may not have the message (or have handled the request). Republish or retry only if the
- * consumer side is idempotent; `cause` is why the connection was lost.
- */
-export class OutcomeUnknownError extends WarrenError {
-  override name = 'OutcomeUnknownError';
-}
 
-/**
- * The channel is waiting for the connection to recover and does not take this operation now:
- * its `publishWhileRecovering` is `'fail'`, or the buffer of waiting publishes is full
- * (`recoveryBuffer`). Nothing of the message was sent.
- */
-export class RecoveringError extends WarrenError {
-  override name = 'RecoveringError';
-}
 
 /** What a topology recovery error is about: the recorded entity, by kind and name. */
 export type RecoveredEntity =

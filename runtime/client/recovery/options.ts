@@ -2,7 +2,7 @@
  * The `recovery` option of connect(): its shape, its defaults, and the credentials hook.
  * Recovery is on unless `recovery: false` is given.
  */
-import { ConfigurationError } from '../options.js';
+import { ConfigurationError } from '../errors.js';
 import { resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 import type { EndpointResolver } from './endpoints.js';
 import type { TopologyFilter } from './recorder.js';

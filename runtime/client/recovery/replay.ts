@@ -17,24 +17,65 @@
  * connection not yet cleaned up by the broker) is retried the same way after a short pause.
  * If the connection itself dies during the replay the replay throws, and the supervisor
  * reconnects and replays again from the start.
+ *
+ * The replay sees channels only through ReplayChannel (each channel restores its own state:
+ * aio-pika's robust channel, not a replay that reaches into it) and time only through
+ * ReplayClock, so that a test drives it with fakes.
  */
 import type { AnyMethod } from '../../codec/index.js';
 import { isReplyError } from '../../codec/errors.js';
 import { OperationAbortedError } from '../../errors.js';
-import type { Channel } from '../channel.js';
+import type { Reply } from '../session/link.js';
 import { TopologyRecoveryError, type RecoveredEntity } from './errors.js';
+import type { Clock } from './clock.js';
 import type { ResolvedRecovery } from './options.js';
-import type { RecordedBinding, TopologyRecorder } from './recorder.js';
+import type { RecordedBinding, RecordedConsumer, TopologyRecorder } from './recorder.js';
+
+/** A consumer as the replay sees it. */
+export interface ReplayConsumer {
+  readonly key: number;
+  readonly tag: string;
+  end(error: Error | undefined): void;
+}
+
+/** A channel of the application as the replay sees it: it restores itself, the replay orders the steps. */
+export interface ReplayChannel {
+  /** Names the channel in the topology record. */
+  readonly key: number;
+  readonly id: number;
+  readonly isOpen: boolean;
+  consumerByKey(key: number): ReplayConsumer | undefined;
+  /** `consumer` consumes again, as recorded. */
+  reconsume(consumer: ReplayConsumer, rec: RecordedConsumer, signal: AbortSignal | undefined): Promise<void>;
+  /** The consumers not consumed again end. */
+  endConsumersExcept(recovered: ReadonlySet<number>): void;
+  /** The replay is done: republish, let waiting publishes go. */
+  resume(): void;
+  /** It could not be re-opened: closed with `error`. */
+  onClosed(error: Error | undefined): void;
+}
+
+/** A short-lived channel for the replay's declarations. */
+export interface SpareChannel {
+  readonly isOpen: boolean;
+  requestNow(m: AnyMethod, signal: AbortSignal | undefined): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/** Time, as the replay uses it (clock.ts; injected: tests drive it). */
+export type ReplayClock = Pick<Clock, 'sleep' | 'timeout'>;
 
 /** What the replay needs from the connection. */
 export interface ReplayHost {
   readonly topology: TopologyRecorder;
+  /** Time (clock.ts `systemClock` in production). */
+  readonly clock: ReplayClock;
   /** The application's channels, in the order they were opened. */
-  channels(): Channel[];
-  /** Gives `ch` a number on the current connection and re-applies its settings. */
-  reopen(ch: Channel, signal: AbortSignal): Promise<void>;
+  channels(): ReplayChannel[];
+  /** Gives `ch` a link on the current connection; the channel re-applies its settings. */
+  reopen(ch: ReplayChannel, signal: AbortSignal): Promise<void>;
   /** Opens a channel for the replay's own declarations (not recorded). */
-  spareChannel(): Promise<Channel>;
+  spareChannel(): Promise<SpareChannel>;
   /** True while the connection the replay runs on is open. */
   isOpen(): boolean;
   report(error: TopologyRecoveryError): void;
@@ -44,6 +85,7 @@ export interface ReplayHost {
 /** Runs the replay on the host's current connection; throws only when that connection is lost. */
 export async function replay(host: ReplayHost, r: Pick<ResolvedRecovery, 'topology' | 'topologyFilter' | 'declarationTimeout' | 'declarationRetries'>, signal: AbortSignal): Promise<void> {
   const lost = (e: unknown): boolean => signal.aborted || !host.isOpen() || !(e instanceof Error);
+  const clock = host.clock;
   const channels = host.channels();
   for (const ch of channels) {
     if (!ch.isOpen) continue; // closed by the application while it waited
@@ -56,7 +98,7 @@ export async function replay(host: ReplayHost, r: Pick<ResolvedRecovery, 'topolo
     }
   }
   const filter = r.topology ? r.topologyFilter : { exchange: () => false, queue: () => false, binding: () => false, consumer: () => false };
-  const declarations = new Declarer(host, r, signal, lost);
+  const declarations = new Declarer(host, r, signal, lost, clock);
   const plan = host.topology.plan(filter);
   for (const x of plan.exchanges) {
     await declarations.run({ kind: 'exchange', name: x.name }, { kind: 'exchange.declare', exchange: x.name, type: x.type, passive: false, durable: x.durable, autoDelete: x.autoDelete, internal: x.internal, noWait: false, arguments: x.arguments });
@@ -76,7 +118,7 @@ export async function replay(host: ReplayHost, r: Pick<ResolvedRecovery, 'topolo
     const consumer = ch?.consumerByKey(c.key);
     if (!ch || !consumer) continue;
     try {
-      await ch.reconsume(consumer, c, AbortSignal.any([signal, AbortSignal.timeout(r.declarationTimeout)]));
+      await ch.reconsume(consumer, c, AbortSignal.any([signal, clock.timeout(r.declarationTimeout)]));
       recovered.add(c.key);
     } catch (e) {
       if (lost(e)) throw e;
@@ -93,28 +135,29 @@ export async function replay(host: ReplayHost, r: Pick<ResolvedRecovery, 'topolo
 
 /** Declarations on a spare channel, replaced when the broker closes it or a call times out. */
 class Declarer {
-  #ch: Channel | undefined;
+  #ch: SpareChannel | undefined;
   constructor(
     private readonly host: ReplayHost,
     private readonly r: Pick<ResolvedRecovery, 'declarationTimeout' | 'declarationRetries'>,
     private readonly signal: AbortSignal,
     private readonly lost: (e: unknown) => boolean,
+    private readonly clock: ReplayClock,
   ) {}
 
   /** Sends `m`; returns its answer, or undefined after reporting why the entity could not be declared. */
   async run(entity: RecoveredEntity, m: Record<string, unknown>): Promise<AnyMethod | undefined> {
     for (let attempt = 0; ; attempt++) {
-      let ch: Channel | undefined;
+      let ch: SpareChannel | undefined;
       try {
         ch = this.#ch ??= await this.host.spareChannel();
-        return (await ch.requestNow(m as unknown as AnyMethod, AbortSignal.any([this.signal, AbortSignal.timeout(this.r.declarationTimeout)]))).method;
+        return (await ch.requestNow(m as unknown as AnyMethod, AbortSignal.any([this.signal, this.clock.timeout(this.r.declarationTimeout)]))).method;
       } catch (e) {
         if (this.lost(e)) throw e;
         this.#ch = undefined;
         if (ch?.isOpen) void ch.close().catch(() => undefined); // a timed-out call still holds it
         const locked = isReplyError(e) && e.replyCode === 405;
         if ((e instanceof OperationAbortedError || locked) && attempt < this.r.declarationRetries) {
-          if (locked) await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+          if (locked) await this.clock.sleep(200 * (attempt + 1));
           continue;
         }
         this.host.report(new TopologyRecoveryError(entity, { cause: e }));

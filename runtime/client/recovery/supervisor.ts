@@ -12,6 +12,7 @@
 import { isReplyError } from '../../codec/errors.js';
 import { AuthMechanismError, ConnectionLostError, ProtocolVersionError } from '../../errors.js';
 import { giveUpReason, passDelay } from './backoff.js';
+import { systemClock } from './clock.js';
 import type { EndpointWalk, Endpoint } from './endpoints.js';
 import { RecoveryFailedError } from './errors.js';
 import type { ReconnectingEvent } from './events.js';
@@ -81,18 +82,5 @@ export async function reconnect(walk: EndpointWalk, r: Pick<ResolvedRecovery, 'b
   }
 }
 
-/** A sleep that an AbortSignal cuts short (rejecting with its reason). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** A sleep that an AbortSignal cuts short (rejecting with its reason): the system clock's. */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> => systemClock.sleep(ms, signal);

@@ -5,11 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMethod } from '../../../../runtime/codec/index.js';
 import { OperationAbortedError, ConnectionClosedError } from '../../../../runtime/errors.js';
-import { PreconditionFailedError } from '../../../../generated/errors.js';
-import type { Channel } from '../../../../runtime/client/channel.js';
+import { PreconditionFailedError, ResourceLockedError } from '../../../../generated/errors.js';
 import { TopologyRecoveryError } from '../../../../runtime/client/recovery/errors.js';
 import { TopologyRecorder } from '../../../../runtime/client/recovery/recorder.js';
-import { replay, type ReplayHost } from '../../../../runtime/client/recovery/replay.js';
+import { replay, type ReplayHost, type SpareChannel } from '../../../../runtime/client/recovery/replay.js';
 
 const m = (kind: string, args: Record<string, unknown>): AnyMethod => ({ kind, ...args }) as unknown as AnyMethod;
 const r = { topology: true, topologyFilter: {}, declarationTimeout: 1_000, declarationRetries: 2 };
@@ -32,7 +31,9 @@ function world(answer: (method: Record<string, unknown>) => unknown = () => unde
   };
   const host: ReplayHost = {
     topology,
-    channels: () => [userChannel as unknown as Channel],
+    // Time injected: a 405 retry's pause and the declaration timeouts never wait on a real timer here.
+    clock: { sleep: async (ms) => void log.push(`sleep ${ms}`), timeout: () => new AbortController().signal },
+    channels: () => [userChannel],
     reopen: async () => void log.push('reopen channel'),
     spareChannel: async () => {
       const n = ++spares;
@@ -48,7 +49,7 @@ function world(answer: (method: Record<string, unknown>) => unknown = () => unde
           if (method.kind === 'queue.declare') return { method: { kind: 'queue.declare-ok', queue: (a as string | undefined) ?? (name || 'amq.gen-1') } };
           return { method: { kind: 'ok' } };
         },
-      } as unknown as Channel;
+      } as unknown as SpareChannel;
     },
     isOpen: () => open,
     report: (e) => void log.push(`report ${e.message.split(':')[0]}`),
@@ -116,5 +117,16 @@ describe('replay', () => {
     const w = world();
     await replay(w.host, { ...r, topology: false }, new AbortController().signal);
     expect(w.log).toEqual(['reopen channel', 'keep consumers ', 'resume']);
+  });
+
+  it('405 resource-locked (an exclusive queue of the old connection): retried after a pause of the injected clock', async () => {
+    let locked = 2;
+    const w = world((method) => {
+      if (method.kind === 'queue.declare' && method.queue === 'durable' && locked-- > 0) return new ResourceLockedError({ replyText: 'RESOURCE_LOCKED', classId: 50, methodId: 10 } as never);
+      return undefined;
+    });
+    await replay(w.host, r, new AbortController().signal);
+    expect(w.log.filter((l) => l.startsWith('sleep') || l === 'queue.declare durable')).toEqual(['queue.declare durable', 'sleep 200', 'queue.declare durable', 'sleep 400', 'queue.declare durable']);
+    expect(w.log.at(-1)).toBe('resume');
   });
 });
