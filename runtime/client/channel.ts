@@ -31,7 +31,6 @@ import type { Connection } from './connection.js';
 import { Consumer, ConsumerCancelledError, type ConsumeHandler, type ConsumeOptions } from './consumer.js';
 import { Message, type MessageOwner } from './message.js';
 import { DEFAULT_MAX_UNCONFIRMED, prepare, type PublishOptions } from './publisher.js';
-import { withPublishTimeout } from './publish-timeout.js';
 import { checkConsumerTimeout, consumerTimeoutFromCancel, consumerTimeoutFromClose } from './consumer-timeout.js';
 import { retrying } from './retry/settle.js';
 import type { SerializerRegistry } from './serializers.js';
@@ -259,18 +258,7 @@ export class Channel extends Declarations implements MessageOwner, ChannelSink {
    * broker acks. Invalid input rejects before anything is sent, and the channel stays usable.
    */
   publish(exchange: string, routingKey: string, body: Body, options?: PublishOptions): Promise<void> {
-    if (tracing.publish.start.hasSubscribers) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options, this.serializers), (bytes, o: PublishOptions) => this.#publish(exchange, routingKey, bytes, o));
-    return this.#publish(exchange, routingKey, body, options);
-  }
-
-  /** publish() within its time limit (publish-timeout.ts), if it has one. */
-  #publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
-    try {
-      const timeout = options?.timeout ?? this.publishTimeout;
-      if (timeout !== undefined) return withPublishTimeout(timeout, { exchange, routingKey }, options?.signal, (signal) => this.#publishing.publish(exchange, routingKey, body, { ...options, signal }));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    if (tracing.publish.start.hasSubscribers) return tracePublish(this, exchange, routingKey, options, () => prepare(body, options, this.serializers), (bytes, o: PublishOptions) => this.#publishing.publish(exchange, routingKey, bytes, o));
     return this.#publishing.publish(exchange, routingKey, body, options);
   }
 

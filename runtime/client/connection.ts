@@ -15,7 +15,6 @@ import type { FieldTable } from '../codec/index.js';
 import { ConnectionClosedError } from '../errors.js';
 import type { ConnectionCore } from '../protocol/connection.js';
 import type { TuneWanted } from '../protocol/tune.js';
-import type { Driver } from './session/driver.js';
 import { openSession } from './session/open.js';
 import type { ChannelSink, Session, SessionHost } from './session/session.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
@@ -68,8 +67,6 @@ export interface ConnectionEvents {
 /** `open`, `recovering` (lost, reconnecting or replaying), `closing`, `closed`. */
 export type ConnectionState = 'open' | 'recovering' | 'closing' | 'closed';
 
-export type { Reply } from './session/link.js';
-
 /** An open AMQP connection. Create one with {@link connect}. */
 export class Connection extends Emitter<ConnectionEvents> {
   /** The current session (replaced by each recovery). */
@@ -112,11 +109,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal the current core (replaced by each recovery; tests look at it) */
   get core(): ConnectionCore {
     return this.#session.core;
-  }
-
-  /** @internal the current driver (replaced by each recovery) */
-  get driver(): Driver {
-    return this.#session.driver;
   }
 
   /** Makes `session` the current connection: its events come here, the old session's no longer do. */

@@ -17,6 +17,7 @@ import type { AnyMethod, Long } from '../../codec/index.js';
 import type { Body } from '../body.js';
 import type { BasicProperties, BasicReturn } from '../../../generated/index.js';
 import type { Content } from '../../protocol/events.js';
+import { withPublishTimeout } from '../publish-timeout.js';
 import { ConfirmTracker, prepare, PublishBacklog, ReturnedMessage, type PublishOptions } from '../publisher.js';
 import type { ChannelSettings } from './settings.js';
 import { OutcomeUnknownError, RecoveringError } from './errors.js';
@@ -27,6 +28,8 @@ import type { ChannelWire } from './state.js';
 /** What publishing needs of its channel. */
 export interface PublishingHost {
   readonly id: number;
+  /** Default time limit of each publish, ms (a publish's own `timeout` wins). */
+  readonly publishTimeout: number | undefined;
   readonly serializers: SerializerRegistry;
   readonly closeReason: Error | undefined;
   assertOpen(): void;
@@ -57,9 +60,11 @@ export class Publishing {
     this.#settings.confirmWindow = this.#confirms.maxUnconfirmed;
   }
 
-  /** channel.publish() without the tracing guard. */
-  publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined): Promise<void> {
+  /** channel.publish() without the tracing guard; within its time limit (publish-timeout.ts), if it has one. */
+  publish(exchange: string, routingKey: string, body: Body, options: PublishOptions | undefined, timed = false): Promise<void> {
     try {
+      const timeout = timed ? undefined : (options?.timeout ?? this.#host.publishTimeout);
+      if (timeout !== undefined) return withPublishTimeout(timeout, { exchange, routingKey }, options?.signal, (signal) => this.publish(exchange, routingKey, body, { ...options, signal }, true));
       if (this.#wire.state.heldBy) return this.#whileHeld(exchange, routingKey, body, options);
       if (this.backlog.length > 0 || this.#mustWait()) {
         this.#host.assertOpen(); // a closed channel's backlog would never drain
