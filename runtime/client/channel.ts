@@ -35,7 +35,6 @@ import { checkConsumerTimeout, consumerTimeoutFromCancel, consumerTimeoutFromClo
 import { retrying } from './retry/settle.js';
 import type { SerializerRegistry } from './serializers.js';
 import type { Link, Reply } from './session/link.js';
-import type { ChannelSink } from './session/session.js';
 import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
 import { Declarations } from './topology.js';
 import { traceGet, tracePublish, traceSettle, tracing } from './tracing/index.js';
@@ -43,7 +42,9 @@ export type { QueueInfo } from './topology.js';
 export type { CallArgs, CallOptions, ChannelEvents } from './channel/call.js';
 
 /** An AMQP channel: declarations, publishing (with confirms), consumers, get, qos, transactions and typed calls. Open one with `connection.channel()`. */
-export class Channel extends Declarations implements MessageOwner, ChannelSink {
+// The session's ChannelSink is not named here: it is internal, and the public class would make
+// typedoc (and readers of the types) look for it; the session's own parameter types check it.
+export class Channel extends Declarations implements MessageOwner {
   readonly connection: Connection;
   /** @internal identifies this channel in the topology record (stable across recoveries) */
   readonly key: number;
