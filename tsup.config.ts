@@ -13,7 +13,7 @@
 //
 // Adding an entry point: one line in ENTRIES, and its block in package.json `exports`.
 // WARREN_DIST=dir builds into another folder (test/package.test.ts builds a package of its own).
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as esbuild, type Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
@@ -72,9 +72,14 @@ async function commonJs(outDir: string, tmp: string, sourcemap: boolean): Promis
     ),
   );
   rmSync(tmp, { recursive: true, force: true });
-  for (const name of Object.keys(ENTRIES)) {
-    writeFileSync(`${outDir}/${name}.js`, `export * from './${name}.cjs';\n`);
-    writeFileSync(`${outDir}/${name}.d.ts`, `export * from './${name}.cjs';\n`);
+  for (const [name, source] of Object.entries(ENTRIES)) {
+    // `export *` leaves a default export out: an entry that has one (warren/amqplib, as amqplib's
+    // `import amqp from 'amqplib'`) gets the CommonJS module's `default`, the same object that
+    // require() users get.
+    const withDefault = /^export default /m.test(readFileSync(source, 'utf8'));
+    const js = withDefault ? `import m from './${name}.cjs';\nexport * from './${name}.cjs';\nexport default m.default;\n` : `export * from './${name}.cjs';\n`;
+    writeFileSync(`${outDir}/${name}.js`, js);
+    writeFileSync(`${outDir}/${name}.d.ts`, `export * from './${name}.cjs';\n${withDefault ? `export { default } from './${name}.cjs';\n` : ''}`);
   }
 }
 

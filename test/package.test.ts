@@ -25,8 +25,11 @@ const stage = join(dir, 'stage');
 const app = join(dir, 'app');
 const pkgDir = join(app, 'node_modules', 'warren');
 // 1 MB for the Node build, plus ~0.21 MB for dist/workerd.js (Cloudflare Workers, issue 16: the
-// whole client again as one module without node:* imports; it shares no chunk with the rest).
-const UNPACKED_BUDGET = 1_250_000;
+// whole client again as one module without node:* imports; it shares no chunk with the rest),
+// plus what the client redesign, warren/amqplib's default export and warren/testing added since
+// (1.27 MB measured). Issue 20's target is 1 MB in all: not met yet (the levers: the workerd build
+// sharing chunks, warren/codegen and the spec in a package of their own); this budget stops growth.
+const UNPACKED_BUDGET = 1_300_000;
 
 interface Packed {
   size: number;
