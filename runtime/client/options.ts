@@ -140,12 +140,13 @@ export function parseUrl(url: string): ConnectOptions {
   try {
     u = new URL(url);
   } catch {
+    hostPortHint(url);
     // URL's own error carries the input, password included: say it without the input.
     throw new ConfigurationError('invalid AMQP URL (expected amqp://user:password@host:port/vhost)');
   }
   const scheme = u.protocol;
   if (scheme !== 'amqp:' && scheme !== 'amqps:') {
-    if (/^[^:/@\s]+:\d+\/?$/.test(url.trim())) throw new ConfigurationError(`'${url.trim()}' is a host:port, not a URL: write amqp://${url.trim()} or pass { hostname, port }`);
+    hostPortHint(url);
     throw new ConfigurationError(`unsupported URL scheme ${scheme} (expected amqp: or amqps:)`);
   }
   const o: ConnectOptions = {};
@@ -181,6 +182,19 @@ export function parseUrl(url: string): ConnectOptions {
   if (scheme === 'amqps:') o.tls = tls;
   else if (Object.keys(tls).length) throw new ConfigurationError('TLS parameters need an amqps:// URL');
   return o;
+}
+
+/** A bare host:port: a name or IPv4 address without '@' (so no credentials), or a bracketed IPv6 address. */
+const HOST_PORT = /^((?:[^:/@\s[\]]+|\[[0-9A-Fa-f:.]+\]):\d+)\/?$/;
+
+/**
+ * Throws the host:port hint when `url` is one. `new URL()` reads 'localhost:5672' as a URL of
+ * scheme 'localhost:' but refuses '127.0.0.1:5672' and '[::1]:5672' (a scheme starts with a
+ * letter), so both of parseUrl's failures ask here before giving their generic message.
+ */
+function hostPortHint(url: string): void {
+  const m = HOST_PORT.exec(url.trim());
+  if (m) throw new ConfigurationError(`'${m[1]}' is a host:port, not a URL: write amqp://${m[1]} or pass { hostname, port }`);
 }
 
 /** decodeURIComponent whose error names the part, never its text (it may be the password). */
@@ -220,7 +234,7 @@ function intOption(v: number | undefined, name: string, dflt: number, max: numbe
 function checkShapes(url: unknown, options: unknown): void {
   if (url !== undefined && typeof url !== 'string') throw new ConfigurationError(`the URL must be a string, got ${typeof url}`);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    const hint = typeof options === 'string' && /^[^:/@\s]+:\d+$/.test(options) ? `; for a host:port write connect('amqp://${options}') or connect({ hostname, port })` : '';
+    const hint = typeof options === 'string' && HOST_PORT.test(options) ? `; for a host:port write connect('amqp://${options}') or connect({ hostname, port })` : '';
     throw new ConfigurationError(`connection options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}${hint}`);
   }
   const hostname = (options as ConnectOptions).hostname;
