@@ -25,9 +25,12 @@
  *   connection.close); after a framing error the unparseable rest of the stream is dropped.
  * - Per-channel logic lives elsewhere: ids in channel-table.ts, the call queue and content
  *   assembly in channel-state.ts and channel-frames.ts, negotiation rules in handshake.ts.
+ *   Bytes in are framed, decoded and dispatched in inbound.ts; methods out are encoded in
+ *   method-writer.ts. This file holds the connection's states and what moves them: commands,
+ *   channel 0's methods, time, and the close handshake.
  */
-import { DecodeError, EncodeError, Reader, Writer, isDecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
-import { FrameParser, expectEnd, readMethodDef, writeHeartbeat, writeMethodFrame, PROTOCOL_HEADER } from '../frame/index.js';
+import { DecodeError, type AnyMethod, type FieldTable, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
+import { writeHeartbeat, PROTOCOL_HEADER } from '../frame/index.js';
 import { FrameType, registry as defaultRegistry } from '../../generated/index.js';
 import type { ConnectionClose } from '../../generated/index.js';
 import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, HeartbeatTimeoutError } from '../errors.js';
@@ -35,12 +38,14 @@ import type { ChannelState, PendingCall } from './channel-state.js';
 import { ChannelFrames } from './channel-frames.js';
 import { ChannelTable } from './channel-table.js';
 import type { FrameTrace, ProtocolEvent, ProtocolEventListener } from './events.js';
-import { Handshake, ProtocolHeaderSniffer } from './handshake.js';
+import { Handshake } from './handshake.js';
+import { Inbound } from './inbound.js';
+import { MethodWriter } from './method-writer.js';
 import { Output } from './output.js';
 import { replyError } from './reply.js';
 import type { ConnectionStateName, CoreOptions } from './core-options.js';
 import { Timers } from './timers.js';
-import { methodName, traceContent } from './trace.js';
+import { traceContent } from './trace.js';
 import type { TuneWanted } from './tune.js';
 
 export type { CoreOptions, ConnectionStateName };
@@ -55,13 +60,6 @@ export type { CoreOptions, ConnectionStateName };
  */
 export const DEFAULT_MAX_BODY_SIZE = 128 * 1024 * 1024;
 
-// The spec's frame types, named once in the generated constants.
-const { method: FRAME_METHOD, header: FRAME_HEADER, body: FRAME_BODY, heartbeat: FRAME_HEARTBEAT } = FrameType;
-/** Class id of `connection`: its methods travel on channel 0 only (spec 2.3.5). */
-const CONNECTION_CLASS = 10;
-/** Methods that carry credentials: encoded apart from the reused output buffer (output.ts). */
-const CREDENTIAL_METHODS = new Set(['connection.start-ok', 'connection.secure-ok', 'connection.update-secret']);
-
 export class ConnectionCore {
   readonly registry: ProtocolRegistry;
   state: ConnectionStateName = 'new';
@@ -75,29 +73,24 @@ export class ConnectionCore {
 
   private readonly opts: CoreOptions;
   private readonly emit: ProtocolEventListener;
-  private readonly parser: FrameParser;
   private readonly out = new Output();
+  private readonly writer: MethodWriter;
+  private readonly inbound: Inbound;
   private readonly frames: ChannelFrames;
   private readonly channels: ChannelTable;
   private readonly handshake: Handshake;
   private readonly trace: ((frame: FrameTrace) => void) | undefined;
   private nextCall = 1;
-  /** frame_max for what we write: 0 (no limit of ours) until tune, then the negotiated value. */
-  private sendLimit = 0;
   private readonly timers = new Timers();
-  /** One Reader re-pointed at each method and header payload: no allocation per frame. */
-  private readonly reader = new Reader(new Uint8Array(0));
-  /** With reusedChunks: methods whose decoded form holds views of the payload (longstr fields). */
-  private viewMethods: Set<MethodDef> | undefined;
-  /** Until the first frame: tells frames from a server's protocol header (see handshake.ts). */
-  private sniffer: ProtocolHeaderSniffer | undefined = new ProtocolHeaderSniffer();
 
   constructor(opts: CoreOptions, emit: ProtocolEventListener) {
     this.opts = opts;
     this.emit = emit;
     this.registry = opts.registry ?? defaultRegistry;
+    this.trace = opts.trace;
+    this.writer = new MethodWriter(this.registry, this.out, this.trace);
     this.handshake = new Handshake(opts, {
-      send: (m) => this.writeMethod(0, m),
+      send: (m) => this.writer.write(0, m),
       fail: (error) => this.finish(error, true),
       refuse: (replyCode, replyText) => {
         // Spec connection.tune: the answer to a server that breaks the negotiation rules is a
@@ -107,20 +100,16 @@ export class ConnectionCore {
       },
       tuned: (tune, serverProperties) => {
         this.tune = tune;
-        this.sendLimit = tune.frameMax;
+        this.writer.limit = tune.frameMax;
         this.serverProperties = serverProperties;
-        this.parser.frameMax = tune.frameMax;
+        this.inbound.frameMax = tune.frameMax;
         this.channels.resize(tune.channelMax);
       },
     });
-    this.trace = opts.trace;
-    this.channels = new ChannelTable(emit, (ch, m) => this.writeMethod(ch, m), (bytes) => this.out.appendView(bytes));
-    // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
-    // a bigger connection.start, then hold it to the negotiated frame_max.
-    this.parser = new FrameParser({ frameMax: 131072, streamBodies: true });
+    this.channels = new ChannelTable(emit, (ch, m) => this.writer.write(ch, m), (bytes) => this.out.appendView(bytes));
     this.frames = new ChannelFrames(this.registry, {
       emit,
-      send: (ch, m) => this.writeMethod(ch, m),
+      send: (ch, m) => this.writer.write(ch, m),
       sendNext: (ch) => this.channels.sendNext(ch),
       closeChannel: (ch, code, text, error) => this.channels.beginClose(ch, code, text, error),
       finalize: (ch, error, keepId) => this.channels.finalize(ch, error, keepId),
@@ -128,7 +117,19 @@ export class ConnectionCore {
       maxBodySize: opts.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       reusedChunks: opts.reusedChunks ?? false,
     });
-    if (opts.reusedChunks) this.viewMethods = new Set(this.registry.methods.filter((d) => d.fields.some((f) => f.type === 'longstr')));
+    this.inbound = new Inbound({
+      registry: this.registry,
+      frames: this.frames,
+      channels: this.channels,
+      host: {
+        state: () => this.state,
+        connectionMethod: (def, m) => this.onConnectionMethod(def, m),
+        violation: (e) => this.violation(e),
+        fail: (error) => this.finish(error, true),
+      },
+      reusedChunks: opts.reusedChunks ?? false,
+      trace: this.trace,
+    });
   }
 
   // ------------------------------------------------------------------ driver interface
@@ -146,43 +147,7 @@ export class ConnectionCore {
   receive(chunk: Uint8Array, now: number): void {
     if (this.state === 'closed') return;
     this.timers.lastReceived = now;
-    if (this.sniffer !== undefined) {
-      const seen = this.sniffer.push(chunk);
-      if (seen === undefined) return;
-      this.sniffer = undefined;
-      if (seen instanceof Error) return this.finish(seen, true);
-      chunk = seen;
-    }
-    // After a framing error the stream cannot be parsed any more: while our connection.close
-    // waits for a close-ok that we could not read, bytes are dropped; the close timeout or the
-    // server closing the socket ends the connection.
-    if (this.parser.failed) return;
-    const p = this.parser;
-    try {
-      p.push(chunk);
-    } catch (e) {
-      if (!isDecodeError(e)) throw e;
-      return this.violation(e);
-    }
-    // Drain the whole chunk even after a violation (frames are then discarded while we close):
-    // the transport may reuse the chunk's memory once receive() returns, so nothing unread may
-    // be left in it for the parser to join with the next one.
-    for (;;) {
-      try {
-        if (!p.advance()) return;
-        if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
-        this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
-      } catch (e) {
-        if (!isDecodeError(e)) throw e;
-        this.violation(e);
-        if (p.failed) return; // the stream cannot be framed any further
-      }
-      if (this.isClosed) return;
-    }
-  }
-
-  private traceIn(type: number, channel: number, payload: Uint8Array, size: number): void {
-    this.trace?.({ direction: 'in', type, channel, size, method: methodName(this.registry, type, payload) });
+    this.inbound.receive(chunk);
   }
 
   /** Advances time: heartbeats, the handshake deadline and the close-ok deadlines (timers.ts). */
@@ -199,7 +164,7 @@ export class ConnectionCore {
         return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - t.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
       case 'beat':
         writeHeartbeat(this.out.w);
-        this.trace?.({ direction: 'out', type: FRAME_HEARTBEAT, channel: 0, size: 0 });
+        this.trace?.({ direction: 'out', type: FrameType.heartbeat, channel: 0, size: 0 });
     }
   }
 
@@ -268,17 +233,17 @@ export class ConnectionCore {
    */
   call(channel: number, method: AnyMethod): number {
     const ch = this.openChannelState(channel);
-    const def = this.def(method.kind);
+    const def = this.writer.def(method.kind);
     if (!def.synchronous || (method as { noWait?: boolean }).noWait === true) {
-      this.sendAsync(ch, (out) => this.writeMethod(channel, method, def, out));
+      this.sendAsync(ch, (out) => this.writer.write(channel, method, def, out));
       return -1;
     }
     const pending: PendingCall = { call: this.nextCall++, def, method, sent: false, abandoned: false };
     if (ch.calls.length === 0) {
-      this.writeMethod(channel, method, def);
+      this.writer.write(channel, method, def);
       pending.sent = true;
     } else {
-      this.validate(def, method); // fail now, not when its turn comes
+      this.writer.validate(def, method); // fail now, not when its turn comes
     }
     ch.calls.push(pending);
     return pending.call;
@@ -295,15 +260,15 @@ export class ConnectionCore {
   /** Sends an asynchronous method (basic.ack, basic.reject...). */
   send(channel: number, method: AnyMethod): void {
     const ch = this.openChannelState(channel);
-    const def = this.def(method.kind);
-    this.sendAsync(ch, (out) => this.writeMethod(channel, method, def, out));
+    const def = this.writer.def(method.kind);
+    this.sendAsync(ch, (out) => this.writer.write(channel, method, def, out));
   }
 
   /** Publishes a content-carrying method with properties and body (see channel-frames.ts). */
   publish(channel: number, method: AnyMethod, properties: object, body: Uint8Array): void {
     const ch = this.openChannelState(channel);
-    const def = this.def(method.kind);
-    this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.sendLimit));
+    const def = this.writer.def(method.kind);
+    this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.writer.limit));
     if (this.trace) traceContent(this.trace, channel, def.kind, body.length, this.tune.frameMax);
   }
 
@@ -347,42 +312,7 @@ export class ConnectionCore {
     return channel === 0 ? undefined : this.channels.get(channel);
   }
 
-  // ------------------------------------------------------------------ incoming frames
-
-  /** One frame whose payload is `buf[start, end)`: methods and headers are decoded in place. */
-  private onFrame(type: number, channel: number, buf: Uint8Array, start: number, end: number): void {
-    // Spec connection.close: after sending close, everything but close and close-ok is discarded.
-    if (this.state === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
-    if (type !== FRAME_BODY && this.parser.frameShared) {
-      // A method or header that spanned reads lies in the parser's reused buffer; decoded values
-      // may be views of it (longstr), so give them bytes of their own. Rare: bodies are the big frames.
-      buf = buf.slice(start, end);
-      start = 0;
-      end = buf.length;
-    }
-    if (type === FRAME_METHOD) {
-      let r = this.reader.reset(buf, start, end);
-      const def = readMethodDef(this.registry, r);
-      if (this.viewMethods?.has(def)) r = r.reset(buf.slice(start, end), 4); // its longstrs must outlive the chunk
-      const method = def.decode(r);
-      expectEnd(r, def.kind);
-      if (channel === 0) {
-        if (def.classId !== CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel 0`, 0, 503);
-        return this.onConnectionMethod(def, method);
-      }
-      if (def.classId === CONNECTION_CLASS) throw new DecodeError(`${def.kind} on channel ${channel}, expected channel 0`, 0, 503);
-      return this.frames.onMethod(this.channels.forFrame(channel), def, method);
-    }
-    if (type === FRAME_HEARTBEAT) return; // the parser already checked its channel and size
-    if (channel === 0) throw new DecodeError(`content frame (type ${type}) on channel 0`, 0, 504);
-    const ch = this.channels.forFrame(channel);
-    if (type === FRAME_HEADER) this.frames.onHeader(ch, this.reader.reset(buf, start, end));
-    else {
-      // the parser lets only types 1, 2, 3 and 8 through; bodies may come in pieces (streamBodies)
-      const p = this.parser;
-      this.frames.onBody(ch, buf.subarray(start, end), p.frameShared, p.frameOffset, p.frameSize, p.frameComplete);
-    }
-  }
+  // ------------------------------------------------------------------ channel 0
 
   private onConnectionMethod(def: MethodDef, m: AnyMethod): void {
     const s = this.state;
@@ -404,7 +334,7 @@ export class ConnectionCore {
     switch (m.kind) {
       case 'connection.close': {
         const c = m as ConnectionClose;
-        this.writeMethod(0, { kind: 'connection.close-ok' } as AnyMethod);
+        this.writer.write(0, { kind: 'connection.close-ok' } as AnyMethod);
         const error = replyError(this.registry, c, true);
         // Crossed closes: our own reason, if we had one, is the better explanation.
         return this.finish(s === 'closing' ? (this.error ?? error) : error, false);
@@ -446,7 +376,7 @@ export class ConnectionCore {
     this.state = 'closing';
     this.error = error;
     this.timers.deadline = now + (this.opts.closeTimeout ?? 10_000);
-    this.writeMethod(0, { kind: 'connection.close', replyCode: code, replyText: text, classId, methodId } as AnyMethod);
+    this.writer.write(0, { kind: 'connection.close', replyCode: code, replyText: text, classId, methodId } as AnyMethod);
     if (!error) return;
     this.channels.failAll(error);
     this.emit({ type: 'error', error });
@@ -470,45 +400,6 @@ export class ConnectionCore {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  private def(kind: string): MethodDef {
-    const def = this.registry.byKind(kind);
-    if (!def) throw new EncodeError(kind, 'kind', `no method ${kind} in this protocol registry`);
-    return def;
-  }
-
-  private validate(def: MethodDef, m: AnyMethod): void {
-    if (CREDENTIAL_METHODS.has(def.kind)) {
-      const scratch = new Writer(64 * 1024); // never the reused buffer, and wiped (output.ts)
-      try {
-        writeMethodFrame(scratch, 1, def, m, this.sendLimit);
-      } finally {
-        scratch.buf.fill(0);
-      }
-      return;
-    }
-    const w = this.out.w;
-    const start = w.pos;
-    try {
-      writeMethodFrame(w, 1, def, m, this.sendLimit);
-    } finally {
-      w.pos = start;
-    }
-  }
-
-  private writeMethod(channel: number, m: AnyMethod, def: MethodDef = this.def(m.kind), out: Output = this.out): void {
-    if (CREDENTIAL_METHODS.has(def.kind)) {
-      // A buffer of its own, big enough not to grow (a grown-out-of copy could not be wiped).
-      const w = new Writer(64 * 1024);
-      writeMethodFrame(w, channel, def, m, this.sendLimit);
-      out.appendSecret(w.buf.subarray(0, w.pos));
-      this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: w.pos - 8, method: def.kind });
-      return;
-    }
-    const before = out.w.pos;
-    writeMethodFrame(out.w, channel, def, m, this.sendLimit);
-    this.trace?.({ direction: 'out', type: FRAME_METHOD, channel, size: out.w.pos - before - 8, method: def.kind });
-  }
 
   private assertOpen(): void {
     if (this.state !== 'open') {
