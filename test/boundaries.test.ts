@@ -172,8 +172,6 @@ export function importCycles(project: Project, root: string, exists: (path: stri
  * on a cycle not listed here and on a listed one that no longer exists.
  */
 const KNOWN_CYCLES: { files: string[]; owner: string }[] = [
-  { owner: 'codec (not the client redesign)', files: ['runtime/codec/timestamp.ts', 'runtime/codec/writer.ts'] },
-  { owner: 'amqplib', files: ['runtime/amqplib/channel-model.ts', 'runtime/amqplib/recovery.ts'] },
   {
     // The public classes name each other in their public types (channel.connection,
     // connection.channel(), message.channel, message.consumer, consumer's Message events,

@@ -136,6 +136,9 @@ export async function open(url: string | ConnectObject | null | false | undefine
   }
   const model = new ChannelModel(conn, events);
   onModel?.(model);
-  if (recovery) await wireRecovery(model, recovery);
+  if (recovery) {
+    model.recovery = recovery;
+    await wireRecovery(model, recovery);
+  }
   return model;
 }

@@ -15,9 +15,8 @@
  * (the error), `reconnect-scheduled` ({ attempt, delay, error }), `connect-failed` (an attempt's
  * error), `reconnect-failed` (recovery gave up).
  */
-import type { RecoveryOptions as WarrenRecovery } from '../index.js';
-import type { ChannelModel } from './channel-model.js';
-import { safeEmit } from './events.js';
+import type { Connection, RecoveryOptions as WarrenRecovery } from '../index.js';
+import { safeEmit, type EventEmitter } from './events.js';
 import type { RecoveryOptions } from './types.js';
 
 /** The option, resolved. */
@@ -66,9 +65,17 @@ function runSetup(setup: NonNullable<RecoveryOptions['setup']>, model: unknown):
   });
 }
 
+/**
+ * What wireRecovery needs of the ChannelModel: its warren Connection and where its events go
+ * (a narrow view, so that this file does not import channel-model.ts, which imports it).
+ */
+export interface RecoveringModel {
+  readonly warren: Connection;
+  readonly events: EventEmitter;
+}
+
 /** Runs `setup` on the open model (closing it when setup fails) and forwards warren's recovery events in amqplib's names. */
-export async function wireRecovery(model: ChannelModel, r: RecoveryState): Promise<void> {
-  model.recovery = r;
+export async function wireRecovery(model: RecoveringModel, r: RecoveryState): Promise<void> {
   const c = model.warren;
   const to = model.events;
   c.on('disconnected', ({ error }) => safeEmit(to, 'disconnect', error));

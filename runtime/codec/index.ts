@@ -3,7 +3,8 @@
  * `warren/codec`.
  */
 export { Reader } from './reader.js';
-export { Writer, bit, wrongType, type Long } from './writer.js';
+export { Writer, bit, wrongType } from './writer.js';
+export type { Long } from './long.js';
 export { WarrenError, EncodeError, DecodeError, ReplyError, isWarrenError, isEncodeError, isDecodeError, isReplyError } from './errors.js';
 export { readUtf8, writeUtf8, utf8, utf8Length, tryReadUtf8, hasRawBytes, textBytes, textFromBytes } from './utf8.js';
 export type { AnyMethod, Direction, FieldDef, FieldType, MethodDef, PropertiesDef, ProtocolRegistry } from './registry.js';

@@ -11,7 +11,7 @@
 import { DecodeError } from './errors.js';
 import { MAX_DATE_SECONDS, WireTimestamp } from './timestamp.js';
 import { readUtf8 } from './utf8.js';
-import type { Long } from './writer.js';
+import type { Long } from './long.js';
 
 const TWO_32 = 4294967296;
 /** hi word limit for an exact number: 2^53 - 1 = (2^21 - 1) * 2^32 + (2^32 - 1) */

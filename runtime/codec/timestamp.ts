@@ -4,7 +4,7 @@
  * a Date keeps working) carrying the exact `seconds`, and encoding it writes those seconds back,
  * so a message passed through keeps its bytes.
  */
-import type { Long } from './writer.js';
+import type { Long } from './long.js';
 
 /** Largest number of seconds a Date can represent. */
 export const MAX_DATE_SECONDS = 8.64e12;

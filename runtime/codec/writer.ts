@@ -13,10 +13,8 @@
  */
 import { EncodeError } from './errors.js';
 import { WireTimestamp } from './timestamp.js';
+import type { Long } from './long.js';
 import { writeUtf8 } from './utf8.js';
-
-/** An unsigned 64-bit integer: a `number` while it is exact (<= 2^53 - 1), else a `bigint`. */
-export type Long = number | bigint;
 
 const TWO_32 = 4294967296;
 const MAX_U64 = 0xffffffffffffffffn;

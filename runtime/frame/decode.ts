@@ -18,7 +18,7 @@
 import { DecodeError } from '../codec/errors.js';
 import { Reader } from '../codec/reader.js';
 import type { AnyMethod, MethodDef, ProtocolRegistry } from '../codec/registry.js';
-import type { Long } from '../codec/writer.js';
+import type { Long } from '../codec/long.js';
 
 /** A decoded content header (frame type 2). */
 export interface ContentHeader<P = object> {

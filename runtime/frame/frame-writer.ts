@@ -16,7 +16,8 @@
  */
 import { EncodeError } from '../codec/errors.js';
 import type { AnyMethod, MethodDef, PropertiesDef } from '../codec/registry.js';
-import type { Long, Writer } from '../codec/writer.js';
+import type { Long } from '../codec/long.js';
+import type { Writer } from '../codec/writer.js';
 import { FRAME_END, FRAME_OVERHEAD, FRAME_SIZE_CEILING } from './constants.js';
 
 function checkChannel(channel: number, ctx: string): void {
