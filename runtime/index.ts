@@ -26,6 +26,7 @@ export { diagnostics } from './io/diagnostics.js';
 export type { Transport, TransportFactory, TransportSink, TransportTarget } from './io/transport.js';
 export { workersTransport } from './io/workers-transport.js';
 export { Consumer, ConsumerCancelledError, type ConsumeOptions, type ConsumeHandler, type ConsumerEvents, type ReceiveOptions } from './client/consumer.js';
+export { ConsumerCloseTimeoutError, isConsumerCloseTimeoutError, type ConsumerCloseOptions } from './client/consumer-close.js';
 export type { HandlerErrorPolicy } from './client/consumer-dispatch.js';
 export type { ChannelSetup } from './client/channel-setup.js';
 export {

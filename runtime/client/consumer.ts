@@ -22,8 +22,8 @@
  * Callback mode runs the handler through a HandlerDispatcher (consumer-dispatch.ts): up to
  * `concurrency` at once (default 1, in order); a failing handler is settled by policy and
  * reported as `handlerError`. `close()` drains: it stops handing out deliveries (those not yet
- * started are requeued), cancels at the broker, waits for the handlers in flight, then sends
- * their acks.
+ * started are requeued), cancels at the broker, waits for the handlers in flight (at most its
+ * `timeout`: consumer-close.ts), then sends their acks.
  *
  * Recovery: a lost connection that will be recovered does not end the consumer. `suspend()`
  * drops the buffered deliveries that await an ack, and a callback consumer's not yet started
@@ -35,6 +35,7 @@ import { WarrenError } from '../codec/errors.js';
 import type { RetryMechanism } from './retry/settle.js';
 import type { FieldTable } from '../codec/index.js';
 import { OperationAbortedError } from '../errors.js';
+import { closeTimeout, ConsumerCloseTimeoutError, within, type ConsumerCloseOptions } from './consumer-close.js';
 import { HandlerDispatcher, type HandlerErrorPolicy } from './consumer-dispatch.js';
 import { Emitter } from './emitter.js';
 import type { Message } from './message.js';
@@ -238,11 +239,25 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
   /**
    * Graceful stop: hands out nothing more (deliveries not yet handed out are requeued),
    * cancels at the broker, waits for the handlers in flight, and sends their acks. Resolves
-   * when every ack the handlers made is on its way. Idempotent. A handler must not await its
-   * own consumer's close() (close waits for that handler): call it without awaiting there.
+   * when every ack the handlers made is on its way. Idempotent (each call waits its own
+   * `timeout` for the same drain). A handler must not await its own consumer's close() (close
+   * waits for that handler): call it without awaiting there.
+   *
+   * The wait is bounded by `timeout` (default 30,000 ms): past it close() sends the acks made so
+   * far and rejects with ConsumerCloseTimeoutError; the handlers still running go on, and each
+   * one's message stays unacknowledged until it settles it, or until the channel closes and the
+   * broker requeues it (see consumer-close.ts).
    */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
+  close(options: ConsumerCloseOptions = {}): Promise<void> {
+    const timeout = closeTimeout(options);
+    return within(this.#drain(), timeout, () => {
+      this.#owner.flushAcks?.();
+      return new ConsumerCloseTimeoutError(timeout, this.inFlight);
+    });
+  }
+
+  #drain(): Promise<void> {
+    return (this.#closing ??= (async () => {
       const unstarted: Message[] = this.#dispatch?.stop() ?? [];
       await this.cancel().catch(() => undefined);
       const unread = [...unstarted, ...(this.#buffer.slice(this.#head) as Message[])];
@@ -251,11 +266,10 @@ export class Consumer<T = unknown> extends Emitter<ConsumerEvents> implements As
       if (unread.length) this.#owner.requeue(unread);
       await this.#dispatch?.idle();
       this.#owner.flushAcks?.();
-    })();
-    return this.#closing;
+    })());
   }
 
-  /** Closes the consumer gracefully (for `await using`). */
+  /** Closes the consumer gracefully (for `await using`), with close()'s default timeout. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -4,7 +4,8 @@
  * Theory of operation, in order, on every channel of the connection at once:
  * 1. consumers: each consumer closes gracefully (consumer.close()): basic.cancel so the broker
  *    sends nothing more, deliveries received but not handed to a handler go back to the broker
- *    (basic.nack with requeue), the handlers running are awaited, and their acks are flushed;
+ *    (basic.nack with requeue), the handlers running are awaited (each consumer for as long as
+ *    the deadline), and their acks are flushed;
  * 2. publishes: the channels' publishes still waiting to be sent are sent, and the broker's
  *    confirms of every publish in flight are awaited;
  * 3. the connection closes (connection.close, whose close-ok comes after the broker has read
@@ -21,7 +22,7 @@ export interface DrainableChannel {
   readonly isOpen: boolean;
   readonly unconfirmed: number;
   readonly waitingPublishes: number;
-  readonly consumers: ReadonlyMap<string, { close(): Promise<void>; readonly inFlight: number }>;
+  readonly consumers: ReadonlyMap<string, { close(options?: { timeout?: number }): Promise<void>; readonly inFlight: number }>;
 }
 
 /** Options of a draining close. */
@@ -67,12 +68,15 @@ export async function drainThenClose(channels: readonly DrainableChannel[], clos
   const consumers = channels.flatMap((ch) => [...ch.consumers.values()]);
   const stop = { stopped: false };
   const work = (async () => {
-    await Promise.all(consumers.map((c) => c.close().catch(() => undefined)));
+    // Each consumer waits as long as the deadline (not its own 30 s default), and one that gave
+    // up with handlers still running means the drain did not finish, whatever the publishes do.
+    const closed = await Promise.all(consumers.map((c) => c.close({ timeout: deadline }).then(() => true, () => false)));
     await publishesSettled(channels, stop);
+    return closed.every(Boolean);
   })();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
-    work.then(() => true),
+    work,
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline))),
   ]);
   clearTimeout(timer);
