@@ -18,7 +18,8 @@ export interface SetUpTarget {
 export interface ChannelSetup {
   /**
    * The channel number to use (1 to the negotiated channel_max) instead of the next free one;
-   * ChannelLimitError when it is taken. After a recovery the channel may get another number.
+   * ChannelLimitError when it is taken. The channel keeps this number across a recovery (it is
+   * re-opened with it, before the channels numbered by the connection).
    */
   id?: number;
   /** basic.qos prefetch count, set before the channel is returned (per consumer, RabbitMQ semantics). */

@@ -123,7 +123,7 @@ export class Channel extends Declarations implements MessageOwner {
     return this.#settlement.streamDeliveryThrough;
   }
 
-  /** The channel number on the current connection (it may change when the connection recovers). */
+  /** The channel number on the current connection: it may change when the connection recovers, unless chosen with `connection.channel({ id })`. */
   get id(): number {
     return this.#wire.link.id;
   }

@@ -34,7 +34,7 @@ import { replay, type ReplayChannel } from './recovery/replay.js';
 import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
 import type { SerializerRegistry } from './serializers.js';
 import { setUpChannel, type ChannelSetup } from './channel-setup.js';
-import type { ChannelRestorer } from './channel/restorer.js';
+import { reopenOrder, type ChannelRestorer } from './channel/restorer.js';
 
 /** Events of a Connection, with their payloads. */
 export interface ConnectionEvents {
@@ -200,6 +200,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   async #open(options: ChannelOptions & { recorded: boolean; id?: number | undefined }): Promise<Channel> {
     const ch = new Channel(this, options);
     const { link, opened } = this.#session.openChannel(ch, options.id);
+    ch.restorer.fixedId = options.id;
     ch.useLink(link);
     await opened;
     return ch;
@@ -378,10 +379,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     return {
       topology: this.topology,
       clock: systemClock,
-      channels: () => [...this.#recorded].map((ch) => ch.restorer),
+      channels: () => reopenOrder([...this.#recorded].map((ch) => ch.restorer)),
       reopen: async (r: ReplayChannel, signal: AbortSignal) => {
         const restorer = r as ChannelRestorer;
-        const { link, opened } = this.#session.openChannel(restorer.channel, undefined, signal);
+        const { link, opened } = this.#session.openChannel(restorer.channel, restorer.fixedId, signal);
         await restorer.reopen(link, opened, signal);
       },
       spareChannel: () => this.spareChannel(),

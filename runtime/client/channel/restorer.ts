@@ -8,7 +8,10 @@
  * dropped (the broker requeues what they would have settled), publishes pending a confirm fail
  * or wait to be republished, the consumers' tags die (each consumer waits). A channel that was
  * closing is simply closed. `reopen(link)`: the replay gave it a link on the new connection; it
- * re-applies its own settings (prefetch, confirm and tx modes). `reconsume()` per recorded
+ * re-applies its own settings (prefetch, confirm and tx modes). A channel opened with a number of
+ * the application's choice (`connection.channel({ id })`, `fixedId`) is given that number again,
+ * and such channels are re-opened before the others (`reopenOrder`): the new connection numbers
+ * the others from 1 again, and one of them could otherwise take a chosen number first. `reconsume()` per recorded
  * consumer, then `endConsumersExcept()` for those that could not come back. `resume()`: held →
  * live, unconfirmed publishes go again (if asked), then the waiting ones.
  */
@@ -50,6 +53,8 @@ export class ChannelRestorer {
   /** The channel: the session's sink for its events. */
   readonly channel: RestorableChannel;
   readonly #p: RestoreParts;
+  /** The number the application chose for the channel (connection.channel({ id })): asked for again on every re-open. */
+  fixedId: number | undefined;
 
   constructor(channel: RestorableChannel, parts: RestoreParts) {
     this.channel = channel;
@@ -123,4 +128,9 @@ export class ChannelRestorer {
     this.#p.emit('recovered');
     publishing.drain();
   }
+}
+
+/** The order to re-open channels in: those with a number of the application's choice first, each group as it was. */
+export function reopenOrder<R extends { readonly fixedId: number | undefined }>(channels: readonly R[]): R[] {
+  return [...channels.filter((c) => c.fixedId !== undefined), ...channels.filter((c) => c.fixedId === undefined)];
 }
