@@ -95,9 +95,10 @@ export {
   type SettleEvent,
   type RpcEvent,
   type ConnectionEvent,
-} from './client/tracing/index.js';
+} from './client/tracing/public.js';
 export { BROKER_RULES, BrokerRuleError, DeprecatedFeatureError, isBrokerRuleError, isDeprecatedFeatureError, type BrokerInfo, type BrokerRule, type BrokerRuleAction } from './client/broker-rules.js';
-export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffset, type StreamInterval, type StreamOffsetStore, type StreamQueueArguments } from './client/streams.js';
+export { StreamConsumer, StreamConsumeError, StreamReplicaUnavailableError, type StreamConsumeOptions, type StreamOffsetStore } from './client/rabbitmq/stream-consumer.js';
+export type { StreamOffset, StreamInterval, StreamQueueArguments } from './client/rabbitmq/stream-arguments.js';
 export {
   exponentialBackoff,
   fixedDelays,
@@ -126,7 +127,7 @@ export {
   type Retryable,
   type RetryMechanism,
 } from './client/retry/index.js';
-export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/quorum.js';
+export { deadLetterSetup, DeadLetterSetupError, SETTLE_OUTCOMES, type DeadLetterSetupOptions, type DeathRecord, type DeathReason, type QuorumQueueArguments, type SettleOutcome } from './client/rabbitmq/quorum.js';
 export { RecoveryFailedError, OutcomeUnknownError, RecoveringError, TopologyRecoveryError, type RecoveredEntity } from './client/recovery/errors.js';
 export type { RecoveryOptions, Credentials, CredentialsProvider } from './client/recovery/options.js';
 export type { BackoffOptions } from './client/recovery/backoff.js';

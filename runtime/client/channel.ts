@@ -35,7 +35,7 @@ import { checkConsumerTimeout, consumerTimeoutFromCancel, consumerTimeoutFromClo
 import { retrying } from './retry/settle.js';
 import type { SerializerRegistry } from './serializers.js';
 import type { Link, Reply } from './session/link.js';
-import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './streams.js';
+import { consumeStream, type StreamConsumeOptions, type StreamConsumer } from './rabbitmq/stream-consumer.js';
 import { Declarations } from './topology.js';
 import { traceGet, tracePublish, traceSettle, tracing } from './tracing/index.js';
 export type { QueueInfo } from './topology.js';
@@ -113,12 +113,12 @@ export class Channel extends Declarations implements MessageOwner {
     this.#settlement.reset(link);
   }
 
-  /** @internal told the tag of each multiple settlement sent: it also settled other consumers' deliveries (a stream consumer tracks them, streams.ts) */
+  /** @internal told the tag of each multiple settlement sent: it also settled other consumers' deliveries (a stream consumer tracks them, rabbitmq/stream-consumer.ts) */
   get multipleSettled(): Set<(through: number) => void> {
     return this.#settlement.multipleSettled;
   }
 
-  /** @internal true when a stream consumer of this channel holds an unsettled delivery with a tag up to `through` (streams.ts) */
+  /** @internal true when a stream consumer of this channel holds an unsettled delivery with a tag up to `through` (rabbitmq/stream-consumer.ts) */
   get streamDeliveryThrough(): Set<(through: number) => boolean> {
     return this.#settlement.streamDeliveryThrough;
   }
@@ -292,7 +292,7 @@ export class Channel extends Declarations implements MessageOwner {
 
   /**
    * Consumes from a stream with a typed offset, the prefetch streams require, manual acks, the
-   * client-side filter check and offset tracking (streams.ts).
+   * client-side filter check and offset tracking (rabbitmq/stream-consumer.ts).
    */
   consumeStream(queue: string, options?: StreamConsumeOptions): Promise<StreamConsumer> {
     return consumeStream(this, queue, options);

@@ -15,8 +15,8 @@ import type { Channel } from './channel.js';
 import type { Consumer } from './consumer.js';
 import type { PublishOptions } from './publisher.js';
 import { MessageSettledError } from './acks.js';
-import { acquiredCountOf, deathsOf, deliveryCountOf, SETTLE_OUTCOMES, type DeathRecord, type SettleOutcome } from './quorum.js';
-import { streamOffsetOf } from './streams.js';
+import { acquiredCountOf, deathsOf, deliveryCountOf, SETTLE_OUTCOMES, type DeathRecord, type SettleOutcome } from './rabbitmq/quorum.js';
+import { streamOffsetOf } from './rabbitmq/stream-headers.js';
 import { RetryError, retryMessage, type RetryNext } from './retry/settle.js';
 import { bodyText, defaultSerializers, type SerializerRegistry } from './serializers.js';
 

@@ -10,9 +10,9 @@ import { EncodeError } from '../codec/errors.js';
 import type { FieldTable } from '../codec/index.js';
 import type { CallArgs, CallOptions, ChannelEvents } from './channel/call.js';
 import { Emitter } from './emitter.js';
-import { quorumArguments, type QuorumQueueArguments } from './quorum.js';
+import { quorumArguments, type QuorumQueueArguments } from './rabbitmq/quorum.js';
 import { delayedRetryArguments, type DelayedRetryOptions } from './retry/native.js';
-import { streamArguments, type StreamQueueArguments } from './streams.js';
+import { streamArguments, type StreamQueueArguments } from './rabbitmq/stream-arguments.js';
 
 /** Built-in exchange types; any other string names a plugin's type (e.g. `x-delayed-message`). */
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
@@ -34,7 +34,7 @@ export interface ExchangeOptions {
 /** RabbitMQ queue types (`x-queue-type`). */
 export type QueueType = 'classic' | 'quorum' | 'stream';
 
-/** Options of queueDeclare(): the queue flags and RabbitMQ's typed x-arguments (quorum and stream ones in quorum.ts and streams.ts). */
+/** Options of queueDeclare(): the queue flags and RabbitMQ's typed x-arguments (quorum and stream ones in rabbitmq/quorum.ts and rabbitmq/stream-arguments.ts). */
 export interface QueueOptions extends QuorumQueueArguments, StreamQueueArguments {
   /** Survives a broker restart (default true; false for server-named queues). */
   durable?: boolean;

@@ -19,7 +19,7 @@ import {
 } from '@opentelemetry/api';
 import {
   tracing, type ConnectionEvent, type GetEvent, type ProcessEvent, type PublishEvent, type RpcEvent, type SettleEvent, type TraceEndpoint, type TraceOutcome,
-} from '../client/tracing/index.js';
+} from '../client/tracing/public.js';
 import type { Message } from '../client/message.js';
 import { ATTR, consumerDestination, headerGetter, headerSetter, producerDestination, SYSTEM } from './semconv.js';
 

@@ -4,7 +4,7 @@
  * a message must offer (`Retryable`), and the settlement each mechanism needs.
  */
 import { WarrenError } from '../../codec/errors.js';
-import type { DeathRecord, SettleOutcome } from '../quorum.js';
+import type { DeathRecord, SettleOutcome } from '../rabbitmq/quorum.js';
 
 /** A retry was asked of a message that cannot be retried this way. */
 export class RetryError extends WarrenError {

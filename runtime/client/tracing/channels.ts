@@ -10,7 +10,7 @@
  * `hasSubscribers` is always false, so no operation builds an event, and subscribing does nothing.
  */
 import type { TracingChannel } from '../../io/tracing-channel.js';
-import type { ConnectionEvent, GetEvent, ProcessEvent, PublishEvent, RpcEvent, SettleEvent } from './events.js';
+import type { ConnectionEvent, GetEventOf, ProcessEventOf, PublishEvent, RpcEventOf, SettleEventOf, TracedMessage } from './events.js';
 
 type Factory = <C extends object>(name: string) => TracingChannel<unknown, C>;
 
@@ -57,17 +57,16 @@ function inertChannel<C extends object>(name: string): TracingChannel<unknown, C
 const channel: Factory = builtinTracingChannel() ?? inertChannel;
 
 /**
- * The TracingChannels (node:diagnostics_channel), named `warren:<operation>`: subscribe with
- * `diagnostics_channel.tracingChannel('warren:publish').subscribe({ start, end, asyncStart, asyncEnd, error })`.
- * warren publishes to one when its `start` channel has subscribers. Where the runtime has no
- * node:diagnostics_channel they are inert: nothing is published and subscribing does nothing.
+ * The TracingChannels (node:diagnostics_channel), named `warren:<operation>`, as the client
+ * publishes to them: the events carry a {@link TracedMessage} here. The package exports this
+ * same object typed with the client's Message (public.ts).
  */
 export const tracing = {
   publish: channel<PublishEvent>('warren:publish'),
-  get: channel<GetEvent>('warren:get'),
-  process: channel<ProcessEvent>('warren:process'),
-  settle: channel<SettleEvent>('warren:settle'),
-  rpc: channel<RpcEvent>('warren:rpc'),
+  get: channel<GetEventOf<TracedMessage>>('warren:get'),
+  process: channel<ProcessEventOf<TracedMessage>>('warren:process'),
+  settle: channel<SettleEventOf<TracedMessage>>('warren:settle'),
+  rpc: channel<RpcEventOf<TracedMessage>>('warren:rpc'),
   connect: channel<ConnectionEvent>('warren:connect'),
   close: channel<ConnectionEvent>('warren:close'),
   recovery: channel<ConnectionEvent>('warren:recovery'),

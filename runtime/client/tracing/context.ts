@@ -7,8 +7,7 @@
  * attached still carry it, and a closed connection's entry goes with it.
  */
 import type { TracingChannel } from '../../io/tracing-channel.js';
-import type { Message } from '../message.js';
-import type { DeliveryFields, TraceEndpoint, TraceOutcome } from './events.js';
+import type { DeliveryFields, TraceEndpoint, TracedMessage, TraceOutcome } from './events.js';
 
 type Endpoint = Pick<TraceEndpoint, 'connectionId' | 'connectionName' | 'serverAddress' | 'serverPort'>;
 const endpoints = new WeakMap<object, Endpoint>();
@@ -45,7 +44,7 @@ export function classify(ctx: TraceOutcome, error: unknown): void {
 }
 
 /** Copies a delivery's fields onto a get or process event. */
-export function deliveryFields(e: Partial<DeliveryFields>, m: Message): void {
+export function deliveryFields(e: Partial<DeliveryFields>, m: TracedMessage): void {
   const p = m.properties;
   e.exchange = m.exchange;
   e.routingKey = m.routingKey;

@@ -2,9 +2,26 @@
  * The events of warren's tracing channels (see channels.ts): what a subscriber receives for each
  * operation, from `start` to `asyncEnd`. One object per operation; warren fills in the outcome
  * fields as the operation completes.
+ *
+ * The events that carry a message (get, process, settle, rpc) are declared here over the
+ * message's type (`GetEventOf<M>`...) and read it through `TracedMessage`, so that tracing
+ * names no client class and sits below them (the public classes call into it). Their public
+ * names, with the client's Message, are in public.ts, which only the package's entry points import.
  */
-import type { FieldTable } from '../../codec/index.js';
-import type { Message } from '../message.js';
+import type { FieldTable, Long } from '../../codec/index.js';
+
+/**
+ * @internal What tracing reads of a delivered message: the client's Message has all of it.
+ */
+export interface TracedMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly deliveryTag: Long;
+  readonly redelivered: boolean;
+  readonly consumerTag: string | undefined;
+  readonly properties: { readonly messageId?: string | undefined; readonly correlationId?: string | undefined; readonly headers?: FieldTable | undefined };
+  readonly body: Uint8Array;
+}
 
 /** Where an operation ran: the connection and the broker node it is connected to. */
 export interface TraceEndpoint {
@@ -63,19 +80,19 @@ export interface DeliveryFields {
   headers: FieldTable;
 }
 
-/** The event of `warren:get` (basic.get). The delivery fields are set when a message came back. */
-export interface GetEvent extends TraceEndpoint, TraceOutcome, Partial<DeliveryFields> {
+/** @internal GetEvent (public.ts) over the message type. */
+export interface GetEventOf<M> extends TraceEndpoint, TraceOutcome, Partial<DeliveryFields> {
   queue: string;
   noAck: boolean;
   /** The message, or null when the queue was empty (set before `asyncStart`). */
-  result?: Message | null;
+  result?: M | null;
 }
 
-/** The event of `warren:process`: one delivery handed to a callback or to a `for await` loop. */
-export interface ProcessEvent extends TraceEndpoint, TraceOutcome, DeliveryFields {
+/** @internal ProcessEvent (public.ts) over the message type. */
+export interface ProcessEventOf<M> extends TraceEndpoint, TraceOutcome, DeliveryFields {
   queue: string;
   consumerTag: string;
-  message: Message;
+  message: M;
   mode: 'callback' | 'iterator';
   /** True at `end` when `asyncStart`/`asyncEnd` follow (a promise from the callback; an iterator's hand-over). */
   async: boolean;
@@ -88,8 +105,8 @@ export interface ProcessEvent extends TraceEndpoint, TraceOutcome, DeliveryField
   completion?: 'settled' | 'next' | 'return';
 }
 
-/** The event of `warren:settle` (ack, nack or reject of a delivery). */
-export interface SettleEvent extends TraceEndpoint, TraceOutcome {
+/** @internal SettleEvent (public.ts) over the message type. */
+export interface SettleEventOf<M> extends TraceEndpoint, TraceOutcome {
   how: 'ack' | 'nack' | 'reject';
   deliveryTag: number;
   multiple: boolean;
@@ -97,19 +114,19 @@ export interface SettleEvent extends TraceEndpoint, TraceOutcome {
   /** Deliveries this settlement covers (1 unless `multiple`). */
   count: number;
   consumerTag: string | undefined;
-  message: Message;
+  message: M;
 }
 
-/** The event of `warren:rpc` (RpcClient.call). */
-export interface RpcEvent extends TraceEndpoint, TraceOutcome {
+/** @internal RpcEvent (public.ts) over the message type. */
+export interface RpcEventOf<M> extends TraceEndpoint, TraceOutcome {
   exchange: string;
   routingKey: string;
   /** Set when the reply arrives (the reply carries the call's correlation id). */
   correlationId?: string | undefined;
   bodySize?: number;
-  /** See {@link ProcessEvent.wrap}: runs the call (and so its publish) inside a subscriber's context. */
+  /** See ProcessEvent.wrap: runs the call (and so its publish) inside a subscriber's context. */
   wrap?: <T>(run: () => T) => T;
-  result?: Message;
+  result?: M;
 }
 
 /** The event of `warren:connect`, `warren:close` and `warren:recovery`. */

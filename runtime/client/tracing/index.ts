@@ -3,7 +3,8 @@
  * the events they carry (events.ts), and the helpers that publish them (operations.ts, for
  * promise operations and settlement; process.ts, for deliveries handed to the application).
  * Nothing here depends on a tracer: warren/otel (or any other subscriber) turns the events into
- * spans and metrics.
+ * spans and metrics. This is what the client imports: it names no client class (a message is a
+ * `TracedMessage`). The package's public names, typed with Message, are in public.ts.
  *
  * Event order per operation, as node:diagnostics_channel defines it: `start` (before anything is
  * sent; the publish event's `headers` may still be changed), `end` (the synchronous part
@@ -16,7 +17,7 @@
  */
 export { tracing } from './channels.js';
 export type {
-  TraceEndpoint, TraceOutcome, PublishOutcome, PublishEvent, DeliveryFields, GetEvent, ProcessEvent, SettleEvent, RpcEvent, ConnectionEvent,
+  TraceEndpoint, TraceOutcome, PublishOutcome, PublishEvent, DeliveryFields, ConnectionEvent, TracedMessage, GetEventOf, ProcessEventOf, SettleEventOf, RpcEventOf,
 } from './events.js';
 export { describeConnection, endpointOf, type TracedChannel } from './context.js';
 export { tracePublish, traceGet, traceSettle, traceRpc, traceConnect, traceClose, traceRecovery } from './operations.js';

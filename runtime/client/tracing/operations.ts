@@ -11,10 +11,9 @@
  */
 import type { FieldTable } from '../../codec/index.js';
 import { mergeTables } from '../../codec/table-wire.js';
-import type { Message } from '../message.js';
 import { tracing } from './channels.js';
 import { classify, connectionIdOf, deliveryFields, endpointOf, tracePromise, type TracedChannel } from './context.js';
-import type { ConnectionEvent, GetEvent, PublishEvent, PublishOutcome, RpcEvent, SettleEvent } from './events.js';
+import type { ConnectionEvent, GetEventOf, PublishEvent, PublishOutcome, RpcEventOf, SettleEventOf, TracedMessage } from './events.js';
 import { completeHandOver } from './process.js';
 
 function publishOutcome(error: unknown): PublishOutcome {
@@ -77,8 +76,8 @@ export function tracePublish<P extends { headers?: FieldTable | undefined; messa
 }
 
 /** A traced basic.get; `get` is the plain call. */
-export function traceGet(ch: TracedChannel, queue: string, noAck: boolean, get: () => Promise<Message | null>): Promise<Message | null> {
-  const ctx = endpointOf(ch.connection, ch.id) as GetEvent;
+export function traceGet<M extends TracedMessage>(ch: TracedChannel, queue: string, noAck: boolean, get: () => Promise<M | null>): Promise<M | null> {
+  const ctx = endpointOf(ch.connection, ch.id) as GetEventOf<TracedMessage>;
   ctx.queue = queue;
   ctx.noAck = noAck;
   return tracePromise(tracing.get, ctx, get, (c, m) => void (m && deliveryFields(c, m)));
@@ -89,13 +88,13 @@ export function traceGet(ch: TracedChannel, queue: string, noAck: boolean, get: 
  * publishes the settle event around `settle` (the plain settlement) when settle has, and
  * completes the message's iterator hand-over (process.ts).
  */
-export function traceSettle(ch: TracedChannel, m: Message, how: SettleEvent['how'], multiple: boolean, requeue: boolean, count: number, settle: () => void): void {
+export function traceSettle(ch: TracedChannel, m: TracedMessage, how: SettleEventOf<TracedMessage>['how'], multiple: boolean, requeue: boolean, count: number, settle: () => void): void {
   const tc = tracing.settle;
   if (!tc.start.hasSubscribers) {
     settle();
     return completeHandOver(m, 'settled');
   }
-  const ctx = endpointOf(ch.connection, ch.id) as SettleEvent;
+  const ctx = endpointOf(ch.connection, ch.id) as SettleEventOf<TracedMessage>;
   ctx.how = how;
   ctx.deliveryTag = Number(m.deliveryTag);
   ctx.multiple = multiple;
@@ -118,8 +117,8 @@ export function traceSettle(ch: TracedChannel, m: Message, how: SettleEvent['how
 }
 
 /** A traced RpcClient.call(); `call` is the plain call, run inside a subscriber's `wrap`. */
-export function traceRpc(ch: TracedChannel, exchange: string, routingKey: string, call: () => Promise<Message>): Promise<Message> {
-  const ctx = endpointOf(ch.connection, ch.id) as RpcEvent;
+export function traceRpc<M extends TracedMessage>(ch: TracedChannel, exchange: string, routingKey: string, call: () => Promise<M>): Promise<M> {
+  const ctx = endpointOf(ch.connection, ch.id) as RpcEventOf<TracedMessage>;
   ctx.exchange = exchange;
   ctx.routingKey = routingKey;
   return tracePromise(tracing.rpc, ctx, () => (ctx.wrap ? ctx.wrap(call) : call()), (c, m) => {

@@ -11,12 +11,13 @@
  * the message it handed out last. Both are weak: a message dropped unsettled by an abandoned
  * loop is not kept alive by tracing.
  */
-import type { Message } from '../message.js';
 import { tracing } from './channels.js';
 import { classify, deliveryFields, endpointOf, type TracedChannel } from './context.js';
-import type { ProcessEvent } from './events.js';
+import type { ProcessEventOf, TracedMessage } from './events.js';
 
-function processEvent(owner: unknown, queue: string, consumerTag: string, m: Message, mode: ProcessEvent['mode']): ProcessEvent {
+type ProcessEvent = ProcessEventOf<TracedMessage>;
+
+function processEvent(owner: unknown, queue: string, consumerTag: string, m: TracedMessage, mode: ProcessEvent['mode']): ProcessEvent {
   const ch = owner as Partial<TracedChannel>;
   const e = endpointOf(ch.connection, ch.id) as ProcessEvent;
   deliveryFields(e, m);
@@ -32,7 +33,7 @@ function processEvent(owner: unknown, queue: string, consumerTag: string, m: Mes
  * Runs a consumer callback for one delivery inside the process tracing channel; the caller calls
  * it only when `tracing.process` has subscribers.
  */
-export function traceProcess(owner: unknown, queue: string, consumerTag: string, m: Message, handler: (m: Message) => unknown): unknown {
+export function traceProcess<M extends TracedMessage>(owner: unknown, queue: string, consumerTag: string, m: M, handler: (m: M) => unknown): unknown {
   const tc = tracing.process;
   const ctx = processEvent(owner, queue, consumerTag, m, 'callback');
   return tc.start.runStores(ctx, () => {
@@ -55,12 +56,12 @@ export function traceProcess(owner: unknown, queue: string, consumerTag: string,
 }
 
 /** Hand-overs not completed yet, by message. */
-const handedOver = new WeakMap<Message, { ctx: ProcessEvent; iterator: object }>();
+const handedOver = new WeakMap<TracedMessage, { ctx: ProcessEvent; iterator: object }>();
 /** The message each iterator (or consumer, for receive()) handed out last. */
-const current = new WeakMap<object, Message>();
+const current = new WeakMap<object, TracedMessage>();
 
 /** Completes the open hand-over of `m`, if any (settlement calls it with 'settled'). */
-export function completeHandOver(m: Message, how: NonNullable<ProcessEvent['completion']>): void {
+export function completeHandOver(m: TracedMessage, how: NonNullable<ProcessEvent['completion']>): void {
   const open = handedOver.get(m);
   if (!open) return;
   handedOver.delete(m);
@@ -71,7 +72,7 @@ export function completeHandOver(m: Message, how: NonNullable<ProcessEvent['comp
 }
 
 /** Starts the process event of a message handed to the application by `key` (an iterator, a consumer's receive()). */
-function handOver(key: object, owner: unknown, consumer: { queue: string; consumerTag: string }, m: Message): void {
+function handOver(key: object, owner: unknown, consumer: { queue: string; consumerTag: string }, m: TracedMessage): void {
   const last = current.get(key);
   if (last) completeHandOver(last, 'next');
   // a next() that shares an earlier pending result hands over the same message: one event
@@ -102,7 +103,7 @@ export function consumerEnded(consumer: object): void {
  * An async iterator whose hand-overs are traced: each message handed out starts a process event
  * that completes when it is settled, or when the loop calls next() again or leaves.
  */
-export function traceIterator(owner: unknown, consumer: { queue: string; consumerTag: string }, it: AsyncIterator<Message>): AsyncIterator<Message> {
+export function traceIterator<M extends TracedMessage>(owner: unknown, consumer: { queue: string; consumerTag: string }, it: AsyncIterator<M>): AsyncIterator<M> {
   const key = {};
   return {
     next: () => {
@@ -124,7 +125,7 @@ export function traceIterator(owner: unknown, consumer: { queue: string; consume
  * plain receive) resolves with starts a process event that completes when it is settled or at
  * the next receive() on the consumer.
  */
-export function traceReceive<M extends Message | null>(owner: unknown, consumer: { queue: string; consumerTag: string }, receive: () => Promise<M>): Promise<M> {
+export function traceReceive<M extends TracedMessage | null>(owner: unknown, consumer: { queue: string; consumerTag: string }, receive: () => Promise<M>): Promise<M> {
   finishCurrent(consumer, 'next');
   return receive().then((m) => {
     if (m) handOver(consumer, owner, consumer, m);

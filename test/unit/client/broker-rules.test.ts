@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { InternalError, PreconditionFailedError } from 'warren';
 import { BROKER_RULES, BrokerRules, brokerInfo, versionAtLeast, type BrokerRule } from '../../../runtime/client/broker-rules.js';
-import { streamOffsetOf } from '../../../runtime/client/streams.js';
+import { streamOffsetOf } from '../../../runtime/client/rabbitmq/stream-headers.js';
 import { resolveOptions } from '../../../runtime/client/options.js';
 import type { AnyMethod } from 'warren/codec';
 

@@ -2,7 +2,7 @@
 // and what offsetStore.load may return.
 import { describe, expect, it } from 'vitest';
 import { StreamConsumeError, type Channel, type Message } from 'warren';
-import { consumeStream, StreamConsumer } from '../../../runtime/client/streams.js';
+import { consumeStream, StreamConsumer } from '../../../runtime/client/rabbitmq/stream-consumer.js';
 
 /** A delivery as admit() sees it: headers, and ack() telling the tracker as Message.ack does. */
 function delivery(offset: number): Message {

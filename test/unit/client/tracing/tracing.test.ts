@@ -11,7 +11,8 @@ import { tracePromise } from '../../../../runtime/client/tracing/context.js';
 import { traceConnect, tracePublish, traceSettle } from '../../../../runtime/client/tracing/operations.js';
 import { tracing } from '../../../../runtime/client/tracing/index.js';
 import type { Message } from '../../../../runtime/client/message.js';
-import type { GetEvent, PublishEvent } from '../../../../runtime/client/tracing/events.js';
+import type { PublishEvent } from '../../../../runtime/client/tracing/events.js';
+import type { GetEvent } from '../../../../runtime/client/tracing/public.js';
 
 type Phase = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
 const subscriptions: (() => void)[] = [];

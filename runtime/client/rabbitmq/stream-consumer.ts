@@ -1,7 +1,7 @@
 /**
- * Streams over AMQP 0-9-1 (RabbitMQ 3.9+; filtering 3.13+): typed stream arguments, typed
- * offsets, and a stream consumer that keeps the rules the broker enforces and tracks the offset
- * the application has processed.
+ * A stream consumer (RabbitMQ 3.9+; filtering 3.13+): a Consumer with the rules the broker
+ * enforces kept, and the offset the application has processed tracked. The typed arguments and
+ * offsets are in stream-arguments.ts, the delivery header readers in stream-headers.ts.
  *
  * Theory of operation
  * - A stream consumer is a basic.consume with `x-stream-offset`, manual acks and a per-consumer
@@ -9,7 +9,7 @@
  *   closes the connection). {@link consumeStream} sets both; the offset is typed
  *   ({@link StreamOffset}) and encoded as the broker parses it: a number as int64, a Date as a
  *   field-table timestamp (whole seconds), an interval such as `1h` as a string.
- * - Deliveries carry their offset in the `x-stream-offset` header ({@link streamOffsetOf}).
+ * - Deliveries carry their offset in the `x-stream-offset` header (`streamOffsetOf`).
  *   Each goes through two checks before the application sees it: with `filter`, a message whose
  *   `x-stream-filter-value` is not one of the filter's values (the broker filters per chunk with
  *   a Bloom filter, so it lets some through; 3.10 does not filter at all) and a message before
@@ -31,92 +31,13 @@
  *   delivery never reaches the application, and everything else (iteration, receive(), handler
  *   concurrency and error policy, recovery's suspend and replay) is the Consumer's own.
  */
-import { EncodeError, WarrenError } from '../codec/errors.js';
-import { field, type FieldTable, type FieldValue, type Long } from '../codec/index.js';
-import type { Channel } from './channel.js';
-import type { ConsumeHandler, ConsumeOptions, Consumer } from './consumer.js';
-import type { Message } from './message.js';
-
-/** An interval back from now, as RabbitMQ parses it: a positive whole number and Y, M, D, h, m or s (`7D`, `1h`). */
-export type StreamInterval = `${number}${'Y' | 'M' | 'D' | 'h' | 'm' | 's'}`;
-
-// RabbitMQ (rabbit_amqqueue:check_max_age) wants the number above 0: '0D' and '0s' are refused
-// with 406 on 3.10.8 and 4.3.6 (x-max-age and x-stream-offset alike). Leading zeros are read.
-const INTERVAL = /^0*[1-9][0-9]*[YMDhms]$/;
-
-/** The stream-queue x-arguments of queueDeclare() (part of QueueOptions). */
-export interface StreamQueueArguments {
-  /** Streams: discard segments older than this (`x-max-age`, e.g. `7D`). */
-  maxAge?: StreamInterval;
-  /** Streams: size of a segment file, bytes (`x-stream-max-segment-size-bytes`; RabbitMQ's default 500 MB). */
-  maxSegmentSizeBytes?: number;
-  /** Streams (3.13+): size of each chunk's Bloom filter, 16 to 255 bytes (`x-stream-filter-size-bytes`). */
-  filterSizeBytes?: number;
-  /** Streams: how many replicas to start with (`x-initial-cluster-size`). */
-  initialClusterSize?: number;
-}
-
-/** x-arguments for the stream options of `o`; throws EncodeError for an invalid one. */
-export function streamArguments(o: StreamQueueArguments & { queueType?: string }): FieldTable {
-  const args: FieldTable = {};
-  const need = (option: string) => {
-    if (o.queueType !== 'stream') throw new EncodeError('queue.declare', option, `applies to streams: set queueType: 'stream' (got ${o.queueType ?? 'no queueType'})`);
-  };
-  if (o.maxAge !== undefined) {
-    if (typeof o.maxAge !== 'string' || !INTERVAL.test(o.maxAge)) throw new EncodeError('queue.declare', 'maxAge', `must be a positive whole number and one of Y M D h m s (e.g. '7D'), got ${String(o.maxAge)}`);
-    need('maxAge');
-    args['x-max-age'] = o.maxAge;
-  }
-  const ints: [keyof StreamQueueArguments, string, number, number][] = [
-    ['maxSegmentSizeBytes', 'x-stream-max-segment-size-bytes', 1, Number.MAX_SAFE_INTEGER],
-    ['filterSizeBytes', 'x-stream-filter-size-bytes', 16, 255],
-    ['initialClusterSize', 'x-initial-cluster-size', 1, 255],
-  ];
-  for (const [key, xName, min, max] of ints) {
-    const v = o[key];
-    if (v === undefined) continue;
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) throw new EncodeError('queue.declare', key, `must be an integer from ${min} to ${max}, got ${String(v)}`);
-    need(key);
-    args[xName] = v;
-  }
-  return args;
-}
-
-/**
- * Where a stream consumer starts: `first` (the oldest message kept), `last` (the last chunk
- * written), `next` (only messages written from now on), an offset, a Date (the first chunk
- * written at or after it, to the second), or an interval back from now (`1h`).
- */
-export type StreamOffset = 'first' | 'last' | 'next' | number | bigint | Date | StreamInterval;
-
-/** The `x-stream-offset` consumer argument for `offset`; throws EncodeError for an invalid one. */
-export function offsetArgument(offset: StreamOffset): FieldValue {
-  if (offset === 'first' || offset === 'last' || offset === 'next') return offset;
-  if (typeof offset === 'number' || typeof offset === 'bigint') {
-    if (typeof offset === 'number' ? !(Number.isSafeInteger(offset) && offset >= 0) : offset < 0n) throw new EncodeError('basic.consume', 'offset', `a stream offset must be a non-negative integer, got ${String(offset)}`);
-    return field.int64(offset);
-  }
-  if (offset instanceof Date) {
-    if (!(offset.getTime() >= 0)) throw new EncodeError('basic.consume', 'offset', `a stream offset Date must be valid and after 1970, got ${String(offset)}`);
-    return field.timestamp(offset);
-  }
-  if (typeof offset === 'string' && INTERVAL.test(offset)) return offset;
-  throw new EncodeError('basic.consume', 'offset', `must be 'first', 'last', 'next', an offset, a Date or an interval like '1h', got ${JSON.stringify(offset)}`);
-}
-
-/** The stream offset of a delivery (`x-stream-offset`: a number, or a bigint beyond 2^53), or undefined when it has none. */
-export function streamOffsetOf(headers: FieldTable | undefined): Long | undefined {
-  const v = headers?.['x-stream-offset'];
-  return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
-}
-
-/** The filter value a message was published with (`x-stream-filter-value`), if any. */
-export function streamFilterValueOf(headers: FieldTable | undefined): string | undefined {
-  const v = headers?.['x-stream-filter-value'];
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  return undefined;
-}
+import { WarrenError } from '../../codec/errors.js';
+import { field, type FieldTable, type Long } from '../../codec/index.js';
+import type { Channel } from '../channel.js';
+import type { ConsumeHandler, ConsumeOptions, Consumer } from '../consumer.js';
+import type { Message } from '../message.js';
+import { offsetArgument, type StreamOffset } from './stream-arguments.js';
+import { streamFilterValueOf, streamOffsetOf } from './stream-headers.js';
 
 /** Where an application keeps a stream consumer's offset (a database row, a file...). */
 export interface StreamOffsetStore {

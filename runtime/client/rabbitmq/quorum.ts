@@ -17,8 +17,8 @@
  * lettering) and the 4.0 release notes (default delivery limit 20), checked against 3.10.8 and
  * 4.3.6 by test/integration/rabbitmq4/quorum.test.ts.
  */
-import { EncodeError, WarrenError } from '../codec/errors.js';
-import type { FieldTable, FieldValue } from '../codec/index.js';
+import { EncodeError, WarrenError } from '../../codec/errors.js';
+import type { FieldTable, FieldValue } from '../../codec/index.js';
 
 /** The quorum-queue x-arguments of queueDeclare() (part of QueueOptions). */
 export interface QuorumQueueArguments {
