@@ -74,11 +74,17 @@ export {
   bytesSerializer,
   PayloadError,
   UnknownContentTypeError,
+  UnknownCompressionError,
   isPayloadError,
+  COMPRESSION_HEADER,
   type Serializer,
   type SerializerRef,
   type Encoded,
+  type Compression,
+  type RegisterOptions,
 } from './client/serializers.js';
+export { kombuSerializers } from './client/kombu.js';
+export { zlibCompression, brotliCompression, type CompressionOptions } from './client/compression.js';
 export type { Body, JsonValue, TextEncoding } from './client/body.js';
 export type { ExchangeType, ExchangeOptions, QueueOptions, QueueType, BindOptions } from './client/topology.js';
 export type { QueueInfo } from './client/channel.js';

@@ -15,7 +15,8 @@ import { EncodeError, WarrenError } from '../codec/errors.js';
 import type { FieldTable, Long } from '../codec/index.js';
 import { encodeText, type Body, type TextEncoding } from './body.js';
 import { ReturnedMessage } from './returned.js';
-import { defaultSerializers, type SerializerRef, type SerializerRegistry } from './serializers.js';
+import { mergeTables } from '../codec/table-wire.js';
+import { COMPRESSION_HEADER, defaultSerializers, type SerializerRef, type SerializerRegistry } from './serializers.js';
 export { ReturnedMessage };
 
 /** Properties as publish() takes them: every basic property, typed, plus conveniences. */
@@ -46,6 +47,13 @@ export interface PublishOptions extends Omit<BasicProperties, 'expiration'> {
    * `contentType` when there is one, else the registry's default (JSON).
    */
   serializer?: SerializerRef;
+  /**
+   * Compress the encoded body with a compression registered in the channel's serializers
+   * (`kombuSerializers()` has `zlib` and `brotli`) and name it in the `compression` header, as
+   * kombu does (`producer.publish(..., compression='zlib')`). The content type stays the
+   * serializer's. An unknown name is an EncodeError, before anything is sent.
+   */
+  compression?: string;
   /** Stop waiting (blocked connection, full socket, confirm window) when this aborts. */
   signal?: AbortSignal;
   /**
@@ -80,15 +88,21 @@ const PROPERTY_KEYS = [
 ] as const;
 
 const NO_PROPERTIES: BasicProperties = {};
+const NO_OPTIONS: PublishOptions = {};
 
 /** The body bytes and the properties of a publish; validates what the codec cannot see. */
 export function prepare(body: Body, o: PublishOptions | undefined, serializers: SerializerRegistry = defaultSerializers()): { bytes: Uint8Array; properties: BasicProperties } {
   if (!(body instanceof Uint8Array) && (body instanceof ArrayBuffer || ArrayBuffer.isView(body))) body = asBytes(body);
   if (o === undefined) {
-    if (body instanceof Uint8Array) return { bytes: body, properties: NO_PROPERTIES };
-    if (typeof body === 'string') return { bytes: encodeText(body, 'utf-8'), properties: NO_PROPERTIES };
-    const e = serializers.encode(body);
-    return { bytes: e.bytes, properties: e.contentEncoding === undefined ? { contentType: e.contentType } : { contentType: e.contentType, contentEncoding: e.contentEncoding } };
+    if (body instanceof Uint8Array) {
+      if (serializers.forBytes === undefined) return { bytes: body, properties: NO_PROPERTIES };
+    } else if (typeof body === 'string') {
+      if (serializers.forStrings === undefined) return { bytes: encodeText(body, 'utf-8'), properties: NO_PROPERTIES };
+    } else {
+      const e = serializers.encode(body);
+      return { bytes: e.bytes, properties: e.contentEncoding === undefined ? { contentType: e.contentType } : { contentType: e.contentType, contentEncoding: e.contentEncoding } };
+    }
+    o = NO_OPTIONS;
   }
   const p: Record<string, unknown> = {};
   for (const k of PROPERTY_KEYS) if (o[k] !== undefined) p[k] = o[k];
@@ -106,7 +120,9 @@ export function prepare(body: Body, o: PublishOptions | undefined, serializers: 
   }
   let bytes: Uint8Array;
   const plain = !(body instanceof Uint8Array || typeof body === 'string');
-  const ref = o.serializer ?? (o.json ? 'application/json' : plain && o.contentType !== undefined && serializers.get(o.contentType, o.contentEncoding) ? o.contentType : undefined);
+  let ref = o.serializer ?? (o.json ? 'application/json' : plain && o.contentType !== undefined && serializers.get(o.contentType, o.contentEncoding) ? o.contentType : undefined);
+  // A registry's serializer for strings (kombu's text/plain + utf-8) takes UTF-8 text only.
+  if (ref === undefined && typeof body === 'string' && serializers.forStrings && (o.encoding === undefined || o.encoding === 'utf-8' || o.encoding === 'utf8')) ref = serializers.forStrings;
   if (ref !== undefined || plain) {
     const e = serializers.encode(body, ref, typeof ref === 'string' ? o.contentEncoding : undefined);
     bytes = e.bytes;
@@ -116,7 +132,22 @@ export function prepare(body: Body, o: PublishOptions | undefined, serializers: 
     const enc = o.encoding ?? 'utf-8';
     bytes = encodeText(body, enc);
     if (o.setContentEncoding ?? (o.encoding !== undefined && enc !== 'utf-8' && enc !== 'utf8')) p.contentEncoding ??= enc;
-  } else bytes = body as Uint8Array;
+  } else {
+    bytes = body as Uint8Array;
+    const raw = serializers.forBytes;
+    // Only bytes that say nothing of themselves: so bytes prepared once (a traced or batched
+    // publish, a Producer's) pass through again unchanged.
+    if (raw && p.contentType === undefined && p.contentEncoding === undefined) {
+      bytes = raw.encode(bytes);
+      p.contentType = raw.contentType;
+      if (raw.contentEncoding !== undefined) p.contentEncoding = raw.contentEncoding;
+    }
+  }
+  if (o.compression !== undefined) {
+    const c = serializers.compress(bytes, o.compression);
+    bytes = c.bytes;
+    p.headers = mergeTables(p.headers as FieldTable | undefined, { [COMPRESSION_HEADER]: c.name });
+  }
   return { bytes, properties: p as BasicProperties };
 }
 

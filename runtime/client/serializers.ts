@@ -15,9 +15,18 @@
  *
  * Registries are plain values: `createSerializers()` gives a fresh one with the built-ins, and
  * `extend()` a copy to add to without touching the original (per producer, per connection).
+ *
+ * Two more steps, both off unless registered (kombu's conventions; kombu.ts is the preset):
+ * - a serializer for raw bytes and one for strings (`register(s, { forBytes, forStrings })`):
+ *   they give bytes and text published without a serializer their content type and encoding
+ *   (kombu: `application/data` + `binary`, `text/plain` + `utf-8`), instead of none;
+ * - compressions (`registerCompression`): publish({ compression }) compresses the serialized
+ *   bytes and names the compression in the `compression` header; decoding reads that header and
+ *   decompresses before the serializer runs. A registry with no compression ignores the header.
+ * `binary` as a content encoding means "no transformation" (kombu writes it for raw bytes).
  */
 import type { BasicProperties } from '../../generated/index.js';
-import { WarrenError } from '../codec/errors.js';
+import { EncodeError, WarrenError } from '../codec/errors.js';
 import { decodeText, encodeJson, encodeText } from './body.js';
 
 /** Turns values into bytes of one content type (and encoding), and back. */
@@ -51,9 +60,51 @@ export class UnknownContentTypeError extends PayloadError {
   override name = 'UnknownContentTypeError';
 }
 
+/** The message names a compression (header `compression`) that the registry does not know. */
+export class UnknownCompressionError extends PayloadError {
+  override name = 'UnknownCompressionError';
+  /** The compression the header names. */
+  readonly compression: string;
+  constructor(message: string, properties: BasicProperties, compression: string) {
+    super(message, properties);
+    this.compression = compression;
+  }
+}
+
 /** True when `e` is a PayloadError (checks `name`, so it works across package copies). */
 export function isPayloadError(e: unknown): e is PayloadError {
-  return e instanceof Error && (e.name === 'PayloadError' || e.name === 'UnknownContentTypeError');
+  return e instanceof Error && (e.name === 'PayloadError' || e.name === 'UnknownContentTypeError' || e.name === 'UnknownCompressionError');
+}
+
+/** The message header that names a body's compression (kombu's convention). */
+export const COMPRESSION_HEADER = 'compression';
+
+/**
+ * A compression of serialized bytes, named in the `compression` header (kombu's model: a step
+ * after the serializer on publish, before it on receipt; the content type stays the serializer's).
+ */
+export interface Compression {
+  /** The name written in the header, e.g. `application/x-gzip` (kombu's name for zlib). */
+  readonly name: string;
+  /** Other names it is asked for by and read under (case-insensitive), e.g. `zlib`, `gzip`. */
+  readonly aliases?: readonly string[] | undefined;
+  /** Compresses a serialized body. */
+  compress(bytes: Uint8Array): Uint8Array;
+  /** Decompresses a received body; throws when the bytes are not this compression's (or too large). */
+  decompress(bytes: Uint8Array): Uint8Array;
+}
+
+/** Options of SerializerRegistry.register(). */
+export interface RegisterOptions {
+  /** Also encode values published with no serializer named (instead of JSON). */
+  default?: boolean;
+  /**
+   * Also say what raw bytes published with no serializer are: its content type and content
+   * encoding, when the publish gives neither (kombu: `application/data` + `binary`).
+   */
+  forBytes?: boolean;
+  /** Also encode strings published with no serializer (and no encoding other than utf-8), e.g. kombu's `text/plain` + `utf-8`. */
+  forStrings?: boolean;
 }
 
 /** What encode() gives: the bytes and the properties that say how to read them back. */
@@ -72,6 +123,8 @@ export interface Encoded {
 export type SerializerRef = string | Serializer<unknown>;
 
 const CHARSETS = new Set(['utf-8', 'utf8', 'latin1', 'iso-8859-1', 'ascii', 'us-ascii', 'utf-16le', 'utf16le', 'identity']);
+/** Content encodings that say "bytes, not text" and transform nothing (kombu's SKIP_DECODE). */
+const BINARY = new Set(['binary', 'ascii-8bit']);
 
 /** `Application/JSON; charset=utf-8` → `application/json`. */
 function mediaType(contentType: string): string {
@@ -125,24 +178,35 @@ export const bytesSerializer: Serializer<Uint8Array> = {
 export class SerializerRegistry {
   readonly #byKey: Map<string, Serializer<never>>;
   #default: Serializer<never>;
+  #forBytes: Serializer<never> | undefined;
+  #forStrings: Serializer<never> | undefined;
+  /** By lower-cased name and alias. */
+  readonly #compressions: Map<string, Compression>;
 
   /** @internal use createSerializers() or registry.extend() */
   constructor(from?: SerializerRegistry) {
     this.#byKey = new Map(from ? from.#byKey : undefined);
     this.#default = from ? from.#default : (jsonSerializer as Serializer<never>);
+    this.#forBytes = from ? from.#forBytes : undefined;
+    this.#forStrings = from ? from.#forStrings : undefined;
+    this.#compressions = new Map(from ? from.#compressions : undefined);
   }
 
   /**
    * Adds (or replaces) the serializer for its content type and encoding. With `default`, it
    * also encodes values published with no serializer named (instead of JSON); one that replaces
    * the default's content type (your own `application/json`) becomes the default too, so that
-   * values are encoded by the serializer that decodes them. Returns this.
+   * values are encoded by the serializer that decodes them. `forBytes` and `forStrings` make it
+   * the one for raw bytes and strings published with no serializer. Returns this.
    */
-  register<T>(serializer: Serializer<T>, options: { default?: boolean } = {}): this {
+  register<T>(serializer: Serializer<T>, options: RegisterOptions = {}): this {
     if (typeof serializer.contentType !== 'string' || serializer.contentType.trim() === '') throw new TypeError('a serializer needs a contentType');
     const k = key(serializer.contentType, serializer.contentEncoding);
-    this.#byKey.set(k, serializer as Serializer<never>);
-    if (options.default || k === key(this.#default.contentType, this.#default.contentEncoding)) this.#default = serializer as Serializer<never>;
+    const s = serializer as Serializer<never>;
+    this.#byKey.set(k, s);
+    if (options.default || k === key(this.#default.contentType, this.#default.contentEncoding)) this.#default = s;
+    if (options.forBytes) this.#forBytes = s;
+    if (options.forStrings) this.#forStrings = s;
     return this;
   }
 
@@ -164,6 +228,48 @@ export class SerializerRegistry {
   /** The serializer publish() uses for values when none is named (JSON unless registered otherwise). */
   get default(): Serializer {
     return this.#default as Serializer;
+  }
+
+  /** The serializer that says what raw bytes published with no serializer are (none by default: they go without a content type). */
+  get forBytes(): Serializer<Uint8Array> | undefined {
+    return this.#forBytes;
+  }
+
+  /** The serializer for strings published with no serializer (none by default: UTF-8 text without a content type). */
+  get forStrings(): Serializer<string> | undefined {
+    return this.#forStrings;
+  }
+
+  /**
+   * Adds (or replaces) a compression, under its name and aliases. Once a registry has one, it
+   * decodes by the `compression` header (see decode()). Returns this.
+   */
+  registerCompression(compression: Compression): this {
+    if (typeof compression.name !== 'string' || compression.name.trim() === '') throw new TypeError('a compression needs a name');
+    for (const n of [compression.name, ...(compression.aliases ?? [])]) this.#compressions.set(n.trim().toLowerCase(), compression);
+    return this;
+  }
+
+  /** The compression registered under this name or alias, if any. */
+  compression(name: string): Compression | undefined {
+    return this.#compressions.get(name.trim().toLowerCase());
+  }
+
+  /**
+   * Compresses serialized bytes with the compression `name` names (a name or an alias); gives
+   * the bytes and the name for the `compression` header. An unknown name, or a compression that
+   * fails, is an EncodeError (nothing is sent).
+   */
+  compress(bytes: Uint8Array, name: string): { bytes: Uint8Array; name: string } {
+    const c = typeof name === 'string' ? this.compression(name) : undefined;
+    if (!c) throw new EncodeError('publish', 'compression', `no compression ${String(name)} is registered${this.#compressions.size ? ` (registered: ${[...this.#compressions.keys()].join(', ')})` : ' (kombuSerializers() has zlib and brotli)'}`);
+    try {
+      return { bytes: c.compress(bytes), name: c.name };
+    } catch (e) {
+      const err = new EncodeError('publish', 'compression', `${c.name} failed: ${(e as Error).message}`);
+      err.cause = e;
+      throw err;
+    }
   }
 
   /**
@@ -188,8 +294,11 @@ export class SerializerRegistry {
    * Decodes a body by its properties: no content type gives the bytes; a registered type (and
    * encoding) its serializer's value; `text/*` text. Throws UnknownContentTypeError for any
    * other type, PayloadError (with the serializer's error as `cause`) for unreadable bytes.
+   * When the registry has compressions and the `compression` header names one, the body is
+   * decompressed first (kombu's order); one it does not know is an UnknownCompressionError.
    */
   decode<T = unknown>(body: Uint8Array, properties: BasicProperties): T {
+    if (this.#compressions.size > 0 && properties.headers?.[COMPRESSION_HEADER] !== undefined) body = this.#decompress(body, properties);
     const type = properties.contentType;
     if (type === undefined || type.trim() === '') return body as T;
     const s = this.#lookup(type, properties.contentEncoding);
@@ -203,12 +312,26 @@ export class SerializerRegistry {
     }
   }
 
+  #decompress(body: Uint8Array, properties: BasicProperties): Uint8Array {
+    const h: unknown = properties.headers![COMPRESSION_HEADER];
+    // py-amqp writes a Python str as a long string (S): a string here, or bytes if not UTF-8.
+    const name = typeof h === 'string' ? h : h instanceof Uint8Array ? new TextDecoder().decode(h) : undefined;
+    const c = name === undefined ? undefined : this.compression(name);
+    if (!c) throw new UnknownCompressionError(`the body is compressed with ${name ?? `a ${typeof h} header value`}, which this registry does not know (registered: ${[...this.#compressions.keys()].join(', ')})`, properties, name ?? String(h));
+    try {
+      return c.decompress(body);
+    } catch (e) {
+      throw new PayloadError(`a ${body.length}-byte body does not decompress as ${c.name}: ${(e as Error).message}`, properties, { cause: e });
+    }
+  }
+
   #lookup(type: string, encoding: string | undefined): Serializer<never> | undefined {
     const exact = this.#byKey.get(key(type, encoding));
     if (exact) return exact;
-    // A character set in contentEncoding (warren's own text publishes) is not a transformation.
+    // A character set in contentEncoding (warren's own text publishes) is not a transformation,
+    // and neither is kombu's `binary`.
     const e = encoding?.trim().toLowerCase();
-    if (e && !CHARSETS.has(e)) return undefined;
+    if (e && !CHARSETS.has(e) && !BINARY.has(e)) return undefined;
     return this.#byKey.get(mediaType(type)) ?? (mediaType(type).startsWith('text/') && this.#byKey.has('text/plain') ? (textSerializer as Serializer<never>) : undefined);
   }
 }

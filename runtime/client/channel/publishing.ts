@@ -93,7 +93,7 @@ export class Publishing {
     const s = this.#settings;
     const cause = state.heldBy;
     if (s.publishWhileRecovering === 'fail') throw new RecoveringError('the connection is recovering and this channel fails publishes meanwhile (publishWhileRecovering: fail)', { cause });
-    const size = prepare(body, options).bytes.length; // also rejects invalid input now, not after the outage
+    const size = prepare(body, options, this.#host.serializers).bytes.length; // also rejects invalid input now, not after the outage
     if (this.backlog.length >= s.maxWaiting || this.backlog.bytes + size > s.maxWaitingBytes) {
       throw new RecoveringError(`the connection is recovering and ${this.backlog.length} publishes (${this.backlog.bytes} bytes) already wait (recoveryBuffer)`, { cause });
     }

@@ -3,13 +3,14 @@
  * serializer, properties), so that each publish names only what differs.
  *
  * The body is encoded here with the producer's serializer registry (its own, or the channel's),
- * then handed to the channel as bytes with the content type and encoding it got: so a
- * per-producer registry needs nothing from the channel, and per-message `serializer` overrides
- * work the same way.
+ * by the same prepare() a channel publish runs (serializer, the registry's rules for bytes and
+ * strings, compression), then handed to the channel as bytes with the properties it got: so a
+ * per-producer registry (kombuSerializers(), say) needs nothing from the channel, and
+ * per-message `serializer` and `compression` overrides work the same way.
  */
 import type { Body } from '../body.js';
 import type { Channel } from '../channel.js';
-import type { PublishOptions } from '../publisher.js';
+import { prepare, type PublishOptions } from '../publisher.js';
 import type { SerializerRef, SerializerRegistry } from '../serializers.js';
 import { mergeTables } from '../../codec/table-wire.js';
 import { Exchange } from './entities.js';
@@ -24,6 +25,8 @@ export interface ProducerOptions {
   serializer?: SerializerRef;
   /** The registry to encode with (default: the channel's). */
   serializers?: SerializerRegistry;
+  /** Compress every body with this compression of the registry (e.g. `zlib` with kombuSerializers()), as kombu's Producer(compression=...). */
+  compression?: string;
   /** Properties and publish options every message gets unless it overrides them (persistent, mandatory, headers...). */
   properties?: PublishOptions;
   /** Declare `exchange` (when it is an Exchange) on the first publish (default true, kombu's auto_declare). */
@@ -80,19 +83,19 @@ export class Producer {
     const value = !raw && typeof data !== 'string';
     if (ref === undefined && value && merged.contentType !== undefined && this.serializers.get(merged.contentType, merged.contentEncoding)) ref = merged.contentType;
     ref ??= this.options.serializer;
-    if (!raw && (ref !== undefined || typeof data !== 'string' || merged.json)) {
-      const e = this.serializers.encode(data, merged.json && ref === undefined ? 'application/json' : ref, typeof ref === 'string' ? merged.contentEncoding : undefined);
-      if (o.serializer !== undefined && o.contentType === undefined) {
-        // This message's own serializer says what its bytes are, over the producer's defaults.
-        merged.contentType = e.contentType;
-        merged.contentEncoding = o.contentEncoding ?? e.contentEncoding;
-      }
-      merged.contentType ??= e.contentType;
-      if (e.contentEncoding !== undefined) merged.contentEncoding ??= e.contentEncoding;
-      delete merged.serializer;
-      delete merged.json;
-      return this.channel.publish(typeof exchange === 'string' ? exchange : exchange.name, routingKey, e.bytes, merged);
+    // Bytes go as they are unless this message names a serializer: the producer's is for values and strings.
+    merged.serializer = raw ? o.serializer : ref;
+    if (o.serializer !== undefined && o.contentType === undefined) {
+      // This message's own serializer says what its bytes are, over the producer's defaults.
+      delete merged.contentType;
+      merged.contentEncoding = o.contentEncoding;
     }
-    return this.channel.publish(typeof exchange === 'string' ? exchange : exchange.name, routingKey, data, merged);
+    if (o.compression === undefined && this.options.compression !== undefined) merged.compression ??= this.options.compression;
+    const { bytes, properties } = prepare(data, merged, this.serializers);
+    const sent: PublishOptions = properties as PublishOptions;
+    if (merged.mandatory !== undefined) sent.mandatory = merged.mandatory;
+    if (merged.signal !== undefined) sent.signal = merged.signal;
+    if (merged.timeout !== undefined) sent.timeout = merged.timeout;
+    return this.channel.publish(typeof exchange === 'string' ? exchange : exchange.name, routingKey, bytes, sent);
   }
 }

@@ -1,0 +1,32 @@
+/**
+ * Synchronous compression for message bodies (kombu's `compression` header), on node:zlib: here
+ * because runtime/io is the one layer that imports Node. Synchronous on purpose: a serializer
+ * registry encodes inside publish() and decodes inside `message.payload`, both synchronous, and
+ * the web-standard CompressionStream is only asynchronous. Node, Bun and Deno all have these
+ * functions; the workerd build (no node:* import) swaps this module for
+ * ./workerd/compression.ts, whose functions throw.
+ *
+ * Decompression takes a ceiling on the output (node:zlib's `maxOutputLength`): a few KiB of
+ * compressed zeros can stand for gigabytes, and a consumer must not be made to allocate them.
+ */
+import { brotliCompressSync, brotliDecompressSync, deflateSync, inflateSync } from 'node:zlib';
+
+/** zlib's format (RFC 1950: deflate with a 2-byte header and an Adler-32), as Python's zlib.compress() writes it. */
+export function zlibDeflate(bytes: Uint8Array): Uint8Array {
+  return deflateSync(bytes);
+}
+
+/** Inflates zlib-format bytes; throws (RangeError) past `maxBytes` of output, or on bytes that are not zlib's. */
+export function zlibInflate(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  return inflateSync(bytes, { maxOutputLength: maxBytes });
+}
+
+/** Brotli (RFC 7932). */
+export function brotliCompress(bytes: Uint8Array): Uint8Array {
+  return brotliCompressSync(bytes);
+}
+
+/** Decompresses brotli; throws past `maxBytes` of output, or on bytes that are not brotli. */
+export function brotliDecompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  return brotliDecompressSync(bytes, { maxOutputLength: maxBytes });
+}
