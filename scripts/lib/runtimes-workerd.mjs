@@ -5,7 +5,7 @@
 // How: an esbuild plugin swaps the three Node-bound modules of the client's path for their
 // stand-ins in runtime/io/workerd/ (node-transport → the Workers transport as the default,
 // dns-resolver → endpoints kept as they are, cloudflare-sockets → a static import of workerd's
-// module, node:diagnostics_channel → channels with no subscribers) and refuses any other node:* import, naming the importer: a new one on the
+// module, compression → functions that throw (no synchronous zlib), node:diagnostics_channel → channels with no subscribers) and refuses any other node:* import, naming the importer: a new one on the
 // client's path fails the build instead of failing in a Worker. The timers the client expects
 // from Node (setImmediate, unref()) come from runtime/io/workerd/timers.ts through esbuild's
 // `inject`, which binds those free names in the bundle without touching the Worker's globals.
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEAMS = join(ROOT, 'runtime', 'io', 'workerd');
 /** Modules of runtime/io replaced in the workerd build, by file name. */
-const REPLACED = new Set(['node-transport', 'dns-resolver', 'cloudflare-sockets']);
+const REPLACED = new Set(['node-transport', 'dns-resolver', 'cloudflare-sockets', 'compression']);
 
 /** The esbuild plugin described above. */
 export function workerdSeams() {
@@ -24,7 +24,7 @@ export function workerdSeams() {
     name: 'warren-workerd-seams',
     setup(build) {
       build.onResolve({ filter: /^node:diagnostics_channel$/ }, () => ({ path: join(SEAMS, 'diagnostics-channel.ts') }));
-      build.onResolve({ filter: /\/(node-transport|dns-resolver|cloudflare-sockets)\.js$/ }, (args) => {
+      build.onResolve({ filter: /\/(node-transport|dns-resolver|cloudflare-sockets|compression)\.js$/ }, (args) => {
         const target = join(args.resolveDir, args.path);
         const name = target.match(/([^/\\]+)\.js$/)?.[1];
         if (dirname(target) !== join(ROOT, 'runtime', 'io') || !REPLACED.has(name)) return undefined;
