@@ -11,22 +11,25 @@
  */
 import { brotliCompressSync, brotliDecompressSync, deflateSync, inflateSync } from 'node:zlib';
 
+/** A Buffer as a plain Uint8Array over the same memory (bodies are Uint8Arrays everywhere else; no copy). */
+const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 /** zlib's format (RFC 1950: deflate with a 2-byte header and an Adler-32), as Python's zlib.compress() writes it. */
 export function zlibDeflate(bytes: Uint8Array): Uint8Array {
-  return deflateSync(bytes);
+  return plain(deflateSync(bytes));
 }
 
 /** Inflates zlib-format bytes; throws (RangeError) past `maxBytes` of output, or on bytes that are not zlib's. */
 export function zlibInflate(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  return inflateSync(bytes, { maxOutputLength: maxBytes });
+  return plain(inflateSync(bytes, { maxOutputLength: maxBytes }));
 }
 
 /** Brotli (RFC 7932). */
 export function brotliCompress(bytes: Uint8Array): Uint8Array {
-  return brotliCompressSync(bytes);
+  return plain(brotliCompressSync(bytes));
 }
 
 /** Decompresses brotli; throws past `maxBytes` of output, or on bytes that are not brotli. */
 export function brotliDecompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  return brotliDecompressSync(bytes, { maxOutputLength: maxBytes });
+  return plain(brotliDecompressSync(bytes, { maxOutputLength: maxBytes }));
 }
