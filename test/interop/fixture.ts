@@ -22,6 +22,12 @@ export async function channel(): Promise<Channel> {
   return ch;
 }
 
+/** The file's connection (another channel on it: `(await connection()).channel()`). */
+export async function connection(): Promise<Connection> {
+  await channel();
+  return conn!;
+}
+
 /** A queue for this test (not exclusive: the Python client uses it too), deleted after it. */
 export async function queue(prefix: string): Promise<string> {
   const name = uniqueName(prefix);

@@ -9,9 +9,13 @@ Reads one JSON command per line on stdin and answers each with one JSON line on 
   {"op": "get", "queue": q}                            -> {"ok": true, "message": <message> | null}
   {"op": "quit"}
 kombu publishes with kombu.Producer (its serializers and compression; "payload" is the value);
-pika with basic_publish ("body" is the bytes). A message is reported as
-  {"body_hex", "content_type", "content_encoding", "headers": <tagged>, "decoded": <tagged>, "decode_error"}
-where "decoded" is kombu's message.decode() (kombu only).
+pika with basic_publish ("body" is the bytes; with "zlib": true, Python's zlib.compress() of
+them, as a program that speaks kombu's compression by hand would send). A message is reported as
+  {"body_hex", "content_type", "content_encoding", "headers": <tagged>, "decoded": <tagged>, "decode_error",
+   "inflated_hex"}
+where "decoded" is kombu's message.decode() (kombu only; kombu decompresses by the compression
+header first, so its "body_hex" is the decompressed body), and "inflated_hex" is Python's
+zlib.decompress() of the body (pika only, when the message has a compression header).
 
 <tagged> spells a Python value with its type, both ways, so that nothing is lost to JSON:
   {"int": "5"} {"float": "3.0"} {"bool": true} {"str": "x"} {"bytes": "ff00"} {"decimal": "1.25"}
@@ -22,6 +26,7 @@ import datetime
 import decimal
 import json
 import sys
+import zlib
 
 
 def tag(v):
@@ -91,14 +96,20 @@ class Pika:
     def publish(self, cmd):
         headers = untag(cmd["headers"]) if cmd.get("headers") else None
         props = self.pika.BasicProperties(content_type=cmd.get("content_type"), content_encoding=cmd.get("content_encoding"), headers=headers)
-        self.ch.basic_publish(exchange="", routing_key=cmd["queue"], body=body_of(cmd), properties=props)
+        body = body_of(cmd)
+        if cmd.get("zlib"):
+            body = zlib.compress(body.encode() if isinstance(body, str) else body)
+        self.ch.basic_publish(exchange="", routing_key=cmd["queue"], body=body, properties=props)
 
     def get(self, cmd):
         method, props, body = self.ch.basic_get(cmd["queue"], auto_ack=True)
         if method is None:
             return None
-        return {"body_hex": binascii.hexlify(body).decode(), "content_type": props.content_type,
-                "content_encoding": props.content_encoding, "headers": tag(props.headers) if props.headers is not None else None}
+        out = {"body_hex": binascii.hexlify(body).decode(), "content_type": props.content_type,
+               "content_encoding": props.content_encoding, "headers": tag(props.headers) if props.headers is not None else None}
+        if props.headers and "compression" in props.headers:
+            out["inflated_hex"] = binascii.hexlify(zlib.decompress(body)).decode()
+        return out
 
     def close(self):
         self.conn.close()

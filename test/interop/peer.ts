@@ -23,6 +23,8 @@ export interface PeerMessage {
   /** kombu's message.decode() */
   decoded?: Tagged;
   decode_error?: string;
+  /** Python's zlib.decompress() of the body (pika only, when a compression header is present). */
+  inflated_hex?: string;
 }
 
 /** What a publish from Python says (see peer.py). */
@@ -35,6 +37,8 @@ export interface PeerPublish {
   headers?: Tagged;
   serializer?: string;
   compression?: string;
+  /** pika: send Python's zlib.compress() of the body. */
+  zlib?: boolean;
 }
 
 export interface Peer {
