@@ -95,6 +95,12 @@ export interface BrokerRule {
   readonly argumentValue?: number | string | boolean;
   /** ...as a string that does not match this pattern (a regular expression's source, anchored). */
   readonly argumentNotMatching?: string;
+  /**
+   * Matches a queue.declare of one of these queue types (`x-queue-type`). A declare without
+   * x-queue-type counts as `classic`, as warren's quorum options do: a vhost's default queue type
+   * is not visible to the client.
+   */
+  readonly queueTypes?: readonly string[];
   /** First RabbitMQ version the rule applies to, e.g. `4.3`. */
   readonly since: string;
   /** First version it no longer applies to, if any. */
@@ -133,6 +139,19 @@ export const BROKER_RULES: readonly BrokerRule[] = [
     action: 'refuse',
     behaviour: 'classic queue storage version 1 was removed: the broker answers 406 PRECONDITION_FAILED and closes the channel',
     remedy: 'omit x-queue-version (version 2 is the only one)',
+  },
+  {
+    id: 'leader-locator-classic',
+    method: 'queue.declare',
+    fields: { passive: false },
+    argument: 'x-queue-leader-locator',
+    queueTypes: ['classic'],
+    since: '3.8',
+    until: '4.0',
+    action: 'refuse',
+    behaviour:
+      "x-queue-leader-locator applies to quorum queues and streams only before RabbitMQ 4.0: for a classic queue the broker answers 406 PRECONDITION_FAILED (invalid arg) and closes the channel (verified on 3.10.8); from 4.0 on it places classic queues too",
+    remedy: "declare a quorum queue (queueType: 'quorum') to choose its leader's node, or omit leaderLocator for a classic queue (before 4.0 x-queue-master-locator places it)",
   },
   {
     id: 'queue-mode',
@@ -300,6 +319,11 @@ export function ruleMatches(rule: BrokerRule, broker: BrokerInfo, m: AnyMethod):
   if (!versionAtLeast(broker, rule.since) || (rule.until !== undefined && versionAtLeast(broker, rule.until))) return false;
   const fields = m as unknown as Record<string, unknown>;
   if (rule.fields) for (const [k, v] of Object.entries(rule.fields)) if (fields[k] !== v) return false;
+  if (rule.queueTypes !== undefined) {
+    const declared = unwrap((fields.arguments as FieldTable | undefined)?.['x-queue-type']);
+    const type = declared === undefined ? 'classic' : declared instanceof Uint8Array ? new TextDecoder().decode(declared) : declared;
+    if (!rule.queueTypes.includes(type as string)) return false;
+  }
   if (rule.argument !== undefined) {
     const args = fields.arguments as FieldTable | undefined;
     if (!args || !(rule.argument in args)) return false;

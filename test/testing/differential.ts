@@ -34,5 +34,6 @@ export const TESTS_NOT_ON_TEST_BROKER: Record<string, string> = {
   'test/integration/retry/native.test.ts > which returns each x-delayed-retry-type delays (4.3), and none on 3.10': 'reads the broker clock through erl_call',
   'test/integration/shutdown/consumer-timeout.test.ts > 3.10: the node-wide consumer timeout closes the channel with 406, seen as a ConsumerTimeoutError (a node of its own)': 'starts a RabbitMQ node of its own with consumer_timeout set',
   'test/integration/messaging/declarations.test.ts > queue types > stream: declare, publish, consume from the first offset with a prefetch': 'streams are not implemented by warren/testing',
+  'test/integration/rabbitmq4/leader-locator.test.ts > a quorum queue with leaderLocator is declared on both versions': 'reads the leader locator the broker applies through erl_call',
   'test/integration/amqplib/connect.test.ts > warren/amqplib connect > amqps: with the TLS socket options (ca, cert, key) and credentials.external()': 'TLS: warren/testing listens on plain TCP only',
 };
