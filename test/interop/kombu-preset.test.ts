@@ -105,6 +105,15 @@ describe('kombu → warren', () => {
     }
   });
 
+  it('bytes kombu sends with a content type of their own get content_encoding binary: read as no transformation, by the built-in registry too', async () => {
+    const q = await queue('interop-kombu-preset');
+    await kombu.publish({ queue: q, body: { hex: hexOf(BYTES) }, content_type: 'application/octet-stream' });
+    const m = await getMessage(q);
+    expect(m.properties).toMatchObject({ contentType: 'application/octet-stream', contentEncoding: 'binary' });
+    expect(m.payload).toEqual(BYTES); // the fixture's channel: createSerializers()
+    expect(m.decode(kombuSerializers())).toEqual(BYTES);
+  });
+
   it('message.payload on a channel whose registry is the preset; bz2 and lzma (no codec in Node) are an UnknownCompressionError', async () => {
     const q = await queue('interop-kombu-preset');
     await kombu.publish({ queue: q, payload: VALUE, serializer: 'json', compression: 'zlib' });
