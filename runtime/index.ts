@@ -2,7 +2,8 @@
  * `warren`: the AMQP 0-9-1 client for RabbitMQ. Names are listed by hand so that the public
  * surface is a decision, not an accident.
  */
-export { connect, Connection, type ConnectionEvents, type ConnectionState } from './client/connection.js';
+export { Connection, type ConnectionEvents, type ConnectionState } from './client/connection.js';
+export { connect } from './client/connect.js';
 export { Channel, type ChannelEvents, type CallArgs, type CallOptions } from './client/channel.js';
 export { ConfigurationError, parseUrl, type ConnectOptions, type TlsOptions, type Logger } from './client/options.js';
 export { plain, amqplain, external, type SaslMechanism } from './protocol/sasl.js';

@@ -48,7 +48,7 @@ export class Channel extends Declarations implements MessageOwner {
   readonly connection: Connection;
   /** @internal identifies this channel in the topology record (stable across recoveries) */
   readonly key: number;
-  /** @internal false for the connection's own short-lived channels (passive checks, replay): not recorded */
+  /** @internal false for the connection's own short-lived channels (passive checks, replay): not recovered, and their link records nothing */
   readonly recorded: boolean;
   /** @internal counts recoveries: deliveries of an older epoch are stale */
   epoch = 0;
@@ -160,20 +160,15 @@ export class Channel extends Declarations implements MessageOwner {
     return withDefaults(kind, def.fields, args);
   }
 
-  /** @internal sends a synchronous method and waits for the reply (with content for get-ok); records settings and topology */
+  /** @internal sends a synchronous method and waits for the reply (with content for get-ok), after a recovery in progress */
   async request(m: AnyMethod, options?: CallOptions, onReply?: (r: Reply) => void): Promise<Reply> {
     this.connection.rules.check(m);
     const signal = callSignal(options);
     if (this.#wire.state.name === 'held') await this.connection.whenRecovered(signal);
-    const r = await this.requestNow(m, signal, onReply);
-    if (this.recorded) {
-      this.#settings.onMethod(m);
-      this.connection.topology.onMethod(m, r.method);
-    }
-    return r;
+    return this.requestNow(m, signal, onReply);
   }
 
-  /** @internal sends a synchronous method now (the replay's calls do not wait for the recovery) and records nothing */
+  /** @internal sends a synchronous method now (the replay's calls do not wait for the recovery) */
   async requestNow(m: AnyMethod, signal: AbortSignal | undefined, onReply?: (r: Reply) => void): Promise<Reply> {
     this.assertOpen();
     signal?.throwIfAborted();

@@ -17,18 +17,20 @@ import type { ConnectionCore } from '../protocol/connection.js';
 import type { TuneWanted } from '../protocol/tune.js';
 import { openSession } from './session/open.js';
 import type { ChannelSink, Session, SessionHost } from './session/session.js';
+import type { Link } from './session/link.js';
 import { BrokerRules, type BrokerInfo } from './broker-rules.js';
 import { drainThenClose, type DrainOptions, type ShutdownReport } from './shutdown.js';
 import { Channel } from './channel.js';
 import { Emitter } from './emitter.js';
-import { parseUrl, resolveOptions, type ConnectOptions, type Logger, type ResolvedOptions } from './options.js';
-import { describeConnection, traceClose, traceConnect, traceRecovery, tracing } from './tracing/index.js';
+import type { Logger, ResolvedOptions } from './options.js';
+import { describeConnection, traceClose, traceRecovery, tracing } from './tracing/index.js';
 import type { ChannelOptions } from './channel/settings.js';
 import { scheduleRenewal } from './recovery/credentials.js';
 import { EndpointWalk, type Endpoint } from './recovery/endpoints.js';
 import { RecoveryFailedError, type TopologyRecoveryError } from './recovery/errors.js';
 import type { DisconnectedEvent, NodeInfo, QueueRenamedEvent, ReconnectingEvent, RecoveredEvent } from './recovery/events.js';
 import { TopologyRecorder } from './recovery/recorder.js';
+import { RecordingLink } from './recovery/recording-link.js';
 import { systemClock } from './recovery/clock.js';
 import { replay, type ReplayChannel } from './recovery/replay.js';
 import { isRecoverable, reconnect, sleep, type AttemptState } from './recovery/supervisor.js';
@@ -67,7 +69,7 @@ export interface ConnectionEvents {
 /** `open`, `recovering` (lost, reconnecting or replaying), `closing`, `closed`. */
 export type ConnectionState = 'open' | 'recovering' | 'closing' | 'closed';
 
-/** An open AMQP connection. Create one with {@link connect}. */
+/** An open AMQP connection. Create one with `connect()`. */
 export class Connection extends Emitter<ConnectionEvents> {
   /** The current session (replaced by each recovery). */
   #session!: Session;
@@ -94,7 +96,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #abort: AbortController | undefined;
   #cancelRenewal: (() => void) | undefined;
 
-  /** @internal use {@link connect} */
+  /** @internal use connect() (connect.ts) */
   constructor(session: Session, options: ResolvedOptions) {
     super();
     this.#options = options;
@@ -201,9 +203,14 @@ export class Connection extends Emitter<ConnectionEvents> {
     const ch = new Channel(this, options);
     const { link, opened } = this.#session.openChannel(ch, options.id);
     ch.restorer.fixedId = options.id;
-    ch.useLink(link);
+    ch.useLink(options.recorded ? this.#recording(link, ch.restorer) : link);
     await opened;
     return ch;
+  }
+
+  /** The link of one of the application's channels: what succeeds on it is recorded for recovery (its settings, the topology). */
+  #recording(link: Link, restorer: ChannelRestorer): Link {
+    return new RecordingLink(link, [restorer, this.topology]);
   }
 
   /** @internal a channel closed for good */
@@ -383,7 +390,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       reopen: async (r: ReplayChannel, signal: AbortSignal) => {
         const restorer = r as ChannelRestorer;
         const { link, opened } = this.#session.openChannel(restorer.channel, restorer.fixedId, signal);
-        await restorer.reopen(link, opened, signal);
+        await restorer.reopen(this.#recording(link, restorer), opened, signal);
       },
       spareChannel: () => this.spareChannel(),
       isOpen: () => session.isOpen && this.#session === session,
@@ -402,49 +409,4 @@ export class Connection extends Emitter<ConnectionEvents> {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Connection { state: '${this.#state}', channels: ${this.#recorded.size} }`;
   }
-}
-
-/**
- * Opens a connection: TCP (or TLS), the AMQP handshake, authentication and vhost, within
- * `connectionTimeout`. Accepts an amqp:// or amqps:// URL, several URLs (nodes of a cluster:
- * the first gives the credentials and settings, the others their hosts), an options object, or
- * a URL and an object (the object wins). With several endpoints they are tried in a shuffled
- * order; the first connect tries each once, or retries with backoff when
- * `recovery.retryInitialConnect` is set.
- */
-export async function connect(url?: string | readonly string[] | ConnectOptions, options?: ConnectOptions): Promise<Connection> {
-  let o: ResolvedOptions;
-  if (typeof url === 'string') o = resolveOptions(url, options);
-  else if (Array.isArray(url)) {
-    const [first, ...rest] = url as readonly string[];
-    const hosts = rest.map((u) => {
-      const p = parseUrl(u);
-      return { hostname: p.hostname ?? 'localhost', port: p.port ?? (p.tls ? 5671 : 5672) };
-    });
-    o = resolveOptions(first, { ...options, hosts: [...hosts, ...(options?.hosts ?? [])] });
-  } else o = resolveOptions(undefined, (url as ConnectOptions | undefined) ?? options);
-  if (tracing.connect.start.hasSubscribers) return traceConnect(o, () => open(o));
-  return open(o);
-}
-
-/** connect() once its options are resolved. */
-async function open(o: ResolvedOptions): Promise<Connection> {
-  const r = o.recovery;
-  const walk = new EndpointWalk(o.endpoints, { shuffle: r?.shuffle ?? true, random: r?.random ?? Math.random, resolve: r?.resolve });
-  let session: Session;
-  if (r?.retryInitialConnect) {
-    session = await reconnect(walk, r, { establish: (ep) => openSession(o, ep), sleep, now: Date.now }, { attempts: 0, startedAt: Date.now(), lastError: undefined }, new AbortController().signal);
-  } else {
-    // One pass over the endpoints; the last error is the one the application sees.
-    for (;;) {
-      const endpoint = await walk.next();
-      try {
-        session = await openSession(o, endpoint);
-        break;
-      } catch (e) {
-        if (walk.startsPass) throw e;
-      }
-    }
-  }
-  return new Connection(session, o);
 }

@@ -100,6 +100,14 @@ export class ChannelRestorer {
     if (settings.confirmWindow !== undefined) await this.channel.requestNow(this.channel.method('confirm.select', {}), signal);
   }
 
+  /**
+   * A synchronous method succeeded on the channel (its recording link tells, recovery/
+   * recording-link.ts): the settings re-applied by `reopen()` note prefetch and tx mode.
+   */
+  onMethod(m: AnyMethod): void {
+    this.#p.settings.onMethod(m);
+  }
+
   consumerByKey(key: number): ConsumerLike | undefined {
     return this.#p.consuming.byKey(key);
   }

@@ -3,9 +3,10 @@
  * can be declared again on a new connection (replay.ts).
  *
  * Theory of operation. The record is fed the methods that *succeeded*, exactly as they went on
- * the wire (`onMethod(method, reply)` from Channel.request, whatever API sent them: channel
- * helpers, `ch.call('queue.declare', ...)`, or entity objects built on top), plus consumers from
- * Channel.consume. One connection has one record, shared by its channels, kept in maps by name
+ * the wire (`onMethod(method, reply)` from the recording link of each of the application's
+ * channels, recording-link.ts, whatever API sent them: channel helpers,
+ * `ch.call('queue.declare', ...)`, or entity objects built on top), plus consumers from
+ * Channel.consume (channel/consuming.ts). One connection has one record, shared by its channels, kept in maps by name
  * in declaration order (Map insertion order), which is the replay order within each kind.
  * - Recorded: exchange.declare (not passive, not the predefined `amq.*` and default exchange),
  *   queue.declare (not passive; under the name the broker answered), queue.bind, exchange.bind,
@@ -22,7 +23,7 @@
  * Invariant: every binding and consumer names a queue or exchange by its current name.
  *
  * Design note for layers above (issue 9 entities, tracing): there is one record. An Exchange,
- * Queue or Binding object declares through a Channel, which records here; it keeps no copy of
+ * Queue or Binding object declares through a Channel, whose link records here; it keeps no copy of
  * the topology of its own, and learns of renames from the connection's `queueRenamed` event or
  * `connection.topology.currentName()`. What is recovered is chosen with the `topologyFilter`
  * recovery option (plain predicates on the records below), not by subclassing.
