@@ -30,7 +30,7 @@ export interface QuorumQueueArguments {
   deadLetterStrategy?: 'at-most-once' | 'at-least-once';
   /** Quorum queues: how many replicas to start with (`x-quorum-initial-group-size`). */
   initialGroupSize?: number;
-  /** Quorum queues and streams: where the leader goes (`x-queue-leader-locator`; replaces the deprecated x-queue-master-locator). */
+  /** Where the queue's leader goes (`x-queue-leader-locator`; replaces the deprecated x-queue-master-locator): quorum queues and streams, and from RabbitMQ 4.0 on classic queues too (3.x refuses it on a classic queue: broker rule `leader-locator-classic`). */
   leaderLocator?: 'client-local' | 'balanced';
 }
 
