@@ -62,7 +62,7 @@ export class Message<T = unknown> {
   readonly messageCount: number | undefined;
   /** @internal */ settled: boolean;
   /** @internal told after ack/nack/reject (a stream consumer tracks processed offsets) */ onSettled: ((multiple: boolean) => void) | undefined;
-  /** @internal a stream consumer's delivery: every settlement is sent as basic.ack (streams.ts) */ streamDelivery = false;
+  /** @internal a stream consumer's delivery: every settlement is sent as basic.ack (rabbitmq/stream-consumer.ts) */ streamDelivery = false;
   /** @internal the channel's epoch at delivery (see Channel.epoch) */ readonly epoch: number;
   /** @internal set by the channel for a consumer's delivery */ consumerRef: Consumer | undefined;
   readonly #owner: MessageOwner;

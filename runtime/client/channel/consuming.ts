@@ -83,7 +83,7 @@ export interface ConsumingHost {
   readonly recorded: boolean;
   /** Builds a full method from partial arguments. */
   method(kind: string, args: object | undefined): AnyMethod;
-  /** A call through the channel (waits while held, records declarations). */
+  /** A call through the channel (waits while held; its link records declarations for recovery: recovery/recording-link.ts). */
   request(m: AnyMethod, options: undefined, onReply?: (r: Reply) => void): Promise<Reply>;
   /** A call now, recording nothing (the replay's). */
   requestNow(m: AnyMethod, signal: AbortSignal | undefined, onReply: (r: Reply) => void): Promise<Reply>;
@@ -154,7 +154,7 @@ export class Consuming<C extends ConsumerLike = ConsumerLike> {
   /** The replay: `consumer` consumes again on the re-opened channel, as recorded. */
   async reconsume(consumer: C, rec: RecordedConsumer, signal: AbortSignal | undefined): Promise<void> {
     const host = this.#host;
-    // A stream consumer resumes after the offset it processed, not where it first started (streams.ts).
+    // A stream consumer resumes after the offset it processed, not where it first started (rabbitmq/stream-consumer.ts).
     const args = consumer.resumeArguments?.(rec.arguments) ?? rec.arguments;
     const m = host.method('basic.consume', { queue: rec.queue, consumerTag: rec.consumerTag, noAck: rec.noAck, exclusive: rec.exclusive, arguments: args });
     consumer.queue = rec.queue;

@@ -59,9 +59,9 @@ export class Settlement {
   #acks!: AckBatcher;
   /** Highest delivery tag received in this life of the channel (deliver or get-ok). */
   #lastTag = 0;
-  /** Told the tag of each multiple settlement sent: it also settled other consumers' deliveries (streams.ts). */
+  /** Told the tag of each multiple settlement sent: it also settled other consumers' deliveries (rabbitmq/stream-consumer.ts). */
   readonly multipleSettled = new Set<(through: number) => void>();
-  /** True when a stream consumer holds an unsettled delivery with a tag up to `through` (streams.ts). */
+  /** True when a stream consumer holds an unsettled delivery with a tag up to `through` (rabbitmq/stream-consumer.ts). */
   readonly streamDeliveryThrough = new Set<(through: number) => boolean>();
 
   constructor(host: SettlementHost, hooks: SettlementHooks) {
@@ -114,7 +114,7 @@ export class Settlement {
   /** Message → ack/nack/reject; false when the message is stale (nothing is sent). */
   settle(message: Settleable, how: SettleHow, multiple: boolean, requeue: boolean): boolean {
     // On a stream every settlement only releases the delivery; RabbitMQ 3.10 closes the whole
-    // connection (540) on basic.nack or basic.reject of a stream delivery (streams.ts).
+    // connection (540) on basic.nack or basic.reject of a stream delivery (rabbitmq/stream-consumer.ts).
     if (message.streamDelivery && how !== 'ack') {
       // As an ack, `multiple` would also ack other consumers' deliveries that the caller meant to requeue.
       if (multiple) throw new TypeError(`${how} with multiple on a stream delivery: use ack({ multiple: true }) (on a stream every settlement is an ack; RabbitMQ 3.10 closes the connection on ${how})`);
