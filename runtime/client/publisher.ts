@@ -112,11 +112,12 @@ export function prepare(body: Body, o: PublishOptions | undefined, serializers: 
     p.expiration = String(o.expiration);
   }
   if (o.CC || o.BCC || o.streamFilterValue !== undefined) {
-    const headers: FieldTable = { ...(o.headers ?? {}) };
-    if (o.CC) headers.CC = [...o.CC];
-    if (o.BCC) headers.BCC = [...o.BCC];
-    if (o.streamFilterValue !== undefined) headers['x-stream-filter-value'] = o.streamFilterValue;
-    p.headers = headers;
+    const added: FieldTable = {};
+    if (o.CC) added.CC = [...o.CC];
+    if (o.BCC) added.BCC = [...o.BCC];
+    if (o.streamFilterValue !== undefined) added['x-stream-filter-value'] = o.streamFilterValue;
+    // Not a spread: a table received from another client keeps its key order and wire tags.
+    p.headers = mergeTables(o.headers, added);
   }
   let bytes: Uint8Array;
   const plain = !(body instanceof Uint8Array || typeof body === 'string');

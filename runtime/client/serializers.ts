@@ -298,7 +298,7 @@ export class SerializerRegistry {
    * decompressed first (kombu's order); one it does not know is an UnknownCompressionError.
    */
   decode<T = unknown>(body: Uint8Array, properties: BasicProperties): T {
-    if (this.#compressions.size > 0 && properties.headers?.[COMPRESSION_HEADER] !== undefined) body = this.#decompress(body, properties);
+    if (this.#compressions.size > 0 && !noCompression(properties.headers?.[COMPRESSION_HEADER])) body = this.#decompress(body, properties);
     const type = properties.contentType;
     if (type === undefined || type.trim() === '') return body as T;
     const s = this.#lookup(type, properties.contentEncoding);
@@ -317,7 +317,7 @@ export class SerializerRegistry {
     // py-amqp writes a Python str as a long string (S): a string here, or bytes if not UTF-8.
     const name = typeof h === 'string' ? h : h instanceof Uint8Array ? new TextDecoder().decode(h) : undefined;
     const c = name === undefined ? undefined : this.compression(name);
-    if (!c) throw new UnknownCompressionError(`the body is compressed with ${name ?? `a ${typeof h} header value`}, which this registry does not know (registered: ${[...this.#compressions.keys()].join(', ')})`, properties, name ?? String(h));
+    if (!c) throw new UnknownCompressionError(`the body is compressed with ${name ?? `a ${typeof h} header value`}, which this registry does not know (registered: ${[...this.#compressions.keys()].join(', ')})`, properties, name ?? valueText(h));
     try {
       return c.decompress(body);
     } catch (e) {
@@ -333,6 +333,24 @@ export class SerializerRegistry {
     const e = encoding?.trim().toLowerCase();
     if (e && !CHARSETS.has(e) && !BINARY.has(e)) return undefined;
     return this.#byKey.get(mediaType(type)) ?? (mediaType(type).startsWith('text/') && this.#byKey.has('text/plain') ? (textSerializer as Serializer<never>) : undefined);
+  }
+}
+
+/**
+ * @internal True when a `compression` header value says "not compressed": absent, or a value Python holds
+ * false (None, '', b'', 0, False), which kombu reads as no compression (`if compression:` in
+ * kombu/message.py), so a Python client's `headers={'compression': None}` is no error here either.
+ */
+export function noCompression(h: unknown): boolean {
+  return h === undefined || h === null || h === '' || h === false || h === 0 || h === 0n || (h instanceof Uint8Array && h.length === 0);
+}
+
+/** A header value as text for an error, never throwing (a table without a prototype has no toString). */
+function valueText(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return typeof v;
   }
 }
 

@@ -9,7 +9,14 @@
  * Decompression takes a ceiling on the output (node:zlib's `maxOutputLength`): a few KiB of
  * compressed zeros can stand for gigabytes, and a consumer must not be made to allocate them.
  */
+import { constants } from 'node:buffer';
 import { brotliCompressSync, brotliDecompressSync, deflateSync, inflateSync } from 'node:zlib';
+
+/**
+ * node:zlib refuses a `maxOutputLength` above the largest Buffer (4 GiB on Node 20) on every call;
+ * no output can be larger anyway, so a larger ceiling means that one.
+ */
+const outputLimit = (maxBytes: number): number => Math.min(maxBytes, constants.MAX_LENGTH);
 
 /** A Buffer as a plain Uint8Array over the same memory (bodies are Uint8Arrays everywhere else; no copy). */
 const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -21,7 +28,7 @@ export function zlibDeflate(bytes: Uint8Array): Uint8Array {
 
 /** Inflates zlib-format bytes; throws (RangeError) past `maxBytes` of output, or on bytes that are not zlib's. */
 export function zlibInflate(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  return plain(inflateSync(bytes, { maxOutputLength: maxBytes }));
+  return plain(inflateSync(bytes, { maxOutputLength: outputLimit(maxBytes) }));
 }
 
 /** Brotli (RFC 7932). */
@@ -31,5 +38,5 @@ export function brotliCompress(bytes: Uint8Array): Uint8Array {
 
 /** Decompresses brotli; throws past `maxBytes` of output, or on bytes that are not brotli. */
 export function brotliDecompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  return plain(brotliDecompressSync(bytes, { maxOutputLength: maxBytes }));
+  return plain(brotliDecompressSync(bytes, { maxOutputLength: outputLimit(maxBytes) }));
 }

@@ -143,6 +143,39 @@ describe('kombu → warren', () => {
   });
 });
 
+describe('re-published and edge headers', () => {
+  it('a kombu message received compressed and passed on as bytes through a Producer with a compression is not compressed twice', async () => {
+    const from = await queue('interop-kombu-preset');
+    const to = await queue('interop-kombu-preset');
+    await kombu.publish({ queue: from, payload: VALUE, serializer: 'json', compression: 'zlib' });
+    const m = await getMessage(from);
+    expect(m.properties.headers?.compression).toBe('application/x-gzip');
+    const producer = new Producer(await channel(), { routingKey: to, serializers: kombuSerializers(), compression: 'zlib' });
+    await producer.publish(m.body, m.properties);
+    await producer.publish(VALUE); // a value is still compressed by the producer's default
+    for (const forwarded of [await peerGet(kombu, to), await peerGet(kombu, to)]) {
+      expect(forwarded).toMatchObject({ content_type: 'application/json', headers: { dict: { compression: { str: 'application/x-gzip' } } }, decoded: VALUE_AS_KOMBU_DECODES });
+    }
+  });
+
+  it('a compression header Python holds false (None, \'\') is no compression to kombu, and to the preset', async () => {
+    const q = await queue('interop-kombu-preset-pika');
+    const falsy: Tagged[] = [{ none: null }, { str: '' }];
+    for (let i = 0; i < 2; i++) {
+      for (const compression of falsy) {
+        await pika.publish({ queue: q, body: { text: JSON.stringify(VALUE) }, content_type: 'application/json', content_encoding: 'utf-8', headers: { dict: { compression } } });
+      }
+    }
+    for (const compression of falsy) expect(await peerGet(kombu, q)).toMatchObject({ headers: { dict: { compression } }, decoded: VALUE_AS_KOMBU_DECODES });
+    const k = kombuSerializers();
+    for (const compression of [null, '']) {
+      const m = await getMessage(q);
+      expect(m.properties.headers?.compression).toBe(compression);
+      expect(m.decode(k)).toEqual(VALUE);
+    }
+  });
+});
+
 describe('with pika (kombu\'s conventions by hand)', () => {
   it('warren → pika: the header, the properties, and a body that Python\'s zlib.decompress() reads', async () => {
     const ch = await presetChannel();

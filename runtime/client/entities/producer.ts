@@ -11,7 +11,7 @@
 import type { Body } from '../body.js';
 import type { Channel } from '../channel.js';
 import { prepare, type PublishOptions } from '../publisher.js';
-import type { SerializerRef, SerializerRegistry } from '../serializers.js';
+import { COMPRESSION_HEADER, noCompression, type SerializerRef, type SerializerRegistry } from '../serializers.js';
 import { mergeTables } from '../../codec/table-wire.js';
 import { Exchange } from './entities.js';
 
@@ -90,7 +90,13 @@ export class Producer {
       delete merged.contentType;
       merged.contentEncoding = o.contentEncoding;
     }
-    if (o.compression === undefined && this.options.compression !== undefined) merged.compression ??= this.options.compression;
+    if (o.compression === undefined) {
+      // Bytes whose own headers name a compression are compressed already (a received message
+      // passed on with its properties): the producer's compression would wrap them a second
+      // time under the same header, and the receiver would decompress only once.
+      if (raw && !noCompression(o.headers?.[COMPRESSION_HEADER])) delete merged.compression;
+      else if (this.options.compression !== undefined) merged.compression ??= this.options.compression;
+    }
     const { bytes, properties } = prepare(data, merged, this.serializers);
     const sent: PublishOptions = properties as PublishOptions;
     if (merged.mandatory !== undefined) sent.mandatory = merged.mandatory;

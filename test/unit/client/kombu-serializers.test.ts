@@ -106,6 +106,24 @@ describe('kombuSerializers: decode', () => {
     expect(() => zlibCompression({ maxBytes: 0 })).toThrow(TypeError);
   });
 
+  it('a maxBytes above the largest Buffer is that ceiling, not an error on every body (node:zlib refuses a larger maxOutputLength)', () => {
+    const p = { contentType: 'text/plain', headers: { compression: 'zlib' } };
+    for (const maxBytes of [2 ** 33, Number.MAX_SAFE_INTEGER]) expect(kombuSerializers({ maxBytes }).decode(deflateSync(utf8('hi')), p)).toBe('hi');
+    const br = prepare('hi', { compression: 'brotli' }, k);
+    expect(kombuSerializers({ maxBytes: 2 ** 40 }).decode(br.bytes, br.properties)).toBe('hi');
+  });
+
+  it('a compression header Python holds false (None, empty, 0, False) is no compression, as kombu reads it; other values are typed errors', () => {
+    const json = utf8('{"id":3}');
+    for (const compression of [null, '', 0, false, 0n, new Uint8Array(0)]) {
+      expect(k.decode(json, { contentType: 'application/json', headers: { compression } })).toEqual({ id: 3 });
+    }
+    const noPrototype = Object.assign(Object.create(null) as Record<string, number>, { x: 1 }); // String() of it throws
+    for (const compression of [5, true, { x: 1 }, noPrototype]) {
+      expect(() => k.decode(json, { contentType: 'application/json', headers: { compression } })).toThrow(UnknownCompressionError);
+    }
+  });
+
   it('a registry with no compression ignores the header (as before); one can be added to any registry', () => {
     const body = deflateSync(utf8('x'));
     const p = { contentType: 'application/octet-stream', headers: { compression: 'application/x-gzip' } };
@@ -132,6 +150,20 @@ describe('Producer with kombuSerializers', () => {
     expect(json![3]).toEqual({ contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, headers: { compression: 'application/x-gzip' } });
     expect(raw![3]).toEqual({ contentType: 'application/data', contentEncoding: 'binary', deliveryMode: 2, headers: { compression: 'application/x-brotli' }, mandatory: true });
     expect(text![3]).toMatchObject({ contentType: 'text/plain', headers: { compression: 'application/x-gzip' } });
+  });
+
+  it('bytes whose own headers name a compression (a received message passed on) are not compressed again by the producer\'s default', async () => {
+    const { channel, publish } = fakeChannel();
+    const k = kombuSerializers();
+    const producer = new Producer(channel, { serializers: k, routingKey: 'q', compression: 'zlib' });
+    const received = prepare({ id: 4 }, { compression: 'zlib' }, k);
+    await producer.publish(received.bytes, received.properties as PublishOptions);
+    await producer.publish(received.bytes, { ...(received.properties as PublishOptions), compression: 'zlib' }); // asked for: done
+    const [passed, twice] = publish.mock.calls;
+    expect(passed![2]).toEqual(received.bytes);
+    expect(k.decode(passed![2] as Uint8Array, received.properties)).toEqual({ id: 4 });
+    expect(passed![3]).toEqual(received.properties);
+    expect(twice![2]).not.toEqual(received.bytes);
   });
 
   it('an unknown compression rejects before the channel sees the message', async () => {
