@@ -22,7 +22,15 @@ export interface DrainableChannel {
   readonly isOpen: boolean;
   readonly unconfirmed: number;
   readonly waitingPublishes: number;
-  readonly consumers: ReadonlyMap<string, { close(options?: { timeout?: number }): Promise<void>; readonly inFlight: number }>;
+  readonly consumers: ReadonlyMap<string, DrainableConsumer>;
+}
+
+/** What draining needs of a consumer. */
+interface DrainableConsumer {
+  close(options?: { timeout?: number }): Promise<void>;
+  readonly inFlight: number;
+  /** The consumer whose handlers take this one's deliveries (a consumeMany()), if another. */
+  readonly forward?: DrainableConsumer | undefined;
 }
 
 /** Options of a draining close. */
@@ -65,7 +73,9 @@ export async function drainThenClose(channels: readonly DrainableChannel[], clos
   const deadline = options.deadline ?? 30_000;
   if (!(typeof deadline === 'number' && deadline >= 0 && deadline <= 2 ** 31 - 1)) throw new RangeError(`deadline must be a number of milliseconds from 0 to 2^31-1, got ${String(deadline)}`);
   const started = Date.now();
-  const consumers = channels.flatMap((ch) => [...ch.consumers.values()]);
+  // A queue's consumer of a consumeMany() hands its deliveries to the consumer the application
+  // holds, whose handlers run them: that one is drained (once), or they would not be awaited.
+  const consumers = [...new Set(channels.flatMap((ch) => [...ch.consumers.values()].map((c) => c.forward ?? c)))];
   const stop = { stopped: false };
   const work = (async () => {
     // Each consumer waits as long as the deadline (not its own 30 s default), and one that gave
