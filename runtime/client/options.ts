@@ -149,6 +149,12 @@ export function parseUrl(url: string): ConnectOptions {
     hostPortHint(url);
     throw new ConfigurationError(`unsupported URL scheme ${scheme} (expected amqp: or amqps:)`);
   }
+  // new URL() takes 'amqp:5672' (a host named amqp, port 5672) as a URL with no authority and
+  // the path '5672', which would connect to localhost's vhost '672': the AMQP URI needs '//'.
+  if (!/^\s*amqps?:\/\//i.test(url)) {
+    hostPortHint(url);
+    throw new ConfigurationError('invalid AMQP URL (expected amqp://user:password@host:port/vhost)');
+  }
   const o: ConnectOptions = {};
   if (u.hostname) o.hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   if (u.port) o.port = Number(u.port);
