@@ -1,4 +1,5 @@
-// The package's build: one implementation, shared by every entry point and both module systems.
+// The package's build: one implementation, shared by every entry point, both module systems and
+// every runtime (Cloudflare Workers included).
 //
 // Layout of dist/ (see docs/development.md, "The package"):
 // - `<entry>.cjs` and `chunk-*.cjs`: the code, CommonJS, split into chunks shared by all entry
@@ -7,17 +8,21 @@
 // - `<entry>.js`: the ES module entry, one line re-exporting `<entry>.cjs`. ESM and CommonJS
 //   users (and a program that mixes them) therefore share one instance: one `ReplyError` class
 //   for `instanceof`, one set of tracing channels.
+// - `io/*.cjs` and `workerd/*.js`: the two sides of the platform seams (sockets, DNS,
+//   diagnostics channels, timers) that the chunks import as `#io/...` through package.json
+//   `imports`; a Worker bundle (the `workerd` condition) gets the workerd side, everything else
+//   Node's (scripts/lib/runtimes-workerd.mjs). No second copy of the client for Workers.
 // - `<entry>.d.cts`: the types, once, with their JSDoc; `<entry>.d.ts` re-exports them for ESM.
 // - no source maps (they would be three times the code): WARREN_SOURCEMAP=1 builds them, with
 //   the sources in them (docs/development.md, "The package").
 //
 // Adding an entry point: one line in ENTRIES, and its block in package.json `exports`.
 // WARREN_DIST=dir builds into another folder (test/package.test.ts builds a package of its own).
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as esbuild, type Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
-import { workerdBuild } from './scripts/lib/runtimes-workerd.mjs';
+import { buildWorkerdSeams, checkWorkerd, IO_TIMERS, NODE_SHIMS, SEAM_ENTRIES, seamsPlugin } from './scripts/lib/runtimes-workerd.mjs';
 
 /** Entry name (the file name in dist/) → source. */
 export const ENTRIES: Record<string, string> = {
@@ -35,43 +40,56 @@ export const ENTRIES: Record<string, string> = {
 const EXTERNAL = ['fast-xml-parser', 'ts-morph', '@opentelemetry/api'];
 
 /**
- * dist/<tmp>/*.js (ES modules in shared chunks, as esbuild splits them) → dist/*.cjs, one
+ * dist/<tmp>/**.js (ES modules in shared chunks, as esbuild splits them) → dist/**.cjs, one
  * CommonJS file per module with its imports of sibling chunks kept as require() calls: esbuild
  * splits only ES modules, and tsup's own CommonJS splitting rewrites the code with sucrase (class
- * fields as `__init` calls, optional chaining as helper calls) and broke minified output. Then the
- * ES module face of each entry (code and types): a re-export of its CommonJS build.
+ * fields as `__init` calls, optional chaining as helper calls) and broke minified output. The
+ * workerd side of the seams (workerd/) stays ES modules, importing the CommonJS chunks: a Worker
+ * is bundled, and `cloudflare:sockets` must stay a static import. Then the ES module face of each
+ * entry (code and types): a re-export of its CommonJS build.
  */
 async function commonJs(outDir: string, tmp: string, sourcemap: boolean): Promise<void> {
   const siblings: Plugin = {
     name: 'siblings',
     setup(build) {
-      build.onResolve({ filter: /^\.\// }, (args) =>
+      build.onResolve({ filter: /^\.\.?\// }, (args) =>
         args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.js$/, '.cjs'), external: true },
       );
     },
   };
-  const files = readdirSync(tmp).filter((f) => f.endsWith('.js'));
+  const files = readdirSync(tmp, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  /** Each file written (relative to outDir) → what it imports: for checkWorkerd. */
+  const imports = new Map<string, string[]>();
   await Promise.all(
-    files.map((file) =>
-      esbuild({
+    files.map(async (file) => {
+      const workerd = file.startsWith('workerd/');
+      const out = workerd ? file : file.replace(/\.js$/, '.cjs');
+      const result = await esbuild({
         entryPoints: [join(tmp, file)],
-        outfile: join(outDir, file.replace(/\.js$/, '.cjs')),
+        outfile: join(outDir, out),
         bundle: true,
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
+        format: workerd ? 'esm' : 'cjs',
+        platform: workerd ? 'neutral' : 'node',
+        target: workerd ? 'es2022' : 'node20',
         minify: true,
         // Short lines: Node prints the source line of an uncaught error's top frame, which
         // would otherwise be a whole chunk.
         lineLimit: 160,
         sourcemap,
-        external: EXTERNAL,
+        external: [...EXTERNAL, '#io/*', 'cloudflare:sockets'],
         plugins: [siblings],
+        metafile: true,
         logLevel: 'error',
-      }),
-    ),
+      });
+      imports.set(out, Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path)));
+    }),
   );
   rmSync(tmp, { recursive: true, force: true });
+  for (const [file, list] of await buildWorkerdSeams(outDir, { sourcemap })) imports.set(file, list);
+  for (const [name, code] of Object.entries(NODE_SHIMS)) {
+    mkdirSync(join(outDir, 'io'), { recursive: true });
+    writeFileSync(join(outDir, 'io', `${name}.cjs`), code);
+  }
   for (const [name, source] of Object.entries(ENTRIES)) {
     // `export *` leaves a default export out: an entry that has one (warren/amqplib, as amqplib's
     // `import amqp from 'amqplib'`) gets the CommonJS module's `default`, the same object that
@@ -81,6 +99,7 @@ async function commonJs(outDir: string, tmp: string, sourcemap: boolean): Promis
     writeFileSync(`${outDir}/${name}.js`, js);
     writeFileSync(`${outDir}/${name}.d.ts`, `export * from './${name}.cjs';\n${withDefault ? `export { default } from './${name}.cjs';\n` : ''}`);
   }
+  checkWorkerd(imports);
 }
 
 // A function, so that dist/ is emptied when tsup builds, not when a test imports ENTRIES. (tsup's
@@ -95,12 +114,20 @@ export default defineConfig((): Options[] => {
       ...common,
       // codegen-run: warren-codegen's code (not an entry point of the package), sharing the chunks
       // of warren/codegen; the bin below loads it.
-      entry: { ...ENTRIES, 'codegen-run': 'codegen/run.ts' },
+      // io/* and workerd/*: the two sides of the platform seams (scripts/lib/runtimes-workerd.mjs).
+      entry: { ...ENTRIES, 'codegen-run': 'codegen/run.ts', ...SEAM_ENTRIES },
       outDir: `${outDir}/esm-chunks`,
       format: ['esm'],
       splitting: true,
       minify: true,
       keepNames: true,
+      // tsup would strip node: and leave such imports external, past the seams' plugin.
+      removeNodeProtocol: false,
+      external: [...EXTERNAL, 'cloudflare:sockets'],
+      esbuildPlugins: [seamsPlugin()],
+      esbuildOptions(options) {
+        options.inject = [...(options.inject ?? []), IO_TIMERS];
+      },
       onSuccess: async () => commonJs(outDir, `${outDir}/esm-chunks`, sourcemap),
     },
     { ...common, entry: ENTRIES, format: ['cjs'], dts: { only: true } },
@@ -126,9 +153,8 @@ export default defineConfig((): Options[] => {
       entry: { 'inspect-cli': 'tools/inspect/cli.ts' },
       format: ['esm'],
       external: ['warren/codec'],
+      minify: true,
+      keepNames: true,
     },
-    // Cloudflare Workers: `.` under the export condition `workerd` (dist/workerd.js), one ES
-    // module with no node:* import (scripts/lib/runtimes-workerd.mjs); ~210 KB minified.
-    { ...workerdBuild({ outDir }), sourcemap, minify: true, keepNames: true },
   ];
 });

@@ -1,17 +1,16 @@
 // A Cloudflare Worker using warren, in workerd (miniflare, installed from npm by
 // scripts/lib/runtimes.mjs and run by Node 24), against the broker: examples/cloudflare-worker.ts
-// bundled as wrangler bundles a Worker (esbuild, export condition `workerd`, cloudflare:* external) against the package
-// as a user gets it, i.e. warren's workerd build (dist/workerd.js: the Workers transport over
-// cloudflare:sockets, no node:* import), run without nodejs_compat. One request connects,
-// publishes with a confirm, consumes the message back, gets another, and closes.
-import { execFile } from 'node:child_process';
+// bundled as wrangler bundles a Worker (esbuild, condition `workerd`, cloudflare:* external) against the package
+// as a user gets it, built by tsup.config.ts: the shared chunks with the workerd side of the
+// platform seams (package.json `imports`: the Workers transport over cloudflare:sockets, no
+// node:* import), run without nodejs_compat. One request connects, publishes with a confirm,
+// consumes the message back, gets another, and closes.
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerdBuild } from '../../scripts/lib/runtimes-workerd.mjs';
 import { ensureNode24, ensureNpmRuntimes } from '../../scripts/lib/runtimes.mjs';
 import { amqpUrl } from '../helpers/broker.js';
 
@@ -31,13 +30,13 @@ beforeAll(async () => {
   cpSync(`${root}package.json`, `${pkg}/package.json`);
   writeFileSync(`${dir}/package.json`, '{ "private": true, "type": "module" }\n');
   cpSync(`${root}examples/cloudflare-worker.ts`, `${dir}/cloudflare-worker.ts`);
-  await build({ config: false, ...workerdBuild({ outDir: `${pkg}/dist` }), sourcemap: false, silent: true });
+  execFileSync(process.execPath, [`${root}node_modules/tsup/dist/cli-default.js`], { cwd: root, env: { ...process.env, WARREN_DIST: `${pkg}/dist` }, stdio: 'pipe', timeout: 600_000 });
   await esbuild({
     entryPoints: [`${dir}/cloudflare-worker.ts`], bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:*'], outfile: bundle, logLevel: 'error',
     // Not the repository's tsconfig (its `paths` map `warren` to the sources): the package as installed.
     tsconfigRaw: {},
   });
-}, 300_000);
+}, 900_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
