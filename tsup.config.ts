@@ -140,10 +140,12 @@ async function types(outDir: string): Promise<void> {
     edits.set(d.file.fileName, [...(edits.get(d.file.fileName) ?? []), range]);
   }
   if (problems.length > 0) throw new Error(`the types of the package do not check:\n${problems.join('\n')}`);
-  for (const [file, ranges] of edits) {
+  for (const file of files) {
     let text = readFileSync(file, 'utf8');
-    for (const [from, to] of ranges.sort((a, b) => b[0] - a[0])) text = text.slice(0, from) + text.slice(to);
-    writeFileSync(file, text);
+    for (const [from, to] of (edits.get(file) ?? []).sort((a, b) => b[0] - a[0])) text = text.slice(0, from) + text.slice(to);
+    // Indented by two spaces, as the sources are (TypeScript's emitter writes four): the same
+    // declarations and JSDoc, 10 kB less.
+    writeFileSync(file, text.replace(/^(?: {4})+/gm, (indent) => ' '.repeat(indent.length / 2)));
   }
   if (edits.size > 0 && check().length > 0) throw new Error('the types of the package do not check after dropping implements clauses');
 }

@@ -1,5 +1,5 @@
 // Every public name has API docs: TypeDoc's validation (notDocumented, notExported, invalidLink,
-// configured in typedoc.json over the four entry points) must report nothing.
+// configured in typedoc.json over every entry point of the package) must report nothing.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';

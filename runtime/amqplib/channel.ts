@@ -128,46 +128,57 @@ export class Channel extends EventEmitter {
 
   // ------------------------------------------------------------------ topology
 
+  /** Declares a queue (queue.declare; a server-named one for `''` or none): its name and counts. */
   assertQueue(queue?: string, options?: AssertQueueOptions): Promise<Replies.AssertQueue> {
     return this.#call('queue.declare', assertQueueArgs(queue, options), (r) => ({ queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount }));
   }
 
+  /** Declares `queue` passively: its counts; the broker closes the channel (404) if it does not exist. */
   checkQueue(queue: string): Promise<Replies.AssertQueue> {
     return this.#call('queue.declare', { queue, passive: true }, (r) => ({ queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount }));
   }
 
+  /** Deletes `queue` (queue.delete): the number of messages deleted with it. */
   deleteQueue(queue: string, options: DeleteQueueOptions = {}): Promise<Replies.DeleteQueue> {
     return this.#call('queue.delete', { queue, ifUnused: !!options.ifUnused, ifEmpty: !!options.ifEmpty }, (r) => ({ messageCount: r.messageCount }));
   }
 
+  /** Removes the ready messages of `queue` (queue.purge): how many. */
   purgeQueue(queue: string): Promise<Replies.PurgeQueue> {
     return this.#call('queue.purge', { queue }, (r) => ({ messageCount: r.messageCount }));
   }
 
+  /** Binds `queue` to exchange `source` with routing pattern `pattern` (queue.bind). */
   bindQueue(queue: string, source: string, pattern: string, args?: Record<string, unknown>): Promise<Replies.Empty> {
     return this.#call('queue.bind', { queue, exchange: source, routingKey: pattern, arguments: toArgs(args) }, empty);
   }
 
+  /** Removes a binding made by `bindQueue` (queue.unbind). */
   unbindQueue(queue: string, source: string, pattern: string, args?: Record<string, unknown>): Promise<Replies.Empty> {
     return this.#call('queue.unbind', { queue, exchange: source, routingKey: pattern, arguments: toArgs(args) }, empty);
   }
 
+  /** Declares an exchange of `type` (exchange.declare). */
   assertExchange(exchange: string, type: string, options?: AssertExchangeOptions): Promise<Replies.AssertExchange> {
     return this.#call('exchange.declare', assertExchangeArgs(exchange, type, options), () => ({ exchange }));
   }
 
+  /** Declares `exchange` passively; the broker closes the channel (404) if it does not exist. */
   checkExchange(exchange: string): Promise<Replies.Empty> {
     return this.#call('exchange.declare', { exchange, passive: true }, empty);
   }
 
+  /** Deletes `exchange` (exchange.delete). */
   deleteExchange(exchange: string, options: DeleteExchangeOptions = {}): Promise<Replies.Empty> {
     return this.#call('exchange.delete', { exchange, ifUnused: !!options.ifUnused }, empty);
   }
 
+  /** Binds exchange `destination` to exchange `source` with routing pattern `pattern` (exchange.bind). */
   bindExchange(destination: string, source: string, pattern: string, args?: Record<string, unknown>): Promise<Replies.Empty> {
     return this.#call('exchange.bind', { destination, source, routingKey: pattern, arguments: toArgs(args) }, empty);
   }
 
+  /** Removes a binding made by `bindExchange` (exchange.unbind). */
   unbindExchange(destination: string, source: string, pattern: string, args?: Record<string, unknown>): Promise<Replies.Empty> {
     return this.#call('exchange.unbind', { destination, source, routingKey: pattern, arguments: toArgs(args) }, empty);
   }

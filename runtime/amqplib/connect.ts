@@ -17,12 +17,15 @@ import type { AmqplibCredentials, ConnectObject, SocketOptions } from './types.j
 
 /** amqplib's `credentials`: PLAIN (its default), AMQPLAIN and EXTERNAL (a TLS client certificate). */
 export const credentials = {
+  /** PLAIN with `username` and `password`: amqplib's default mechanism. */
   plain(username: string, password: string): AmqplibCredentials & { username: string; password: string } {
     return { mechanism: 'PLAIN', response: () => Buffer.from(`\u0000${username}\u0000${password}`), username, password };
   },
+  /** AMQPLAIN (RabbitMQ's older mechanism) with `username` and `password`. */
   amqplain(username: string, password: string): AmqplibCredentials & { username: string; password: string } {
     return { mechanism: 'AMQPLAIN', response: () => Buffer.from(warrenAmqplain(username, password).start()), username, password };
   },
+  /** EXTERNAL: the broker takes the identity from the TLS client certificate. */
   external(): AmqplibCredentials {
     return { mechanism: 'EXTERNAL', response: () => Buffer.alloc(0) };
   },

@@ -25,22 +25,27 @@ export class EventEmitter {
   #events = new Map<string | symbol, Entry[]>();
   #max = 10;
 
+  /** Adds `listener` for `event`, after the ones already there. */
   on(event: string | symbol, listener: EventListener): this {
     return this.#add(event, { listener, once: false }, false);
   }
 
+  /** The same as `on`. */
   addListener(event: string | symbol, listener: EventListener): this {
     return this.on(event, listener);
   }
 
+  /** Adds `listener` for `event`, before the ones already there. */
   prependListener(event: string | symbol, listener: EventListener): this {
     return this.#add(event, { listener, once: false }, true);
   }
 
+  /** Adds `listener` for the next `event` only (removed before it runs). */
   once(event: string | symbol, listener: EventListener): this {
     return this.#add(event, { listener, once: true }, false);
   }
 
+  /** `once`, before the listeners already there. */
   prependOnceListener(event: string | symbol, listener: EventListener): this {
     return this.#add(event, { listener, once: true }, true);
   }
@@ -54,6 +59,7 @@ export class EventEmitter {
     return this;
   }
 
+  /** Removes `listener` from `event` (the last one added, if it was added twice). */
   off(event: string | symbol, listener: EventListener): this {
     const list = this.#events.get(event);
     if (!list) return this;
@@ -69,37 +75,45 @@ export class EventEmitter {
     return this;
   }
 
+  /** The same as `off`. */
   removeListener(event: string | symbol, listener: EventListener): this {
     return this.off(event, listener);
   }
 
+  /** Removes every listener of `event`, or of every event when none is given. */
   removeAllListeners(event?: string | symbol): this {
     if (event === undefined) this.#events.clear();
     else this.#events.delete(event);
     return this;
   }
 
+  /** A copy of the listeners of `event`, in the order they run. */
   listeners(event: string | symbol): EventListener[] {
     return (this.#events.get(event) ?? []).map((e) => e.listener);
   }
 
+  /** The same as `listeners` (no `once` wrappers here to unwrap). */
   rawListeners(event: string | symbol): EventListener[] {
     return this.listeners(event);
   }
 
+  /** How many listeners `event` has. */
   listenerCount(event: string | symbol): number {
     return this.#events.get(event)?.length ?? 0;
   }
 
+  /** The events that have listeners. */
   eventNames(): (string | symbol)[] {
     return [...this.#events.keys()];
   }
 
+  /** Stored for `getMaxListeners` only: no leak warning is printed (a library prints nothing). */
   setMaxListeners(n: number): this {
     this.#max = n;
     return this;
   }
 
+  /** The value given to `setMaxListeners` (default 10). */
   getMaxListeners(): number {
     return this.#max;
   }

@@ -8,6 +8,7 @@ import type { ChannelOptions as WarrenChannelOptions, ConnectOptions } from '../
 /** amqplib's credentials object: a SASL mechanism name and its initial response. */
 export interface AmqplibCredentials {
   mechanism: string;
+  /** The mechanism's initial response (e.g. PLAIN's `\0user\0password`). */
   response(): Uint8Array;
   username?: string;
   password?: string;
@@ -82,6 +83,7 @@ export interface ChannelOptions {
   warren?: WarrenChannelOptions;
 }
 
+/** assertQueue()'s options; the named ones become the `x-` arguments RabbitMQ reads (`messageTtl` → `x-message-ttl`). */
 export interface AssertQueueOptions {
   exclusive?: boolean;
   durable?: boolean;
@@ -97,11 +99,13 @@ export interface AssertQueueOptions {
   queueMode?: string;
 }
 
+/** deleteQueue()'s options: delete only an unused or an empty queue. */
 export interface DeleteQueueOptions {
   ifUnused?: boolean;
   ifEmpty?: boolean;
 }
 
+/** assertExchange()'s options (`alternateExchange` → the `alternate-exchange` argument). */
 export interface AssertExchangeOptions {
   durable?: boolean;
   internal?: boolean;
@@ -110,10 +114,12 @@ export interface AssertExchangeOptions {
   arguments?: any;
 }
 
+/** deleteExchange()'s options: delete only an exchange with no bindings. */
 export interface DeleteExchangeOptions {
   ifUnused?: boolean;
 }
 
+/** publish()'s options: the message properties, `mandatory`, and RabbitMQ's `CC`/`BCC` headers. */
 export interface PublishOptionsAmqplib {
   expiration?: string | number;
   userId?: string;
@@ -135,6 +141,7 @@ export interface PublishOptionsAmqplib {
   appId?: string;
 }
 
+/** consume()'s options. */
 export interface ConsumeOptions {
   consumerTag?: string;
   /** Accepted and sent nowhere: RabbitMQ does not implement no-local. */
@@ -145,10 +152,12 @@ export interface ConsumeOptions {
   arguments?: any;
 }
 
+/** get()'s options. */
 export interface GetOptions {
   noAck?: boolean;
 }
 
+/** A message's delivery fields (`messageCount` from get(), `consumerTag` for a consumer). */
 export interface MessageFields {
   deliveryTag: number;
   redelivered: boolean;
@@ -165,6 +174,7 @@ export interface Message {
   properties: MessageProperties;
 }
 
+/** A message's properties, as amqplib gives them (absent ones undefined). */
 export interface MessageProperties {
   contentType?: any;
   contentEncoding?: any;
@@ -182,33 +192,43 @@ export interface MessageProperties {
   clusterId?: any;
 }
 
+/** A message delivered to a consumer. */
 export interface ConsumeMessage extends Message {
   fields: MessageFields & { consumerTag: string };
 }
 
+/** A message fetched with get(). */
 export interface GetMessage extends Message {
   fields: MessageFields & { messageCount: number };
 }
 
+/** The replies of the channel operations. */
 export namespace Replies {
+  /** A reply with no fields. */
   export type Empty = Record<string, never>;
+  /** assertQueue() and checkQueue(): the queue's name (server-named or given) and counts. */
   export interface AssertQueue {
     queue: string;
     messageCount: number;
     consumerCount: number;
   }
+  /** purgeQueue(): how many messages were removed. */
   export interface PurgeQueue {
     messageCount: number;
   }
+  /** deleteQueue(): how many messages were deleted with the queue. */
   export interface DeleteQueue {
     messageCount: number;
   }
+  /** assertExchange(): the exchange's name. */
   export interface AssertExchange {
     exchange: string;
   }
+  /** consume(): the consumer's tag. */
   export interface Consume {
     consumerTag: string;
   }
+  /** cancel(): the cancelled consumer's tag. */
   export interface Cancel {
     consumerTag: string;
   }

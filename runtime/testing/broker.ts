@@ -18,6 +18,7 @@ import { VirtualHost } from './vhost.js';
 
 /** Time as the broker sees it; tests may pass a fake one. */
 export interface BrokerClock {
+  /** The time, in milliseconds since the epoch (as Date.now()). */
   now(): number;
   /** Calls `fn` after `ms`; returns a function that cancels it. */
   setTimer(fn: () => void, ms: number): () => void;
@@ -102,16 +103,19 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
     return this.emulate === '4.3' ? 406 : 503;
   }
 
+  /** The broker's time (its clock's), ms since the epoch. */
   now(): number {
     return this.clock.now();
   }
 
+  /** Calls `fn` after `ms` on the broker's clock; returns a function that cancels it. */
   setTimer(fn: () => void, ms: number): () => void {
     return this.clock.setTimer(fn, ms);
   }
 
   // ------------------------------------------------------------------ users and vhosts
 
+  /** Adds a vhost (or returns the one of that name). Users open it once given permission (setPermissions). */
   addVhost(name: string): VirtualHost {
     let v = this.vhosts.get(name);
     if (!v) {
@@ -138,6 +142,7 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
     this.permissions.set(name, allowed);
   }
 
+  /** Removes a user and its permissions; its open connections stay open. */
   deleteUser(name: string): void {
     this.users.delete(name);
     this.permissions.delete(name);
@@ -150,6 +155,7 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
     this.permissions.set(user, allowed);
   }
 
+  /** True when `user` exists with `password` (what authentication checks). */
   login(user: string, password: string): boolean {
     return this.users.get(user) === password;
   }
@@ -167,12 +173,19 @@ export class TestBroker implements ConnectionBroker, ChannelServices {
    * Serves one client over a byte transport. Call `receive` with every chunk the client sends
    * and `closed` when the transport ends from its side.
    */
-  accept(transport: ByteTransport, options: { name?: string } = {}): { receive(bytes: Uint8Array): void; closed(): void; connection: ServerConnection } {
+  accept(transport: ByteTransport, options: { name?: string } = {}): {
+    /** Feeds the broker a chunk the client sent. */
+    receive(bytes: Uint8Array): void;
+    /** Tells the broker the transport ended from the client's side. */
+    closed(): void;
+    connection: ServerConnection;
+  } {
     const c = new ServerConnection(this.nextId++, transport, this, options.name);
     this.connections.set(c.connection, c);
     return { receive: (bytes) => c.receive(bytes), closed: () => c.transportClosed(), connection: c };
   }
 
+  /** Forgets a connection that ended (its ServerConnection calls this). */
   closed(connection: ServerConnection): void {
     this.connections.delete(connection.connection);
   }

@@ -38,10 +38,15 @@ export interface RunningTestBroker {
   queues(vhost?: string): inspect.QueueInfo[];
   /** The ready messages of a queue, head first. */
   messages(queue: string, vhost?: string): inspect.MessageInfo[];
+  /** Exchanges, like `rabbitmqctl list_exchanges`. */
   exchanges(vhost?: string): inspect.ExchangeInfo[];
+  /** Bindings, the default exchange's implicit ones included, like `rabbitmqctl list_bindings`. */
   bindings(vhost?: string): inspect.BindingInfo[];
+  /** Consumers, like `rabbitmqctl list_consumers`. */
   consumers(vhost?: string): inspect.ConsumerInfo[];
+  /** Open connections, like `rabbitmqctl list_connections`. */
   connections(): inspect.ConnectionInfo[];
+  /** Open channels, like `rabbitmqctl list_channels`. */
   channels(): inspect.ChannelInfo[];
   /** Stops listening and ends every connection. */
   close(): Promise<void>;

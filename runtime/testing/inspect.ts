@@ -63,6 +63,7 @@ export function listMessages(b: Inspectable, queue: string, vhost = '/'): Messag
   }));
 }
 
+/** One exchange, as `list_exchanges name type durable auto_delete internal arguments`. */
 export interface ExchangeInfo {
   vhost: string;
   name: string;
@@ -77,6 +78,7 @@ export function listExchanges(b: Inspectable, vhost?: string): ExchangeInfo[] {
   return vhostsOf(b, vhost).flatMap((v) => [...v.exchanges.values()].map((x) => ({ vhost: v.name, ...x })));
 }
 
+/** One binding, as `list_bindings source_name destination_name destination_kind routing_key arguments`. */
 export interface BindingInfo {
   vhost: string;
   source: string;
@@ -94,6 +96,7 @@ export function listBindings(b: Inspectable, vhost?: string): BindingInfo[] {
   ]);
 }
 
+/** One consumer, as `list_consumers`: its queue, tag, connection and channel, ack mode and prefetch. */
 export interface ConsumerInfo {
   vhost: string;
   queue: string;
@@ -118,6 +121,7 @@ export function listConsumers(b: Inspectable, vhost?: string): ConsumerInfo[] {
     );
 }
 
+/** One connection, as `list_connections` (`id` is the broker's number for it). */
 export interface ConnectionInfo {
   id: number;
   /** `client ip:port -> server ip:port` over TCP, `in-memory #id` otherwise. */
@@ -147,6 +151,7 @@ export function listConnections(b: Inspectable): ConnectionInfo[] {
   });
 }
 
+/** One channel, as `list_channels`: its connection and number, consumers, unacked messages and prefetch. */
 export interface ChannelInfo {
   connection: number;
   number: number;
