@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { checkFiles, writeFiles } from './files.js';
 import { DEFAULT_IMPORT_FROM, generate, type GenerateOptions } from './generate.js';
 import type { EnforceableCheck } from './quirks.js';
@@ -12,7 +13,7 @@ import { SpecError } from './raw.js';
 
 export const USAGE = `Usage: warren-codegen --spec <file.xml> [--overlay <file.xml>]... --out <dir> [options]
 
-  --spec <file>          the base AMQP 0-9-1 spec XML
+  --spec <file>          the base AMQP 0-9-1 spec XML (gzipped too: .xml.gz)
   --overlay <file>       an overlay in the same dialect (repeatable, applied in order)
   --out <dir>            output folder (e.g. src/amqp)
   --import-from <spec>   where generated files import the codec runtime from, relative to --out
@@ -21,6 +22,18 @@ export const USAGE = `Usage: warren-codegen --spec <file.xml> [--overlay <file.x
   --enforce-asserts <l>  spec asserts to enforce in encoders: comma list of notnull,length,regexp
   --check                compare with --out instead of writing; print a diff, exit 1 on drift
 `;
+
+/**
+ * The XML of a spec or overlay file. A `.gz` file is gunzipped, and a path that does not exist
+ * is read from the same path plus `.gz` when that exists: the package ships its specs gzipped
+ * (test/package.test.ts), and `--spec node_modules/warren/spec/amqp0-9-1.xml` still reads them.
+ * Banners name the path as given and hash the XML, so the output is the same either way.
+ */
+export function readSpec(path: string): string {
+  const file = !existsSync(path) && existsSync(`${path}.gz`) ? `${path}.gz` : path;
+  const bytes = readFileSync(file);
+  return (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+}
 
 export interface RunIo {
   readonly cwd: string;
@@ -68,7 +81,7 @@ export function resolveRun(argv: readonly string[], cwd: string): { options: Gen
   // Banner names are as the user gave them, relative to the project, so they are the same on every machine.
   const source = (file: string): { file: string; xml: string } => ({
     file: posix(relative(cwd, resolve(cwd, file))),
-    xml: readFileSync(resolve(cwd, file), 'utf8'),
+    xml: readSpec(resolve(cwd, file)),
   });
   const outDir = resolve(cwd, values.out);
   const enforce: Partial<Record<EnforceableCheck, boolean>> = {};

@@ -2,6 +2,10 @@
  * generated/ must be exactly what `npm run generate` produces now (the same logic as
  * `warren-codegen --check`, run in-process), and generation must be deterministic.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../codegen/index.js';
 import { main, resolveRun } from '../../codegen/run.js';
@@ -37,6 +41,25 @@ describe('generated/', () => {
       expect(head[3], path).toContain('DO NOT EDIT');
       expect(head[4], path).toBe('//   warren-codegen --spec spec/amqp0-9-1.xml --overlay spec/rabbitmq.xml --out generated/');
       expect(text, path).not.toMatch(/20\d\d-\d\d-\d\dT/);
+    }
+  });
+
+  it('reads a gzipped spec, also by the path without .gz (the package ships them gzipped): the same files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warren-spec-'));
+    try {
+      for (const f of ['amqp0-9-1.xml', 'rabbitmq.xml']) writeFileSync(join(dir, `${f}.gz`), gzipSync(readFileSync(join(ROOT, 'spec', f))));
+      const args = (spec: string, overlay: string): string[] => ['--spec', spec, '--overlay', overlay, '--out', 'generated/'];
+      const plain = generate(resolveRun(args('spec/amqp0-9-1.xml', 'spec/rabbitmq.xml'), ROOT).options);
+      const banner = (files: Map<string, string>): string => files.get('index.ts')!.split('\n').slice(1, 3).map((l) => l.replace(/^.* sha256:/, '')).join();
+      for (const [spec, overlay] of [['amqp0-9-1.xml.gz', 'rabbitmq.xml.gz'], ['amqp0-9-1.xml', 'rabbitmq.xml']] as const) {
+        const zipped = generate(resolveRun(args(join(dir, spec), join(dir, overlay)), ROOT).options);
+        expect(banner(zipped), spec).toBe(banner(plain));
+        expect([...zipped.keys()]).toEqual([...plain.keys()]);
+        const body = (text: string | undefined): string | undefined => text?.split('\n').slice(5).join('\n'); // after the banner, which names the paths
+        for (const [path, text] of plain) expect(body(zipped.get(path)), path).toBe(body(text));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
