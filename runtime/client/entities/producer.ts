@@ -82,7 +82,8 @@ export class Producer {
     const raw = data instanceof ArrayBuffer || ArrayBuffer.isView(data);
     const value = !raw && typeof data !== 'string';
     if (ref === undefined && value && merged.contentType !== undefined && this.serializers.get(merged.contentType, merged.contentEncoding)) ref = merged.contentType;
-    ref ??= this.options.serializer;
+    // A serializer in the default properties is a default too (it was dropped: strings went as untyped text).
+    ref ??= this.options.serializer ?? defaults.serializer;
     // Bytes go as they are unless this message names a serializer: the producer's is for values and strings.
     merged.serializer = raw ? o.serializer : ref;
     if (o.serializer !== undefined && o.contentType === undefined) {

@@ -166,6 +166,18 @@ describe('Producer with kombuSerializers', () => {
     expect(twice![2]).not.toEqual(received.bytes);
   });
 
+  it('a serializer given in the default properties encodes as one given per message', async () => {
+    const { channel, publish } = fakeChannel();
+    await new Producer(channel, { properties: { serializer: 'text/plain' } }).publish('s');
+    await new Producer(channel, { serializers: kombuSerializers(), properties: { serializer: 'application/data' } }).publish('s');
+    await new Producer(channel, { serializers: kombuSerializers(), properties: { serializer: 'application/data' } }).publish('s', { serializer: 'text/plain' });
+    expect(publish.mock.calls.map((c) => c[3])).toEqual([
+      { contentType: 'text/plain' },
+      { contentType: 'application/data' },
+      { contentType: 'text/plain' }, // the message's own, over the default (the built-in text/plain, named by type alone)
+    ]);
+  });
+
   it('an unknown compression rejects before the channel sees the message', async () => {
     const { channel, publish } = fakeChannel();
     await expect(new Producer(channel, { compression: 'zlib' }).publish({})).rejects.toThrow(EncodeError);
