@@ -1,14 +1,14 @@
 // test/runtimes/portable.mjs under each runtime warren supports, against the broker: the package
-// built with tsup as a user gets it (node_modules/warren with this package.json's exports map),
+// built by tsup.config.ts as a user gets it (node_modules/warren with this package.json's exports
+// and imports maps: the chunks reach the platform seams as `#io/...`, from CommonJS),
 // the program run by Node 20 (the host's), Node 24 (Debian forky's), Bun and Deno (npm's
 // packages), each installed once per machine by scripts/lib/runtimes.mjs. The program prints one
 // JSON line per step; this file closes its connection from the broker when asked (the recovery
 // step), reads the client properties the broker saw meanwhile, and asserts every step's facts.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRuntime, RUNTIME_NAMES, type Runtime } from '../../scripts/lib/runtimes.mjs';
 import { amqpsUrl, amqpUrl, closeConnection, tlsFiles, waitForConnection } from '../helpers/broker.js';
@@ -25,8 +25,8 @@ beforeAll(async () => {
   // to the repository's package.json and its dist/); Deno reads node_modules through it too.
   writeFileSync(`${dir}/package.json`, '{ "private": true, "type": "module" }\n');
   cpSync(`${root}test/runtimes/portable.mjs`, `${dir}/portable.mjs`);
-  await build({ config: false, entry: { index: `${root}runtime/index.ts` }, format: ['esm'], outDir: `${pkg}/dist`, target: 'node20', dts: false, silent: true });
-}, 180_000);
+  execFileSync(process.execPath, [`${root}node_modules/tsup/dist/cli-default.js`], { cwd: root, env: { ...process.env, WARREN_DIST: `${pkg}/dist` }, stdio: 'pipe', timeout: 600_000 });
+}, 660_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
