@@ -4,9 +4,10 @@
  * (a Worker's outbound sockets live no longer than the request that opened them; see
  * docs/runtimes.md for Durable Objects, heartbeats and recovery there).
  *
- * Bundled as wrangler does (esbuild with the `workerd` export condition), `import 'warren'` is
- * warren's workerd build: the Workers transport over `cloudflare:sockets` by default and no
- * node:* import, so it needs no `nodejs_compat`. wrangler.toml:
+ * Bundled as wrangler does (esbuild with the `workerd` condition), `import 'warren'` takes the
+ * Workers versions of warren's runtime-specific modules (package.json `imports`): the Workers
+ * transport over `cloudflare:sockets` by default and no node:* import, so it needs no
+ * `nodejs_compat`. wrangler.toml:
  *
  *   name = "warren-worker"
  *   main = "examples/cloudflare-worker.ts"

@@ -43,8 +43,8 @@ function entrySources(): Map<string, string> {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
   const firstJs = (value: unknown): string | undefined => {
     if (typeof value === 'string') return value.endsWith('.js') ? value : undefined;
-    // The `import` condition is what a Node ESM program gets; others (`workerd`) come first in
-    // package.json for their runtimes and point at builds of their own.
+    // The `import` condition is what a Node ESM program gets; an entry may list conditions for
+    // other runtimes first, so it is looked for by name.
     if (value && typeof value === 'object' && 'import' in value) return firstJs((value as { import: unknown }).import);
     if (value && typeof value === 'object') for (const v of Object.values(value)) { const found = firstJs(v); if (found) return found; }
     return undefined;
