@@ -148,8 +148,25 @@ export function prepare(body: Body, o: PublishOptions | undefined, serializers: 
     const c = serializers.compress(bytes, o.compression);
     bytes = c.bytes;
     p.headers = mergeTables(p.headers as FieldTable | undefined, { [COMPRESSION_HEADER]: c.name });
+  } else if (!(body instanceof Uint8Array) && p.headers !== undefined) {
+    p.headers = withoutStaleCompression(p.headers as FieldTable, serializers);
   }
   return { bytes, properties: p as BasicProperties };
+}
+
+/**
+ * A body encoded here and not compressed must not go out under a `compression` header naming a
+ * compression the registry knows: a received message's payload re-published with its properties
+ * (`publish(m.payload, m.properties)`) would, and the receiver would fail to decompress it. Such
+ * a header is left out (of a copy that keeps the table's wire record); bytes keep theirs.
+ */
+function withoutStaleCompression(headers: FieldTable, serializers: SerializerRegistry): FieldTable {
+  const h = headers[COMPRESSION_HEADER];
+  const name = typeof h === 'string' ? h : h instanceof Uint8Array ? new TextDecoder().decode(h) : undefined;
+  if (name === undefined || serializers.compression(name) === undefined) return headers;
+  const copy = mergeTables(headers);
+  delete copy[COMPRESSION_HEADER];
+  return copy;
 }
 
 /** An ArrayBuffer or a view of one (DataView, Int16Array...) as a Uint8Array over the same bytes. */

@@ -162,6 +162,21 @@ describe('re-published and edge headers', () => {
     }
   });
 
+  it('a kombu message\'s payload re-published with its properties (no compression asked) goes without the stale compression header', async () => {
+    const from = await queue('interop-kombu-preset');
+    const to = await queue('interop-kombu-preset');
+    for (let i = 0; i < 2; i++) await kombu.publish({ queue: from, payload: VALUE, serializer: 'json', compression: 'zlib' });
+    const ch = await presetChannel();
+    const [viaChannel, viaProducer] = [await getMessage(from), await getMessage(from)];
+    await ch.publish('', to, viaChannel.decode(kombuSerializers()), viaChannel.properties);
+    await new Producer(ch, { routingKey: to }).publish(viaProducer.decode(kombuSerializers()), viaProducer.properties);
+    expect(viaChannel.properties.headers).toEqual({ compression: 'application/x-gzip' }); // the received table untouched
+    for (const m of [await peerGet(kombu, to), await peerGet(kombu, to)]) {
+      expect(m.headers).toEqual({ dict: {} });
+      expect(m.decoded).toEqual(VALUE_AS_KOMBU_DECODES);
+    }
+  });
+
   it('a compression header Python holds false (None, \'\') is no compression to kombu, and to the preset', async () => {
     const q = await queue('interop-kombu-preset-pika');
     const falsy: Tagged[] = [{ none: null }, { str: '' }];

@@ -56,6 +56,21 @@ describe('kombuSerializers: publish', () => {
     expect(prepare('b', { compression: 'brotli' }, k).properties.headers).toEqual({ compression: 'application/x-brotli' });
   });
 
+  it('a value encoded here, uncompressed, leaves out a compression header it came with (a received message re-published); bytes keep theirs', () => {
+    const headers = { z: 1, compression: 'application/x-gzip', a: 'x' };
+    setWire(headers, { keys: ['z', 'compression', 'a'], tags: { z: 'b'.charCodeAt(0) } });
+    for (const body of [{ id: 5 }, 'text']) {
+      const { properties } = prepare(body, { headers }, k);
+      expect(properties.headers).toEqual({ z: 1, a: 'x' });
+      expect((properties.headers as Record<symbol, WireInfo>)[WIRE]?.tags).toEqual({ z: 'b'.charCodeAt(0) });
+    }
+    expect(headers).toEqual({ z: 1, compression: 'application/x-gzip', a: 'x' }); // the caller's table untouched
+    expect(prepare(new Uint8Array([1]), { headers }, k).properties.headers).toBe(headers);
+    expect(prepare({ id: 5 }, { headers: { compression: utf8('zlib') } }, k).properties.headers).toEqual({});
+    expect(prepare({ id: 5 }, { headers: { compression: 'x-other' } }, k).properties.headers).toEqual({ compression: 'x-other' }); // not one it knows
+    expect(prepare({ id: 5 }, { headers }).properties.headers).toBe(headers); // a registry without compressions: an opaque header
+  });
+
   it('an unknown compression is an EncodeError before anything is sent, with the names there are', () => {
     expect(() => prepare({}, { compression: 'bzip2' }, k)).toThrow(EncodeError);
     expect(() => prepare({}, { compression: 'bzip2' }, k)).toThrow(/no compression bzip2 is registered \(registered: application\/x-gzip, zlib, gzip/);
