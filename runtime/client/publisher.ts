@@ -136,11 +136,15 @@ export function prepare(body: Body, o: PublishOptions | undefined, serializers: 
   } else {
     bytes = body as Uint8Array;
     const raw = serializers.forBytes;
-    // Only bytes that say nothing of themselves: so bytes prepared once (a traced or batched
-    // publish, a Producer's) pass through again unchanged.
-    if (raw && p.contentType === undefined && p.contentEncoding === undefined) {
-      bytes = raw.encode(bytes);
-      p.contentType = raw.contentType;
+    // Only bytes that name no content encoding: so bytes prepared once (a traced or batched
+    // publish, a Producer's) pass through again unchanged. Bytes with a content type of their
+    // own get the encoding too (kombu's Producer writes `binary` for them: without it, kombu
+    // reads a body whose type it has no decoder for as UTF-8 text, and fails on PNG bytes).
+    if (raw && p.contentEncoding === undefined) {
+      if (p.contentType === undefined) {
+        bytes = raw.encode(bytes);
+        p.contentType = raw.contentType;
+      }
       if (raw.contentEncoding !== undefined) p.contentEncoding = raw.contentEncoding;
     }
   }

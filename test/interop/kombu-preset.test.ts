@@ -68,6 +68,21 @@ describe('warren → kombu', () => {
     }
   });
 
+  it('bytes with a content type of their own say content_encoding binary, as kombu\'s Producer writes them: kombu reads them as bytes', async () => {
+    const ch = await presetChannel();
+    const q = await queue('interop-kombu-preset');
+    await ch.publish('', q, BYTES, { contentType: 'image/png' });
+    await ch.publish('', q, BYTES, { contentType: 'application/octet-stream', compression: 'zlib' });
+    await new Producer(ch, { routingKey: q, properties: { contentType: 'image/png' } }).publish(BYTES);
+    await ch.publish('', q, BYTES, { contentType: 'image/png', contentEncoding: 'x-own' }); // an encoding of its own is kept
+    for (const contentType of ['image/png', 'application/octet-stream', 'image/png']) {
+      const m = await peerGet(kombu, q);
+      expect(m).toMatchObject({ content_type: contentType, content_encoding: 'binary' });
+      expect(m.decoded).toEqual({ bytes: hexOf(BYTES) });
+    }
+    expect(await peerGet(kombu, q)).toMatchObject({ content_type: 'image/png', content_encoding: 'x-own' });
+  });
+
   it('a Producer with kombuSerializers and compression on the default channel; a compressed body of 100 KiB', async () => {
     const ch = await channel(); // the built-in registry: the producer brings its own
     const q = await queue('interop-kombu-preset');

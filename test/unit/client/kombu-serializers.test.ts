@@ -24,8 +24,11 @@ describe('kombuSerializers: publish', () => {
     expect(prepare('hé', undefined, k)).toEqual({ bytes: utf8('hé'), properties: { contentType: 'text/plain', contentEncoding: 'utf-8' } });
     expect(prepare(new Uint8Array([0, 0xff]), undefined, k)).toEqual({ bytes: new Uint8Array([0, 0xff]), properties: { contentType: 'application/data', contentEncoding: 'binary' } });
     expect(prepare(new Uint8Array([1]).buffer, { persistent: true }, k).properties).toEqual({ deliveryMode: 2, contentType: 'application/data', contentEncoding: 'binary' });
-    // What the publish says itself wins: a content type of its own, a non-UTF-8 string encoding.
-    expect(prepare(new Uint8Array([1]), { contentType: 'image/png' }, k).properties).toEqual({ contentType: 'image/png' });
+    // What the publish says itself wins: a content type of its own (with kombu's `binary` for
+    // bytes, as kombu's Producer writes it), an encoding of its own, a non-UTF-8 string encoding.
+    expect(prepare(new Uint8Array([1]), { contentType: 'image/png' }, k).properties).toEqual({ contentType: 'image/png', contentEncoding: 'binary' });
+    expect(prepare(new Uint8Array([1]), { contentType: 'image/png', contentEncoding: 'x-own' }, k).properties).toEqual({ contentType: 'image/png', contentEncoding: 'x-own' });
+    expect(prepare(new Uint8Array([1]), { contentEncoding: 'x-own' }, k).properties).toEqual({ contentEncoding: 'x-own' });
     expect(prepare('é', { encoding: 'latin1' }, k)).toEqual({ bytes: new Uint8Array([0xe9]), properties: { contentEncoding: 'latin1' } });
     expect(prepare('<p/>', { contentType: 'text/html' }, k).properties).toEqual({ contentType: 'text/html', contentEncoding: 'utf-8' });
   });
