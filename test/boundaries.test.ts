@@ -229,6 +229,15 @@ describe('import boundaries', () => {
     expect(Object.keys(KNOWN_LONG).filter((f) => !long.includes(f)), 'listed long files that are now short: drop them from KNOWN_LONG').toEqual([]);
   });
 
+  it('no module exports a binding it can reassign (the CommonJS build copies each module\'s exports once it has run: PLAIN_EXPORTS in tsup.config.ts)', () => {
+    const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+    project.addSourceFilesAtPaths([`${ROOT}/generated/**/*.ts`, `${ROOT}/runtime/**/*.ts`]);
+    expect(mutableExports(project.getSourceFiles())).toEqual([]);
+    // and the check sees one
+    const probe = new Project({ useInMemoryFileSystem: true }).createSourceFile('/m.ts', 'export let counter = 0;\nlet later = 1;\nexport { later };\nexport const fixed = 2;\n');
+    expect(mutableExports([probe]).map((e) => e.split(': ')[1])).toEqual(['counter', 'later']);
+  });
+
   it('finds cycles, type-only and import() types included', () => {
     const project = new Project({ useInMemoryFileSystem: true });
     const files = new Map<string, string>([
@@ -287,3 +296,18 @@ describe('import boundaries', () => {
     ]);
   });
 });
+
+/** `file: name` of each exported `let` or `var` (directly or through an export list). */
+function mutableExports(files: SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const sf of files) {
+    for (const [name, decls] of sf.getExportedDeclarations()) {
+      for (const d of decls) {
+        if (!Node.isVariableDeclaration(d) || d.getSourceFile() !== sf) continue;
+        const kind = d.getVariableStatement()?.getDeclarationKind();
+        if (kind !== 'const') out.push(`${posix.relative(ROOT, sf.getFilePath()) || sf.getFilePath()}: ${name}`);
+      }
+    }
+  }
+  return out;
+}
