@@ -13,9 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** The imports measured, with the most each may cost once minified and gzipped (bytes). */
+/**
+ * The imports measured, with the most each may cost once minified and gzipped (bytes). The
+ * client's budget was 75 kB until 2026-12-06, when it reached 75.05 kB with the kombu preset's
+ * compression step in every publish's prepare() and the `compression` header on delivery (issue
+ * 20), the recording link of recovery (issue 15) and the CommonJS plain-exports footer
+ * (tsup.config.ts): 76 kB from then on.
+ */
 export const ROWS = [
-  { label: "import { connect } from 'warren'", code: "export { connect } from 'warren';", budget: 75_000 },
+  { label: "import { connect } from 'warren'", code: "export { connect } from 'warren';", budget: 76_000 },
   { label: "import * as codec from 'warren/codec'", code: "export * from 'warren/codec';", budget: 26_000 },
   { label: "import { ConnectionCore } from 'warren/protocol'", code: "export { ConnectionCore } from 'warren/protocol';", budget: 33_000 },
 ];
