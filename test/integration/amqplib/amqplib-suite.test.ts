@@ -15,7 +15,9 @@ it('amqplib’s channel_api, callback_api and connect tests pass on warren/amqpl
   const script = fileURLToPath(new URL('./amqplib-suite.mjs', import.meta.url));
   const r = spawnSync(process.execPath, [script, amqpUrl()], { encoding: 'utf8', timeout: 240_000 });
   const count = (what: string) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? NaN);
-  const failures = r.stdout.split('\n').filter((l) => /^\s*not ok /.test(l));
+  // Each failure with the TAP block's `error:` line (a file-level failure says only that much).
+  const lines = r.stdout.split('\n');
+  const failures = lines.flatMap((l, i) => (/^\s*not ok /.test(l) ? [[l.trim(), lines.slice(i + 1, i + 12).find((d) => /^\s*error:/.test(d))?.trim()].filter(Boolean).join(' | ')] : []));
   expect({ failures, stderr: r.stderr.slice(-2000) }).toEqual({ failures: [], stderr: expect.anything() });
   expect(count('fail')).toBe(0);
   expect(count('cancelled')).toBe(0);
