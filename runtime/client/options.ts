@@ -200,7 +200,17 @@ const HOST_PORT = /^((?:[^:/@\s[\]]+|\[[0-9A-Fa-f:.]+\]):\d+)\/?$/;
  */
 function hostPortHint(url: string): void {
   const m = HOST_PORT.exec(url.trim());
-  if (m) throw new ConfigurationError(`'${m[1]}' is a host:port, not a URL: write amqp://${m[1]} or pass { hostname, port }`);
+  if (!m) return;
+  // 'amqps:5671' is more likely a URL that lost its '//host' than a host named amqps: name both
+  // readings, the TLS one first, rather than steer a TLS user to plain text.
+  const scheme = /^(amqps?):(\d+)\/?$/i.exec(m[1]!);
+  if (scheme) {
+    const [, name, port] = scheme;
+    const tls = name!.toLowerCase() === 'amqps';
+    const s = tls ? 'amqps' : 'amqp';
+    throw new ConfigurationError(`'${m[1]}' is not a URL: for ${tls ? 'TLS to ' : ''}localhost write ${s}://localhost:${port}; for a host named ${name} write ${s}://${m[1]}; or pass { hostname, port }`);
+  }
+  throw new ConfigurationError(`'${m[1]}' is a host:port, not a URL: write amqp://${m[1]} or pass { hostname, port }`);
 }
 
 /** decodeURIComponent whose error names the part, never its text (it may be the password). */

@@ -7,12 +7,17 @@ import { ConfigurationError, connect, type TransportFactory } from 'warren';
 import { parseUrl } from '../../../runtime/client/options.js';
 
 describe('an amqp: or amqps: URL without its //', () => {
-  it.each(['amqp:5672', 'amqps:5671', 'AMQP:5672'])('%s is a host:port: the hint, before any transport opens', async (given) => {
+  it.each([
+    ['amqp:5672', "'amqp:5672' is not a URL: for localhost write amqp://localhost:5672; for a host named amqp write amqp://amqp:5672; or pass { hostname, port }"],
+    ['AMQP:5672', "'AMQP:5672' is not a URL: for localhost write amqp://localhost:5672; for a host named AMQP write amqp://AMQP:5672; or pass { hostname, port }"],
+    // TLS stays TLS in both readings: never a hint towards plain text for someone who wrote amqps.
+    ['amqps:5671', "'amqps:5671' is not a URL: for TLS to localhost write amqps://localhost:5671; for a host named amqps write amqps://amqps:5671; or pass { hostname, port }"],
+  ])('%s: the hint names both readings, before any transport opens', async (given, message) => {
     let opened = 0;
     const transport: TransportFactory = () => (opened++, Promise.reject(new Error('no transport in this test')));
     const err = await connect(given, { transport }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect((err as Error).message).toBe(`'${given}' is a host:port, not a URL: write amqp://${given} or pass { hostname, port }`);
+    expect((err as Error).message).toBe(message);
     expect(opened).toBe(0);
   });
 
