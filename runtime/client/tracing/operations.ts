@@ -32,6 +32,7 @@ function publishOutcome(error: unknown): PublishOutcome {
 interface PreparedOptions {
   mandatory?: boolean;
   signal?: AbortSignal;
+  timeout?: number;
 }
 
 /**
@@ -71,6 +72,7 @@ export function tracePublish<P extends { headers?: FieldTable | undefined; messa
     o.headers = headers;
     o.mandatory = options?.mandatory;
     o.signal = options?.signal;
+    o.timeout = options?.timeout;
     return publish(bytes, o as O);
   }, (c, _v, error) => void (c.outcome = error === undefined ? (c.confirm ? 'ack' : 'sent') : publishOutcome(error)));
 }
