@@ -14,8 +14,10 @@
  *
  * Styles: `ack` (callback, ack each), `multiple` (callback, ack({ multiple }) every 250),
  * `noack`, `iter` (for await, ack each), `c8` (callback with concurrency 8, ack each).
- * The server's own work (copying a prepared chunk and writing the tags into it) is in the
- * figure too; `server` runs it alone, with a client that reads and drops the bytes.
+ * The server's own work is in the figure too: writing the tags into a prepared chunk and, in the
+ * ack styles, decoding the client's basic.ack frames with the scripted broker's full decoder
+ * (one per event-loop turn in practice: warren coalesces in-order acks into one multiple ack
+ * per flush, so about one per chunk of CHUNK deliveries, not one per delivery).
  */
 import { connect, type Consumer, type Message } from 'warren';
 import { ScriptedBroker } from '../test/helpers/scripted-peer.js';
