@@ -81,7 +81,7 @@ export class ChannelFrames {
     const head = ch.head;
     if (head && head.def.responses.includes(m.kind)) {
       if (def.content) {
-        ch.assembly = newAssembly(m, head);
+        ch.assembly = newAssembly(def, m, head);
         return;
       }
       ch.calls.shift();
@@ -91,7 +91,7 @@ export class ChannelFrames {
       return;
     }
     if (def.content) {
-      ch.assembly = newAssembly(m, undefined);
+      ch.assembly = newAssembly(def, m, undefined);
       return;
     }
     if (this.responses.has(m.kind)) {
@@ -110,7 +110,7 @@ export class ChannelFrames {
     }
     const header = readContentHeader(this.registry, r);
     const size = header.bodySize;
-    if (header.classId !== this.registry.byKind(a.method.kind)?.classId) {
+    if (header.classId !== a.classId) {
       throw new DecodeError(`content header of class ${header.classId} after ${a.method.kind}`, 0, 505);
     }
     a.properties = header.properties as Record<string, unknown>;
@@ -122,14 +122,15 @@ export class ChannelFrames {
   }
 
   /**
-   * A body frame, or a piece of one (`offset` into its payload of `frameSize` bytes; `frameDone`
-   * once its frame-end was checked). A body that came whole in one frame is kept as a view of it
-   * unless the bytes are `shared` (the parser's scratch) or the transport reuses its chunks;
-   * otherwise the pieces are copied into a body buffer that grows with the bytes received
-   * (never past the announced size): a header announcing 512 MiB costs nothing until the bytes
-   * come, and one whose size cannot be allocated is a 311 on its channel, not a RangeError.
+   * A body frame, or a piece of one: `buf[start, end)` (`offset` into its payload of `frameSize`
+   * bytes; `frameDone` once its frame-end was checked). A body that came whole in one frame is
+   * kept as a view of it unless the bytes are `shared` (the parser's scratch) or the transport
+   * reuses its chunks, then it is copied once; otherwise the pieces are copied into a body
+   * buffer that grows with the bytes received (never past the announced size): a header
+   * announcing 512 MiB costs nothing until the bytes come, and one whose size cannot be
+   * allocated is a 311 on its channel, not a RangeError.
    */
-  onBody(ch: ChannelState, payload: Uint8Array, shared = false, offset = 0, frameSize = payload.length, frameDone = true): void {
+  onBody(ch: ChannelState, buf: Uint8Array, start: number, end: number, shared: boolean, offset: number, frameSize: number, frameDone: boolean): void {
     if (ch.state === 'closing' || ch.state === 'closed') return;
     const a = ch.assembly;
     if (!a || a.properties === undefined) {
@@ -138,9 +139,10 @@ export class ChannelFrames {
     if (offset === 0 && a.received + frameSize > a.bodySize) {
       throw new DecodeError(`content body on channel ${ch.id} overruns the announced ${a.bodySize} bytes`, 0, 505);
     }
-    const n = payload.length;
+    const n = end - start;
     if (frameDone && offset === 0 && a.received === 0 && n === a.bodySize) {
-      return this.complete(ch, a, shared || this.host.reusedChunks ? payload.slice() : payload);
+      // One view or one copy: subarray and slice each cost a typed-array allocation.
+      return this.complete(ch, a, shared || this.host.reusedChunks ? buf.slice(start, end) : buf.subarray(start, end));
     }
     if (n > 0) {
       const need = a.received + n;
@@ -149,7 +151,7 @@ export class ChannelFrames {
         if (grown === undefined) return this.tooLarge(ch, `body of ${a.bodySize} bytes cannot be allocated`);
         a.body = grown;
       }
-      a.body.set(payload, a.received);
+      a.body.set(buf.subarray(start, end), a.received);
       a.received = need;
     }
     if (frameDone && a.received === a.bodySize) this.complete(ch, a, a.body!);
@@ -228,6 +230,6 @@ export function growBody(body: Uint8Array | undefined, kept: number, need: numbe
   return next;
 }
 
-function newAssembly(method: AnyMethod, call: Assembly['call']): Assembly {
-  return { method, call, properties: undefined, bodySize: 0, body: undefined, received: 0 };
+function newAssembly(def: MethodDef, method: AnyMethod, call: Assembly['call']): Assembly {
+  return { method, call, classId: def.classId, properties: undefined, bodySize: 0, body: undefined, received: 0 };
 }

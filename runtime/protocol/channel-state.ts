@@ -50,6 +50,8 @@ export interface Assembly {
   readonly method: AnyMethod;
   /** Set for basic.get-ok: the content answers this call. */
   readonly call: PendingCall | undefined;
+  /** The method's class: its content header must be of the same class. */
+  readonly classId: number;
   properties: Record<string, unknown> | undefined;
   bodySize: number;
   body: Uint8Array | undefined;

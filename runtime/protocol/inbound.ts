@@ -104,16 +104,19 @@ export class Inbound {
     }
     // Drain the whole chunk even after a violation (see the file comment).
     for (;;) {
+      // The state is read once a frame: closed stops, closing discards (spec connection.close:
+      // after sending close, everything but close and close-ok is discarded).
+      const state = this.host.state();
+      if (state === 'closed') return;
       try {
         if (!p.advance()) return;
         if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
-        this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
+        if (state !== 'closing' || (p.frameChannel === 0 && p.frameType === FRAME_METHOD)) this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
       } catch (e) {
         if (!isDecodeError(e)) throw e;
         this.host.violation(e);
         if (p.failed) return; // the stream cannot be framed any further
       }
-      if (this.host.state() === 'closed') return;
     }
   }
 
@@ -123,8 +126,6 @@ export class Inbound {
 
   /** One frame whose payload is `buf[start, end)`: methods and headers are decoded in place. */
   private onFrame(type: number, channel: number, buf: Uint8Array, start: number, end: number): void {
-    // Spec connection.close: after sending close, everything but close and close-ok is discarded.
-    if (this.host.state() === 'closing' && (channel !== 0 || type !== FRAME_METHOD)) return;
     if (type !== FRAME_BODY && this.parser.frameShared) {
       // A method or header that spanned reads lies in the parser's reused buffer; decoded values
       // may be views of it (longstr), so give them bytes of their own. Rare: bodies are the big frames.
@@ -152,7 +153,7 @@ export class Inbound {
     else {
       // the parser lets only types 1, 2, 3 and 8 through; bodies may come in pieces (streamBodies)
       const p = this.parser;
-      this.frames.onBody(ch, buf.subarray(start, end), p.frameShared, p.frameOffset, p.frameSize, p.frameComplete);
+      this.frames.onBody(ch, buf, start, end, p.frameShared, p.frameOffset, p.frameSize, p.frameComplete);
     }
   }
 }
