@@ -33,10 +33,16 @@ export function redacted(frame: Uint8Array): Uint8Array {
   return copy;
 }
 
-/** The core's `trace` hook for connection `id`: publishes frames to the diagnostics channels. */
-export function frameTracer(id: string): (frame: FrameTrace) => void {
-  return (frame) => {
-    const ch = frame.direction === 'in' ? diagnostics.frameIn : diagnostics.frameOut;
-    if (ch.hasSubscribers) ch.publish({ connection: id, ...frame });
+/**
+ * The core's `trace` and `traceActive` hooks for connection `id`: frames go to the diagnostics
+ * channels, and while neither channel has a subscriber the core builds no frame records at all.
+ */
+export function frameTracer(id: string): { trace: (frame: FrameTrace) => void; traceActive: () => boolean } {
+  return {
+    trace: (frame) => {
+      const ch = frame.direction === 'in' ? diagnostics.frameIn : diagnostics.frameOut;
+      if (ch.hasSubscribers) ch.publish({ connection: id, ...frame });
+    },
+    traceActive: () => diagnostics.frameIn.hasSubscribers || diagnostics.frameOut.hasSubscribers,
   };
 }

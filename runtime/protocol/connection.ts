@@ -37,7 +37,7 @@ import { ConnectTimeoutError, ConnectionClosedError, ConnectionLostError, Heartb
 import type { ChannelState, PendingCall } from './channel-state.js';
 import { ChannelFrames } from './channel-frames.js';
 import { ChannelTable } from './channel-table.js';
-import type { FrameTrace, ProtocolEvent, ProtocolEventListener } from './events.js';
+import type { ProtocolEvent, ProtocolEventListener } from './events.js';
 import { Handshake } from './handshake.js';
 import { Inbound } from './inbound.js';
 import { MethodWriter } from './method-writer.js';
@@ -45,7 +45,7 @@ import { Output } from './output.js';
 import { replyError } from './reply.js';
 import type { ConnectionStateName, CoreOptions } from './core-options.js';
 import { Timers } from './timers.js';
-import { traceContent } from './trace.js';
+import { traceContent, tracerOf, type Tracer } from './trace.js';
 import type { TuneWanted } from './tune.js';
 
 export type { CoreOptions, ConnectionStateName };
@@ -79,7 +79,7 @@ export class ConnectionCore {
   private readonly frames: ChannelFrames;
   private readonly channels: ChannelTable;
   private readonly handshake: Handshake;
-  private readonly trace: ((frame: FrameTrace) => void) | undefined;
+  private readonly tracer: Tracer | undefined;
   private nextCall = 1;
   private readonly timers = new Timers();
 
@@ -87,8 +87,8 @@ export class ConnectionCore {
     this.opts = opts;
     this.emit = emit;
     this.registry = opts.registry ?? defaultRegistry;
-    this.trace = opts.trace;
-    this.writer = new MethodWriter(this.registry, this.out, this.trace);
+    this.tracer = tracerOf(opts);
+    this.writer = new MethodWriter(this.registry, this.out, this.tracer);
     this.handshake = new Handshake(opts, {
       send: (m) => this.writer.write(0, m),
       fail: (error) => this.finish(error, true),
@@ -128,7 +128,7 @@ export class ConnectionCore {
         fail: (error) => this.finish(error, true),
       },
       reusedChunks: opts.reusedChunks ?? false,
-      trace: this.trace,
+      tracer: this.tracer,
     });
   }
 
@@ -164,7 +164,7 @@ export class ConnectionCore {
         return this.finish(new HeartbeatTimeoutError(`no frame from the server for ${now - t.lastReceived} ms (heartbeat ${this.tune.heartbeat} s)`), true);
       case 'beat':
         writeHeartbeat(this.out.w);
-        this.trace?.({ direction: 'out', type: FrameType.heartbeat, channel: 0, size: 0 });
+        if (this.tracer?.active()) this.tracer.frame({ direction: 'out', type: FrameType.heartbeat, channel: 0, size: 0 });
     }
   }
 
@@ -269,7 +269,7 @@ export class ConnectionCore {
     const ch = this.openChannelState(channel);
     const def = this.writer.def(method.kind);
     this.sendAsync(ch, (out) => this.frames.writeContent(out, channel, def, method, properties, body, this.writer.limit));
-    if (this.trace) traceContent(this.trace, channel, def.kind, body.length, this.tune.frameMax);
+    if (this.tracer?.active()) traceContent(this.tracer, channel, def.kind, body.length, this.tune.frameMax);
   }
 
   /**

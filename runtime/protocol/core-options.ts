@@ -31,6 +31,12 @@ export interface CoreOptions {
   reusedChunks?: boolean;
   /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
   trace?: ((frame: FrameTrace) => void) | undefined;
+  /**
+   * Whether `trace` wants frames now (say, whether a diagnostics channel has subscribers): asked
+   * before each frame's record is built, so a hook nobody listens to costs no allocation. Absent:
+   * always.
+   */
+  traceActive?: (() => boolean) | undefined;
 }
 
 /** The connection's states; see the diagram in connection.ts. */

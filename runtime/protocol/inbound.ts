@@ -25,9 +25,8 @@ import { FrameType } from '../../generated/index.js';
 import type { ChannelFrames } from './channel-frames.js';
 import type { ChannelTable } from './channel-table.js';
 import type { ConnectionStateName } from './core-options.js';
-import type { FrameTrace } from './events.js';
 import { ProtocolHeaderSniffer } from './handshake.js';
-import { methodName } from './trace.js';
+import { methodName, type Tracer } from './trace.js';
 
 const { method: FRAME_METHOD, header: FRAME_HEADER, body: FRAME_BODY, heartbeat: FRAME_HEARTBEAT } = FrameType;
 /** Class id of `connection`: its methods travel on channel 0 only (spec 2.3.5). */
@@ -50,7 +49,7 @@ export class Inbound {
   private readonly frames: ChannelFrames;
   private readonly channels: ChannelTable;
   private readonly host: InboundHost;
-  private readonly trace: ((frame: FrameTrace) => void) | undefined;
+  private readonly tracer: Tracer | undefined;
   // Before tune both sides must accept 4096-byte frames; be lenient with a server that sends
   // a bigger connection.start, then hold it to the negotiated frame_max (`frameMax`).
   private readonly parser = new FrameParser({ frameMax: 131072, streamBodies: true });
@@ -67,13 +66,13 @@ export class Inbound {
     channels: ChannelTable;
     host: InboundHost;
     reusedChunks: boolean;
-    trace: ((frame: FrameTrace) => void) | undefined;
+    tracer: Tracer | undefined;
   }) {
     this.registry = init.registry;
     this.frames = init.frames;
     this.channels = init.channels;
     this.host = init.host;
-    this.trace = init.trace;
+    this.tracer = init.tracer;
     if (init.reusedChunks) this.viewMethods = new Set(this.registry.methods.filter((d) => d.fields.some((f) => f.type === 'longstr')));
   }
 
@@ -110,7 +109,7 @@ export class Inbound {
       if (state === 'closed') return;
       try {
         if (!p.advance()) return;
-        if (this.trace && p.frameOffset === 0) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
+        if (this.tracer !== undefined && p.frameOffset === 0 && this.tracer.active()) this.traceIn(p.frameType, p.frameChannel, p.frameBuf.subarray(p.frameStart, p.frameEnd), p.frameSize);
         if (state !== 'closing' || (p.frameChannel === 0 && p.frameType === FRAME_METHOD)) this.onFrame(p.frameType, p.frameChannel, p.frameBuf, p.frameStart, p.frameEnd);
       } catch (e) {
         if (!isDecodeError(e)) throw e;
@@ -121,7 +120,7 @@ export class Inbound {
   }
 
   private traceIn(type: number, channel: number, payload: Uint8Array, size: number): void {
-    this.trace?.({ direction: 'in', type, channel, size, method: methodName(this.registry, type, payload) });
+    this.tracer!.frame({ direction: 'in', type, channel, size, method: methodName(this.registry, type, payload) });
   }
 
   /** One frame whose payload is `buf[start, end)`: methods and headers are decoded in place. */

@@ -11,7 +11,7 @@
 import { EncodeError, Writer, type AnyMethod, type MethodDef, type ProtocolRegistry } from '../codec/index.js';
 import { writeMethodFrame } from '../frame/index.js';
 import { FrameType } from '../../generated/index.js';
-import type { FrameTrace } from './events.js';
+import type { Tracer } from './trace.js';
 import type { Output } from './output.js';
 
 /** Methods that carry credentials: encoded apart from the reused output buffer (output.ts). */
@@ -24,13 +24,13 @@ export class MethodWriter {
   limit = 0;
   private readonly registry: ProtocolRegistry;
   private readonly out: Output;
-  private readonly trace: ((frame: FrameTrace) => void) | undefined;
+  private readonly tracer: Tracer | undefined;
 
   /** `out`: where write() puts frames unless given another Output. */
-  constructor(registry: ProtocolRegistry, out: Output, trace: ((frame: FrameTrace) => void) | undefined) {
+  constructor(registry: ProtocolRegistry, out: Output, tracer: Tracer | undefined) {
     this.registry = registry;
     this.out = out;
-    this.trace = trace;
+    this.tracer = tracer;
   }
 
   /** The definition of a method kind, or an EncodeError when the registry has none. */
@@ -66,11 +66,11 @@ export class MethodWriter {
       const w = new Writer(SECRET_BUFFER);
       writeMethodFrame(w, channel, def, m, this.limit);
       out.appendSecret(w.buf.subarray(0, w.pos));
-      this.trace?.({ direction: 'out', type: FrameType.method, channel, size: w.pos - 8, method: def.kind });
+      if (this.tracer?.active()) this.tracer.frame({ direction: 'out', type: FrameType.method, channel, size: w.pos - 8, method: def.kind });
       return;
     }
     const before = out.w.pos;
     writeMethodFrame(out.w, channel, def, m, this.limit);
-    this.trace?.({ direction: 'out', type: FrameType.method, channel, size: out.w.pos - before - 8, method: def.kind });
+    if (this.tracer?.active()) this.tracer.frame({ direction: 'out', type: FrameType.method, channel, size: out.w.pos - before - 8, method: def.kind });
   }
 }

@@ -78,7 +78,7 @@ export async function openSession(o: SessionOptions, endpoint: SessionEndpoint, 
       maxBodySize: o.maxBodySize,
       // A transport that reads into one reused buffer: the core copies what it keeps.
       reusedChunks: transport.reusesChunks,
-      trace: frameTracer(id),
+      ...frameTracer(id),
     },
     (e) => {
       if (session) return session.onEvent(e);
