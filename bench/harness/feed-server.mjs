@@ -4,7 +4,7 @@
 // on a loaded machine, decides how many deliveries each socket read brings, and so most of a
 // consumer's CPU per message). It answers the handshake and the few methods a consumer sends
 // (channel.open, basic.qos, queue.declare, confirm.select, basic.consume, basic.cancel, the
-// closes), then writes basic.deliver + header + 16-byte body triples in writes of --chunk
+// closes), then writes basic.deliver + header + body triples (--size bytes, 16 by default) in writes of --chunk
 // deliveries, as fast as the socket takes them, never more than the channel's prefetch
 // unsettled (acks, nacks and rejects, single or multiple, settle), --n per connection.
 //

@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     reps: { type: 'string', default: '3' },
     n: { type: 'string', default: '200000' },
     chunk: { type: 'string', default: '100' },
+    size: { type: 'string', default: '16' }, // body bytes per delivery
     prefetch: { type: 'string', default: '1000' },
     ack: { type: 'string', default: 'each' }, // each | multiple | none
     style: { type: 'string', default: 'callback' }, // warren only: callback | iter | c8
@@ -45,7 +46,7 @@ if (a.child) {
   process.exit(got === n ? 0 : 2);
 }
 
-const server = spawn(process.execPath, [join(ROOT, 'feed-server.mjs'), '--n', a.n, '--chunk', a.chunk], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(ROOT, 'feed-server.mjs'), '--n', a.n, '--chunk', a.chunk, '--size', a.size], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve, reject) => {
   server.stdout.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))?.[1])));
   server.once('exit', (code) => reject(new Error(`feed-server exited with ${code}`)));
@@ -72,7 +73,7 @@ try {
 }
 
 const f = (x) => x.toFixed(2);
-console.log(`\nfeed: n=${a.n}, chunk=${a.chunk}, prefetch=${a.prefetch}, ack=${a.ack}, style=${a.style}, ${a.reps} reps, ${process.version}`);
+console.log(`\nfeed: n=${a.n}, chunk=${a.chunk}, size=${a.size}, prefetch=${a.prefetch}, ack=${a.ack}, style=${a.style}, ${a.reps} reps, ${process.version}`);
 console.log('| client | CPU µs / delivery, median (min-max) | user / sys | deliveries/s |');
 console.log('|---|---|---|---|');
 for (const [client, ms] of rows) {

@@ -52,6 +52,11 @@ export interface MessageFields {
  * (nothing checks it at run time: validate untrusted input).
  */
 export class Message<T = unknown> {
+  /**
+   * The body's bytes. Often a view into a larger block shared with other deliveries (as Node's
+   * pooled Buffers are): mind `byteOffset` when using `body.buffer`, and copy it (`body.slice()`)
+   * to keep a few small bodies for long without keeping their blocks.
+   */
   readonly body: Uint8Array;
   readonly properties: BasicProperties;
   readonly deliveryTag: Long;

@@ -7,6 +7,7 @@
 import { DecodeError, EncodeError, type Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
 import { FRAME_SIZE_CEILING, readContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
 import type { ChannelClose } from '../../generated/index.js';
+import { BodyPool } from './body-pool.js';
 import type { Assembly, ChannelState } from './channel-state.js';
 import type { ProtocolEventListener } from './events.js';
 import { ZERO_COPY_BODY, type Output } from './output.js';
@@ -36,6 +37,8 @@ export class ChannelFrames {
   private readonly host: ChannelFramesHost;
   /** Kinds that only ever answer a call: receiving one unasked is 503 command-invalid. */
   private readonly responses: Set<string>;
+  /** Where whole bodies are copied to when the bytes they came in are reused (see body-pool.ts). */
+  private readonly bodies = new BodyPool();
 
   constructor(registry: ProtocolRegistry, host: ChannelFramesHost) {
     this.registry = registry;
@@ -125,7 +128,7 @@ export class ChannelFrames {
    * A body frame, or a piece of one: `buf[start, end)` (`offset` into its payload of `frameSize`
    * bytes; `frameDone` once its frame-end was checked). A body that came whole in one frame is
    * kept as a view of it unless the bytes are `shared` (the parser's scratch) or the transport
-   * reuses its chunks, then it is copied once; otherwise the pieces are copied into a body
+   * reuses its chunks, then it is copied once (body-pool.ts); otherwise the pieces are copied into a body
    * buffer that grows with the bytes received (never past the announced size): a header
    * announcing 512 MiB costs nothing until the bytes come, and one whose size cannot be
    * allocated is a 311 on its channel, not a RangeError.
@@ -141,8 +144,7 @@ export class ChannelFrames {
     }
     const n = end - start;
     if (frameDone && offset === 0 && a.received === 0 && n === a.bodySize) {
-      // One view or one copy: subarray and slice each cost a typed-array allocation.
-      return this.complete(ch, a, shared || this.host.reusedChunks ? buf.slice(start, end) : buf.subarray(start, end));
+      return this.complete(ch, a, shared || this.host.reusedChunks ? this.bodies.copy(buf, start, end) : buf.subarray(start, end));
     }
     if (n > 0) {
       const need = a.received + n;
