@@ -59,6 +59,10 @@ export class Inbound {
   private readonly viewMethods: Set<MethodDef> | undefined;
   /** Until the first frame: tells frames from a server's protocol header (see handshake.ts). */
   private sniffer: ProtocolHeaderSniffer | undefined = new ProtocolHeaderSniffer();
+  /** The last method frame's class and method ids, its definition, and whether it is in viewMethods. */
+  private lastIds = NaN;
+  private lastDef: MethodDef | undefined;
+  private lastIsView = false;
 
   constructor(init: {
     registry: ProtocolRegistry;
@@ -134,8 +138,18 @@ export class Inbound {
     }
     if (type === FRAME_METHOD) {
       let r = this.reader.reset(buf, start, end);
-      const def = readMethodDef(this.registry, r);
-      if (this.viewMethods?.has(def)) r = r.reset(buf.slice(start, end), 4); // its longstrs must outlive the chunk
+      // Methods come in runs (deliveries, acks): the last one's definition is reused when the
+      // class and method ids match, sparing the registry and viewMethods lookups.
+      const ids = end - start >= 4 ? ((buf[start]! << 24) | (buf[start + 1]! << 16) | (buf[start + 2]! << 8) | buf[start + 3]!) : NaN;
+      let def = this.lastDef;
+      if (ids === this.lastIds && def !== undefined) r.pos = start + 4;
+      else {
+        def = readMethodDef(this.registry, r);
+        this.lastIds = ids;
+        this.lastDef = def;
+        this.lastIsView = this.viewMethods?.has(def) ?? false;
+      }
+      if (this.lastIsView) r = r.reset(buf.slice(start, end), 4); // its longstrs must outlive the chunk
       const method = def.decode(r);
       expectEnd(r, def.kind);
       if (channel === 0) {
