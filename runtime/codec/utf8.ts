@@ -105,13 +105,27 @@ export function utf8Length(s: string): number {
 /**
  * Short strings repeat endlessly on the wire (consumer tags, exchange names, routing keys,
  * content types), so decoded ones are kept in a small direct-mapped cache keyed by their bytes:
- * a hit costs a hash and a compare instead of building a string. A miss (a unique message id)
- * costs one extra small copy. Entries are compared byte for byte, so a collision only misses.
+ * a hit costs a compare instead of building a string. Two ways in: the last string decoded of
+ * each length (a delivery's consumer tag, exchange and routing key repeat run after run, and
+ * rarely share a length), then a slot chosen by a hash of the length and the last 12 bytes (tags
+ * and keys differ at the end). Entries are compared byte for byte, from the end, so a collision
+ * only misses. A miss (a unique message id) costs the hash and a copy into the cache's arena.
  */
 const INTERN_MAX = 64;
 const INTERN_SLOTS = 1024;
-const internBytes: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
-const internStrings: string[] = new Array(INTERN_SLOTS);
+/** Slot i's bytes are internArena[i * INTERN_MAX, + internLength[i]). */
+const internArena = new Uint8Array(INTERN_SLOTS * INTERN_MAX);
+const internLength = new Int32Array(INTERN_SLOTS).fill(-1);
+const internStrings: string[] = new Array<string>(INTERN_SLOTS).fill('');
+/** The slot of the last string decoded of each length (-1: none yet). */
+const lastOfLength = new Int32Array(INTERN_MAX + 1).fill(-1);
+
+/** Whether slot `slot` holds exactly `buf[start, end)` (its length already known to match). */
+function holds(slot: number, buf: Uint8Array, start: number, end: number): boolean {
+  const base = slot * INTERN_MAX - start;
+  for (let i = end - 1; i >= start; i--) if (internArena[base + i] !== buf[i]) return false;
+  return true;
+}
 
 /**
  * Decodes `buf[start, end)` as UTF-8; bytes that are not valid UTF-8 become lone surrogates
@@ -120,31 +134,29 @@ const internStrings: string[] = new Array(INTERN_SLOTS);
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n === 0) return '';
-  if (n < 12) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c > 0x7f) return decodeLossless(buf.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
   if (n > INTERN_MAX) return decodeLossless(buf.subarray(start, end));
-  // Hash the length and the last 12 bytes only (tags and keys differ at the end); the full
-  // compare below decides.
+  let slot = lastOfLength[n]!;
+  if (slot >= 0 && internLength[slot] === n && holds(slot, buf, start, end)) return internStrings[slot]!;
   let h = n;
-  for (let i = end - 12; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
-  const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
-  const known = internBytes[slot];
-  if (known !== undefined && known.length === n) {
-    let i = 0;
-    while (i < n && known[i] === buf[start + i]) i++;
-    if (i === n) return internStrings[slot]!;
-  }
-  const bytes = buf.slice(start, end);
-  const s = decodeLossless(bytes);
-  internBytes[slot] = bytes;
+  for (let i = n > 12 ? end - 12 : start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
+  lastOfLength[n] = slot;
+  if (internLength[slot] === n && holds(slot, buf, start, end)) return internStrings[slot]!;
+  const s = decodeShort(buf, start, end);
+  internArena.set(buf.subarray(start, end), slot * INTERN_MAX);
+  internLength[slot] = n;
   internStrings[slot] = s;
+  return s;
+}
+
+/** A string of at most INTERN_MAX bytes: ASCII by char codes, anything else by the lossless decoder. */
+function decodeShort(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c > 0x7f) return decodeLossless(buf.subarray(start, end));
+    s += String.fromCharCode(c);
+  }
   return s;
 }
 

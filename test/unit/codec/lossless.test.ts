@@ -183,6 +183,25 @@ describe('short strings that are not UTF-8', () => {
     });
   }
 
+  it('the short-string cache never answers with another string: same lengths, same tails, colliding slots, interleaved', () => {
+    // deterministic pseudo-random strings of 1..64 bytes; many share a length and their last 12 bytes
+    let seed = 12345;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const tails = [hex`2e6372656174656421212121`, hex`ffffffffffffffffffffffff`];
+    const pool: Uint8Array[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const n = 1 + rnd(64);
+      const b = Uint8Array.from({ length: n }, () => (rnd(4) === 0 ? 0x80 + rnd(128) : 0x61 + rnd(3)));
+      if (n > 12 && rnd(2) === 0) b.set(tails[rnd(2)]!, n - 12);
+      pool.push(b);
+    }
+    for (let k = 0; k < 20_000; k++) {
+      const bytes = pool[rnd(pool.length)]!;
+      // independent of the cache: the lossless encoding of what came back gives the bytes again
+      expect(toHex(textBytes(shortstr(bytes)))).toBe(toHex(bytes));
+    }
+  });
+
   it('valid UTF-8 stays ordinary text', () => {
     for (const t of ['', 'amq.ctag-abc', 'é', '\u{1F600}x', 'a'.repeat(255)]) {
       const bytes = new TextEncoder().encode(t);
