@@ -55,7 +55,8 @@ export class Message<T = unknown> {
   /**
    * The body's bytes. Often a view into a larger block shared with other deliveries (as Node's
    * pooled Buffers are): mind `byteOffset` when using `body.buffer`, and copy it (`body.slice()`)
-   * to keep a few small bodies for long without keeping their blocks.
+   * to keep a few small bodies for long without keeping their blocks. On Node the blocks are
+   * untransferable: posting `body.buffer` to a worker with `transfer` copies it.
    */
   readonly body: Uint8Array;
   readonly properties: BasicProperties;

@@ -22,6 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP, Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import * as workerThreads from 'node:worker_threads';
 import { ConnectTimeoutError, ConnectionLostError } from '../errors.js';
 import { diagnostics } from './diagnostics.js';
 import type { Transport, TransportFactory, TransportSink, TransportTarget } from './transport.js';
@@ -127,6 +128,9 @@ interface Queued {
 /** Events that came before `start()`, kept in order. */
 type Early = { data: Uint8Array } | { error: Error } | { closed: true };
 
+/** Node's (and Deno's) marker for buffers a transfer must copy; absent where a runtime lacks it. */
+const markAsUntransferable = (workerThreads as { markAsUntransferable?: (b: ArrayBuffer) => void }).markAsUntransferable;
+
 /** A connected node:net / node:tls socket as a Transport. */
 class NodeTransport implements Transport {
   readonly reusesChunks: boolean;
@@ -138,6 +142,10 @@ class NodeTransport implements Transport {
   #head = 0;
   /** end() was called while writes were queued: the socket ends once they are written. */
   #ending = false;
+
+  untransferable(buffer: ArrayBuffer): void {
+    markAsUntransferable?.(buffer);
+  }
 
   constructor(socket: Socket, reusesChunks: boolean) {
     this.#socket = socket;

@@ -64,6 +64,12 @@ export interface TransportSink {
 export interface Transport {
   /** True when `sink.data` is given views of one reused buffer (valid only during the call). */
   readonly reusesChunks: boolean;
+  /**
+   * Optional, with `reusesChunks`: marks a buffer that the connection shares between several
+   * messages' bodies so that transferring one body copies it instead of detaching the others
+   * (CoreOptions.untransferable).
+   */
+  untransferable?(buffer: ArrayBuffer): void;
   /** True while the transport holds more unsent bytes than it wants: wait for `sink.drain()`. */
   readonly needsDrain: boolean;
   /** Starts delivering bytes and events to `sink`; called once, right after connecting. */

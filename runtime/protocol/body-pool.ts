@@ -11,7 +11,10 @@
  *
  * The price is the one Node's pooled Buffers have: a body is a view (`byteOffset` may be
  * non-zero, `buffer` is the whole block), and keeping one small body keeps its block alive.
- * Views start at multiples of 8, so a body can be viewed as any typed array.
+ * Views start at multiples of 8, so a body can be viewed as any typed array. Transferring a
+ * body's buffer (postMessage, structuredClone with `transfer`) would detach every body of its
+ * block: each block is handed to `untransferable` as it is made (Node's markAsUntransferable,
+ * after which a transfer copies), as Node does with its own Buffer pool.
  */
 
 /** Bodies up to this size stay on V8's heap when copied: pooling would only add work. */
@@ -23,6 +26,11 @@ const BLOCK_SIZE = 32 * 1024;
 export class BodyPool {
   private block = new Uint8Array(0);
   private used = 0;
+  private readonly untransferable: ((buffer: ArrayBuffer) => void) | undefined;
+
+  constructor(untransferable?: (buffer: ArrayBuffer) => void) {
+    this.untransferable = untransferable;
+  }
 
   /** A copy of `buf[start, end)` that the caller may keep. */
   copy(buf: Uint8Array, start: number, end: number): Uint8Array {
@@ -31,6 +39,7 @@ export class BodyPool {
     let at = this.used;
     if (at + n > this.block.length) {
       this.block = new Uint8Array(BLOCK_SIZE);
+      this.untransferable?.(this.block.buffer);
       at = 0;
     }
     this.used = (at + n + 7) & ~7;

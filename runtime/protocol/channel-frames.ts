@@ -28,6 +28,8 @@ export interface ChannelFramesHost {
   maxBodySize: number;
   /** Received chunks are reused by the transport: copy bodies instead of keeping views. */
   reusedChunks: boolean;
+  /** Told of each buffer shared between bodies (CoreOptions.untransferable). */
+  untransferable?: ((buffer: ArrayBuffer) => void) | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -39,13 +41,14 @@ export class ChannelFrames {
   /** Kinds that only ever answer a call: receiving one unasked is 503 command-invalid. */
   private readonly responses: Set<string>;
   /** Where whole bodies are copied to when the bytes they came in are reused (see body-pool.ts). */
-  private readonly bodies = new BodyPool();
+  private readonly bodies: BodyPool;
   /** Each content header is read into this holder: one object per connection, not per delivery. */
   private readonly header: { classId: number; bodySize: Long; properties: object } = { classId: 0, bodySize: 0, properties: EMPTY_PROPERTIES };
 
   constructor(registry: ProtocolRegistry, host: ChannelFramesHost) {
     this.registry = registry;
     this.host = host;
+    this.bodies = new BodyPool(host.untransferable);
     this.responses = new Set(registry.methods.flatMap((d) => d.responses));
   }
 

@@ -116,6 +116,7 @@ export class ConnectionCore {
       release: (ch) => this.channels.release(ch),
       maxBodySize: opts.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       reusedChunks: opts.reusedChunks ?? false,
+      untransferable: opts.untransferable,
     });
     this.inbound = new Inbound({
       registry: this.registry,

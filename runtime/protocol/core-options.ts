@@ -29,6 +29,13 @@ export interface CoreOptions {
    * as views, longstr arguments). Default false: chunks are fresh and kept as zero-copy views.
    */
   reusedChunks?: boolean;
+  /**
+   * With `reusedChunks`: called with each buffer the core then shares between several
+   * deliveries' bodies (body-pool.ts) as it makes it, so that transferring one body (postMessage,
+   * structuredClone with `transfer`) copies instead of detaching its neighbours. On Node:
+   * worker_threads.markAsUntransferable; the Node transport supplies it.
+   */
+  untransferable?: ((buffer: ArrayBuffer) => void) | undefined;
   /** Called for every frame received and sent (diagnostics); never given arguments or bodies. */
   trace?: ((frame: FrameTrace) => void) | undefined;
   /**

@@ -52,6 +52,38 @@ describe('BodyPool', () => {
     expect(new Float64Array(b.buffer, b.byteOffset, 12)).toHaveLength(12); // aligned: any typed view works
   });
 
+  it('tells `untransferable` of each block as it makes it, and the core passes CoreOptions.untransferable on', () => {
+    const marked: ArrayBuffer[] = [];
+    const pool = new BodyPool((b) => marked.push(b));
+    const src = new Uint8Array(4096);
+    const first = pool.copy(src, 0, 1000);
+    pool.copy(src, 0, 16); // on V8's heap: no block
+    expect(marked).toEqual([first.buffer]);
+    for (let i = 0; i < 40; i++) pool.copy(src, 0, 1000);
+    expect(marked.length).toBe(2); // 32 KiB blocks of 1000-byte bodies: a second one by now
+
+    const viaCore: ArrayBuffer[] = [];
+    const peer = new ScriptedPeer({ reusedChunks: true, untransferable: (b) => viaCore.push(b) });
+    peer.handshake();
+    const ch = peer.openChannel();
+    peer.feed(peer.content(ch, { kind: 'basic.deliver', consumerTag: 'c', deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q' } as unknown as AnyMethod, {}, bytes(500, 9)));
+    const delivered = peer.events.find((e) => e.type === 'content') as Extract<ProtocolEvent, { type: 'content' }>;
+    expect(viaCore).toEqual([delivered.content.body.buffer]);
+  });
+
+  it('with Node\'s markAsUntransferable, transferring one body copies it and its neighbours stay whole', async () => {
+    const { markAsUntransferable } = await import('node:worker_threads');
+    const peer = new ScriptedPeer({ reusedChunks: true, untransferable: markAsUntransferable });
+    peer.handshake();
+    const ch = peer.openChannel();
+    const sent = [bytes(200, 1), bytes(300, 2)];
+    for (const [i, b] of sent.entries()) peer.feed(peer.content(ch, { kind: 'basic.deliver', consumerTag: 'c', deliveryTag: i + 1, redelivered: false, exchange: '', routingKey: 'q' } as unknown as AnyMethod, {}, b));
+    const got = peer.events.filter((e): e is Extract<ProtocolEvent, { type: 'content' }> => e.type === 'content').map((e) => e.content.body);
+    expect(got[0]!.buffer).toBe(got[1]!.buffer); // one block
+    structuredClone(got[0]!.buffer, { transfer: [got[0]!.buffer as ArrayBuffer] });
+    expect(got).toEqual(sent);
+  });
+
   it('the core copies bodies through it when the transport reuses its chunks', () => {
     const peer = new ScriptedPeer({ reusedChunks: true });
     peer.handshake();
