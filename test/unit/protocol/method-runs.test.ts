@@ -25,6 +25,25 @@ describe('runs of one method', () => {
     expect(got.map((m) => `${m.kind} ${(m as { routingKey?: string }).routingKey ?? ''}`)).toEqual(['basic.deliver k1', 'basic.cancel ', 'basic.deliver k2', 'basic.deliver k3']);
   });
 
+  it('a run split across reads of any size (frames in the parser\'s scratch), with a reused read buffer, decodes each delivery from its own bytes', () => {
+    const peer = new ScriptedPeer({ reusedChunks: true });
+    peer.handshake();
+    const ch = peer.openChannel();
+    const stream = ScriptedPeer.concat(...Array.from({ length: 12 }, (_, i) => peer.content(ch, deliver(i + 1), {}, utf8(`body ${i + 1}`))));
+    const read = new Uint8Array(64);
+    for (let off = 0, k = 0; off < stream.length; k++) {
+      const n = Math.min(1 + ((k * 7) % 23), stream.length - off);
+      read.set(stream.subarray(off, off + n));
+      peer.core.receive(read.subarray(0, n), peer.now);
+      read.fill(0x5a); // the transport reuses its buffer
+      off += n;
+    }
+    const got = peer.events.filter((e) => e.type === 'content');
+    expect(got.map((e) => `${(e.method as unknown as { routingKey: string }).routingKey}:${new TextDecoder().decode(e.type === 'content' ? e.content.body : undefined)}`)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `k${i + 1}:body ${i + 1}`),
+    );
+  });
+
   for (const [what, payload, code] of [
     ['a 2-byte method payload', new Uint8Array([0, 60]), 502],
     ['the same ids with truncated arguments', new Uint8Array([0, 60, 0, 60, 1, 99]), 502],

@@ -36,6 +36,29 @@ describe('an overlay registry in the core', () => {
     expect(peer.events.at(-1)).toEqual({ type: 'reply', channel: ch, call, method: { kind: 'probe.ask-ok', answer: utf8('because') } });
   });
 
+  it('answers with long strings, one after another through a reused read buffer, each keep their own bytes', () => {
+    // the core reuses the last method's definition while the ids repeat: the copy that long
+    // strings need (they would be views of the reused buffer) must be made for every one
+    const peer = new ScriptedPeer({ registry, reusedChunks: true });
+    peer.handshake();
+    const ch = peer.openChannel();
+    const read = new Uint8Array(256);
+    const answers: string[] = [];
+    for (const text of ['first', 'second', 'third']) {
+      const call = peer.core.call(ch, { kind: 'probe.ask', question: text, urgent: false, after: 0 } as AnyMethod);
+      peer.take();
+      const frame = peer.method(ch, { kind: 'probe.ask-ok', answer: utf8(text) } as AnyMethod);
+      read.set(frame);
+      peer.core.receive(read.subarray(0, frame.length), peer.now);
+      read.fill(0x21); // the transport reuses its buffer
+      const reply = peer.events.find((e) => e.type === 'reply' && e.call === call);
+      answers.push(reply?.type === 'reply' ? new TextDecoder().decode((reply.method as unknown as { answer: Uint8Array }).answer) : '');
+    }
+    const kept = peer.events.flatMap((e) => (e.type === 'reply' && e.method.kind === 'probe.ask-ok' ? [new TextDecoder().decode((e.method as unknown as { answer: Uint8Array }).answer)] : []));
+    expect(answers).toEqual(['first', 'second', 'third']);
+    expect(kept).toEqual(['first', 'second', 'third']);
+  });
+
   it("a new content method from the server is assembled with the class's own properties", () => {
     const peer = new ScriptedPeer({ registry });
     peer.handshake();
