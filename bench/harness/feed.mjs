@@ -7,6 +7,7 @@
 //
 //   node bench/harness/feed.mjs --clients warren,amqplib,amqp-client,rabbitmq-client,raw --reps 3
 //   node bench/harness/feed.mjs --ack none --style iter --clients warren
+//   node bench/harness/feed.mjs --size 1000 --clients warren,amqplib   # 1000-byte bodies
 //
 // Prints one markdown row per client: CPU µs per delivery (median, min-max), its user/sys split,
 // and deliveries/s. Needs `npm run build` for the warren adapters.
