@@ -74,16 +74,6 @@ export function decodeContentHeader<P = object>(registry: ProtocolRegistry, payl
 
 /** {@link decodeContentHeader} from a Reader whose window is the payload. */
 export function readContentHeader<P = object>(registry: ProtocolRegistry, r: Reader): ContentHeader<P> {
-  const h: { -readonly [K in keyof ContentHeader]: ContentHeader[K] } = { classId: 0, bodySize: 0, properties: {} };
-  readContentHeaderInto(registry, r, h);
-  return h as ContentHeader<P>;
-}
-
-/**
- * {@link readContentHeader} into a holder the caller reuses: the connection core reads one
- * header per delivery and keeps only its parts.
- */
-export function readContentHeaderInto(registry: ProtocolRegistry, r: Reader, into: { classId: number; bodySize: Long; properties: object }): void {
   const classId = r.short();
   const weight = r.short();
   if (weight !== 0) throw new DecodeError(`content header weight ${weight} at offset 2, expected 0`, 2, 502);
@@ -92,9 +82,7 @@ export function readContentHeaderInto(registry: ProtocolRegistry, r: Reader, int
   if (def === undefined) {
     throw new DecodeError(`content header for class ${classId}, which has no content properties, at offset 0`, 0, 540);
   }
-  const properties = def.decode(r);
+  const properties = def.decode(r) as P;
   expectEnd(r, `content header of class ${classId}`);
-  into.classId = classId;
-  into.bodySize = bodySize;
-  into.properties = properties;
+  return { classId, bodySize, properties };
 }

@@ -128,7 +128,7 @@ interface Queued {
 /** Events that came before `start()`, kept in order. */
 type Early = { data: Uint8Array } | { error: Error } | { closed: true };
 
-/** Node's (and Deno's) marker for buffers a transfer must copy; absent where a runtime lacks it. */
+/** Node's marker for buffers a transfer must copy (absent on a runtime without it: nothing is marked). */
 const markAsUntransferable = (workerThreads as { markAsUntransferable?: (b: ArrayBuffer) => void }).markAsUntransferable;
 
 /** A connected node:net / node:tls socket as a Transport. */
@@ -143,10 +143,6 @@ class NodeTransport implements Transport {
   /** end() was called while writes were queued: the socket ends once they are written. */
   #ending = false;
 
-  untransferable(buffer: ArrayBuffer): void {
-    markAsUntransferable?.(buffer);
-  }
-
   constructor(socket: Socket, reusesChunks: boolean) {
     this.#socket = socket;
     this.reusesChunks = reusesChunks;
@@ -159,6 +155,12 @@ class NodeTransport implements Transport {
     socket.on('error', (e) => (this.#sink ? this.#sink.error(e) : this.#early?.push({ error: e })));
     socket.on('close', () => (this.#sink ? this.#sink.closed() : this.#early?.push({ closed: true })));
   }
+
+  /** Marks a body block so that transferring one body copies it (Transport.untransferable). */
+  untransferable(buffer: ArrayBuffer): void {
+    markAsUntransferable?.(buffer);
+  }
+
 
   /** Bytes read into the reused buffer (plain TCP); before `start`, copied and kept. */
   onRead = (chunk: Buffer): void => {

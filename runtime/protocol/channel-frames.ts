@@ -4,8 +4,8 @@
  * path. Split from connection.ts so that each file holds one concern; it owns no state of its
  * own beyond lookup tables: everything lives in ChannelState.
  */
-import { DecodeError, EncodeError, type Long, type Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
-import { FRAME_SIZE_CEILING, readContentHeaderInto, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
+import { DecodeError, EncodeError, type Reader, type AnyMethod, type MethodDef, type PropertiesDef, type ProtocolRegistry } from '../codec/index.js';
+import { FRAME_SIZE_CEILING, readContentHeader, writeContentFrames, writeHeaderFrame, writeMethodFrame } from '../frame/index.js';
 import type { ChannelClose } from '../../generated/index.js';
 import { BodyPool } from './body-pool.js';
 import type { Assembly, ChannelState } from './channel-state.js';
@@ -33,7 +33,6 @@ export interface ChannelFramesHost {
 }
 
 const EMPTY = new Uint8Array(0);
-const EMPTY_PROPERTIES = {};
 
 export class ChannelFrames {
   private readonly registry: ProtocolRegistry;
@@ -42,8 +41,6 @@ export class ChannelFrames {
   private readonly responses: Set<string>;
   /** Where whole bodies are copied to when the bytes they came in are reused (see body-pool.ts). */
   private readonly bodies: BodyPool;
-  /** Each content header is read into this holder: one object per connection, not per delivery. */
-  private readonly header: { classId: number; bodySize: Long; properties: object } = { classId: 0, bodySize: 0, properties: EMPTY_PROPERTIES };
 
   constructor(registry: ProtocolRegistry, host: ChannelFramesHost) {
     this.registry = registry;
@@ -117,15 +114,12 @@ export class ChannelFrames {
     if (!a || a.properties !== undefined) {
       throw new DecodeError(`content header on channel ${ch.id} ${a ? 'after another header' : 'without a content method'}`, 0, 505);
     }
-    const header = this.header;
-    readContentHeaderInto(this.registry, r, header);
+    const header = readContentHeader(this.registry, r);
     const size = header.bodySize;
-    const properties = header.properties;
-    header.properties = EMPTY_PROPERTIES; // the holder keeps nothing of a delivery
     if (header.classId !== a.classId) {
       throw new DecodeError(`content header of class ${header.classId} after ${a.method.kind}`, 0, 505);
     }
-    a.properties = properties as Record<string, unknown>;
+    a.properties = header.properties as Record<string, unknown>;
     if (typeof size !== 'number' || size > this.host.maxBodySize) {
       return this.tooLarge(ch, `body of ${size} bytes is over this client's maxBodySize of ${this.host.maxBodySize}`);
     }

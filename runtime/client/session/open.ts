@@ -78,7 +78,7 @@ export async function openSession(o: SessionOptions, endpoint: SessionEndpoint, 
       maxBodySize: o.maxBodySize,
       // A transport that reads into one reused buffer: the core copies what it keeps.
       reusedChunks: transport.reusesChunks,
-      untransferable: transport.untransferable ? (b) => transport.untransferable!(b) : undefined,
+      untransferable: transport.untransferable?.bind(transport),
       ...frameTracer(id),
     },
     (e) => {
